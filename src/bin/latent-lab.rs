@@ -1,0 +1,520 @@
+//! latent-lab's command-line trainer: trains the models, evaluates them, writes `pretrained/`,
+//! reconstructs and samples images, and benchmarks training steps.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use latent_lab::data::idx::{self, IdxImages};
+use latent_lab::data::mnist::images_tensor;
+use latent_lab::data::{Dataset, DatasetKind, EpochBatches, IMAGE_PIXELS, IMAGE_SIDE, Split};
+use latent_lab::device;
+use latent_lab::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
+use latent_lab::models::vae::LATENT;
+use latent_lab::train::any::{AnyTrainer, EVAL_SEED, Judge, load_model};
+use latent_lab::train::{Trainer, eval, read_values};
+use latent_lab::weights::{self, Precision, Provenance};
+
+#[derive(Parser)]
+#[command(name = "latent-lab", version, about = "Train, evaluate and sample latent-lab's AE, VAE, GAN and classifier on MNIST")]
+struct Cli {
+    /// Folder holding the datasets (mnist/, fashion-mnist/ with IDX .gz files).
+    #[arg(long, global = true, default_value = "static/data")]
+    data_dir: PathBuf,
+    /// Folder holding the shipped weights and manifest.json.
+    #[arg(long, global = true, default_value = "pretrained")]
+    pretrained: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train one model and save its weights; prints test metrics after every epoch.
+    Train {
+        #[arg(long, value_parser = parse_model)]
+        model: ModelKind,
+        #[arg(long, default_value_t = 10)]
+        epochs: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "mnist", value_parser = parse_dataset)]
+        dataset: DatasetKind,
+        #[arg(long, default_value_t = 128)]
+        batch_size: usize,
+        /// Where to write the weights (default: runs/<model>-<dataset>-e<epochs>-s<seed>.llw).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Train every shipped model with the pretrained schedule and rewrite the pretrained folder.
+    TrainAll {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Divide every schedule's epochs by this (for a quick trial of the whole pipeline).
+        #[arg(long, default_value_t = 1)]
+        shorten: usize,
+    },
+    /// Evaluate the pretrained weights on the MNIST test set.
+    Eval {
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Evaluate on the first N test images only.
+        #[arg(long)]
+        subset: Option<usize>,
+    },
+    /// Reconstruct the images of an IDX file (gzip or not) and write them as an IDX file.
+    /// The VAE decodes the mean of q(z|x), so its reconstructions are deterministic.
+    Reconstruct {
+        #[arg(long, value_parser = parse_model)]
+        model: ModelKind,
+        #[arg(long)]
+        images: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// A weight file (default: the pretrained one).
+        #[arg(long)]
+        weights: Option<PathBuf>,
+    },
+    /// Write samples of the GAN or a VAE as an IDX image file (and optionally a PNG grid).
+    Samples {
+        #[arg(long, value_parser = parse_model)]
+        model: ModelKind,
+        #[arg(long, default_value_t = 64)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// GAN only: the digit to draw (default: a random digit per sample).
+        #[arg(long)]
+        digit: Option<u8>,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        png: Option<PathBuf>,
+        #[arg(long)]
+        weights: Option<PathBuf>,
+    },
+    /// Milliseconds per training step (batch 128) for each model on the CPU backend.
+    Bench {
+        #[arg(long, default_value_t = 30)]
+        steps: usize,
+    },
+}
+
+fn parse_model(name: &str) -> Result<ModelKind, String> {
+    ModelKind::parse(name).ok_or_else(|| format!("unknown model {name:?}: use ae, vae, vae2d, gan or classifier"))
+}
+
+fn parse_dataset(name: &str) -> Result<DatasetKind, String> {
+    DatasetKind::parse(name).ok_or_else(|| format!("unknown dataset {name:?}: use mnist or fashion"))
+}
+
+type CliResult<T> = Result<T, String>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train { model, epochs, seed, dataset, batch_size, ref out } => {
+            let out = out.clone().unwrap_or_else(|| {
+                PathBuf::from(format!("runs/{}-{}-e{epochs}-s{seed}.llw", model.name(), dataset.name()))
+            });
+            train_command(&cli, &TrainPlan { model, epochs, seed, dataset, batch_size }, &out).map(|_| ())
+        }
+        Command::TrainAll { seed, shorten } => train_all(&cli, seed, shorten),
+        Command::Eval { json, subset } => eval_command(&cli, json, subset),
+        Command::Reconstruct { model, ref images, ref out, ref weights } => {
+            reconstruct(&cli, model, images, out, weights.as_deref())
+        }
+        Command::Samples { model, count, seed, digit, ref out, ref png, ref weights } => {
+            samples(&cli, model, count, seed, digit, out, png.as_deref(), weights.as_deref())
+        }
+        Command::Bench { steps } => bench(&cli, steps),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_split(cli: &Cli, kind: DatasetKind, split: Split) -> CliResult<Dataset> {
+    Dataset::load(&cli.data_dir, kind, split).map_err(|e| e.to_string())
+}
+
+fn read_file(path: &Path) -> CliResult<Vec<u8>> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> CliResult<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn pretrained_path(cli: &Cli, kind: ModelKind) -> PathBuf {
+    cli.pretrained.join(format!("{}.llw", kind.name()))
+}
+
+/// Loads a model's weights from `path` (or the pretrained file) into a fresh module.
+fn load_weights<M: burn::module::Module>(cli: &Cli, kind: ModelKind, path: Option<&Path>, fresh: M) -> CliResult<M> {
+    let path = path.map(Path::to_path_buf).unwrap_or_else(|| pretrained_path(cli, kind));
+    let bytes = read_file(&path)?;
+    load_model(&bytes, kind, fresh).map(|(m, _)| m).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn latent_of(kind: ModelKind) -> usize {
+    if kind == ModelKind::Vae2d { 2 } else { LATENT }
+}
+
+struct TrainPlan {
+    model: ModelKind,
+    epochs: usize,
+    seed: u64,
+    dataset: DatasetKind,
+    batch_size: usize,
+}
+
+/// Trains one model per the plan, evaluating after each epoch; writes the weights to `out`.
+fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<String, f64>> {
+    let device = device::cpu(plan.seed);
+    let train = load_split(cli, plan.dataset, Split::Train)?;
+    let test = load_split(cli, plan.dataset, Split::Test)?;
+    let classifier = if plan.model == ModelKind::Gan && plan.dataset == DatasetKind::Mnist {
+        load_weights(cli, ModelKind::Classifier, None, Classifier::new(&device)).ok()
+    } else {
+        None
+    };
+    let reference = classifier.as_ref().map(|c| eval::reference_gaussian(c, &test, &device));
+    let judge = classifier.as_ref().zip(reference.as_ref()).map(|(classifier, reference)| Judge {
+        classifier,
+        reference,
+        samples: 10_000,
+    });
+    let mut trainer = AnyTrainer::fresh(plan.model, &device);
+    let mut batches = EpochBatches::new(train.len(), plan.batch_size, plan.seed);
+    let names = trainer.metric_names();
+    let mut metrics = BTreeMap::new();
+    let mut steps = 0;
+    for epoch in 1..=plan.epochs {
+        let bar = progress_bar(batches.batches_per_epoch(), &format!("{} epoch {epoch}/{}", plan.model.name(), plan.epochs));
+        let started = Instant::now();
+        let mut sums = vec![0.0f64; names.len()];
+        for step in 0..batches.batches_per_epoch() {
+            let batch = train.batch(&batches.next_indices(), &device);
+            let values = read_values(trainer.step(&batch));
+            if values.iter().any(|v| !v.is_finite()) {
+                return Err(format!("the loss became {values:?} at epoch {epoch}, step {step}: training stopped"));
+            }
+            sums.iter_mut().zip(&values).for_each(|(s, v)| *s += *v as f64);
+            steps += 1;
+            let rate = (step + 1) as f64 / started.elapsed().as_secs_f64();
+            bar.set_message(format!("{} | {rate:.1} steps/s", describe(names, &values)));
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        let means: Vec<f32> = sums.iter().map(|s| (*s / batches.batches_per_epoch() as f64) as f32).collect();
+        metrics = trainer.evaluate(&test, judge.as_ref(), &device);
+        println!(
+            "{} epoch {epoch}/{}: train {} | test {} | {:.1}s",
+            plan.model.name(),
+            plan.epochs,
+            describe(names, &means),
+            describe_metrics(&metrics),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let provenance = Provenance {
+        model: plan.model,
+        architecture: plan.model.architecture().to_string(),
+        dataset: plan.dataset.name().to_string(),
+        epochs: plan.epochs,
+        steps,
+        seed: plan.seed,
+        metrics: metrics.clone(),
+    };
+    write_file(out, &trainer.encode(provenance, Precision::F16))?;
+    println!("wrote {}", out.display());
+    Ok(metrics)
+}
+
+fn progress_bar(len: usize, prefix: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(prefix.to_string());
+    bar
+}
+
+fn describe(names: &[&str], values: &[f32]) -> String {
+    names.iter().zip(values).map(|(n, v)| format!("{n} {v:.4}")).collect::<Vec<_>>().join(", ")
+}
+
+fn describe_metrics(metrics: &BTreeMap<String, f64>) -> String {
+    metrics.iter().map(|(n, v)| format!("{n} {v:.4}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Epochs of the shipped models: longer than the tutorial's 10 so that they beat it.
+const PRETRAIN_SCHEDULE: [(ModelKind, usize); 5] = [
+    (ModelKind::Classifier, 4),
+    (ModelKind::Ae, 50),
+    (ModelKind::Vae, 30),
+    (ModelKind::Vae2d, 30),
+    (ModelKind::Gan, 8),
+];
+
+/// Test images whose metrics the manifest also records, for a quick check that files load right.
+pub const MANIFEST_SUBSET: usize = 1000;
+
+fn train_all(cli: &Cli, seed: u64, shorten: usize) -> CliResult<()> {
+    let mut entries = Vec::new();
+    for (kind, epochs) in PRETRAIN_SCHEDULE {
+        let epochs = (epochs / shorten.max(1)).max(1);
+        let out = pretrained_path(cli, kind);
+        let plan = TrainPlan { model: kind, epochs, seed, dataset: DatasetKind::Mnist, batch_size: 128 };
+        let metrics = train_command(cli, &plan, &out)?;
+        entries.push((kind, epochs, metrics));
+    }
+    let device = device::cpu(seed);
+    let test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
+    let subset = test.first(MANIFEST_SUBSET);
+    let mut models = Vec::new();
+    for (kind, epochs, metrics) in entries {
+        let path = pretrained_path(cli, kind);
+        let bytes = read_file(&path)?;
+        models.push(serde_json::json!({
+            "model": kind.name(),
+            "file": path.file_name().and_then(|f| f.to_str()),
+            "architecture": kind.architecture(),
+            "dataset": "mnist",
+            "epochs": epochs,
+            "seed": seed,
+            "precision": "f16",
+            "bytes": bytes.len(),
+            "sha256": weights::sha256_hex(&bytes),
+            "test_metrics": metrics,
+            "subset_metrics": subset_metrics(cli, kind, &subset, &device)?,
+        }));
+    }
+    let manifest = serde_json::json!({
+        "subset_size": MANIFEST_SUBSET,
+        "eval_seed": EVAL_SEED,
+        "models": models,
+    });
+    write_file(&cli.pretrained.join("manifest.json"), serde_json::to_string_pretty(&manifest).unwrap().as_bytes())?;
+    write_sample_grids(cli, &test, &device)?;
+    println!("wrote {}/manifest.json", cli.pretrained.display());
+    Ok(())
+}
+
+/// The metrics of a pretrained model on the first test images (what tests re-check).
+fn subset_metrics(cli: &Cli, kind: ModelKind, subset: &Dataset, device: &burn::tensor::Device) -> CliResult<BTreeMap<String, f64>> {
+    let classifier = load_weights(cli, ModelKind::Classifier, None, Classifier::new(device))?;
+    let bytes = read_file(&pretrained_path(cli, kind))?;
+    latent_lab::train::any::evaluate_file(&bytes, Some(&classifier), subset, MANIFEST_SUBSET, device)
+        .map(|(_, metrics)| metrics)
+        .map_err(|e| e.to_string())
+}
+
+/// Sample grids like the tutorial's `mlp_img/` and `vae_img/`: reconstructions and samples.
+fn write_sample_grids(cli: &Cli, test: &Dataset, device: &burn::tensor::Device) -> CliResult<()> {
+    let first: Vec<usize> = (0..64).collect();
+    let originals = test.pixels_unit(&first);
+    let ae = load_weights(cli, ModelKind::Ae, None, Autoencoder::new(device))?;
+    let ae_out = read_values(ae.reconstruct_pixels(images_tensor(originals.clone(), device)));
+    let vae = load_weights(cli, ModelKind::Vae, None, Vae::new(LATENT, device))?;
+    let vae_out = read_values(vae.reconstruct_mean(images_tensor(originals.clone(), device)));
+    let gan = load_weights(cli, ModelKind::Gan, None, Gan::new(device))?;
+    let digits: Vec<u8> = (0..100).map(|i| (i / 10) as u8).collect();
+    let gan_out = eval::generate(&gan.generator, &eval::gan_noise(100, 7), &digits, device);
+    let grids = [
+        ("test_originals.png", originals, 8),
+        ("ae_reconstructions.png", ae_out, 8),
+        ("vae_reconstructions.png", vae_out, 8),
+        ("vae_samples.png", eval::vae_samples(&vae, 64, 7, device), 8),
+        ("gan_samples.png", gan_out, 10),
+    ];
+    for (name, pixels, columns) in grids {
+        write_png_grid(&cli.pretrained.join(name), &pixels, columns)?;
+    }
+    Ok(())
+}
+
+fn eval_command(cli: &Cli, json: bool, subset: Option<usize>) -> CliResult<()> {
+    let device = device::cpu(EVAL_SEED);
+    let mut test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
+    if let Some(n) = subset {
+        test = test.first(n);
+    }
+    use latent_lab::train::any::*;
+    let ae = load_weights(cli, ModelKind::Ae, None, Autoencoder::new(&device))?;
+    let vae = load_weights(cli, ModelKind::Vae, None, Vae::new(LATENT, &device))?;
+    let vae2d = load_weights(cli, ModelKind::Vae2d, None, Vae::new(2, &device))?;
+    let classifier = load_weights(cli, ModelKind::Classifier, None, Classifier::new(&device))?;
+    let gan = load_weights(cli, ModelKind::Gan, None, Gan::new(&device))?;
+    let reference = eval::reference_gaussian(&classifier, &test, &device);
+    let samples = test.len();
+    let judge = Judge { classifier: &classifier, reference: &reference, samples };
+    let mut metrics = model_metrics_ae(&ae, &test, &device);
+    metrics.extend(model_metrics_vae(&vae, ModelKind::Vae, &test, &device));
+    metrics.extend(model_metrics_vae(&vae2d, ModelKind::Vae2d, &test, &device));
+    metrics.extend(model_metrics_classifier(&classifier, &test, &device));
+    let gan_metrics = model_metrics_gan(&gan, &judge, &device);
+    let vae_frechet = eval::frechet_to(&classifier, &eval::vae_samples(&vae, samples, EVAL_SEED, &device), &reference, &device);
+    let fractions: Vec<f64> = (0..10).map(|c| gan_metrics[&format!("gan_class_fraction_{c}")]).collect();
+    let report = serde_json::json!({
+        "ae_test_mse": metrics["ae_test_mse"],
+        "vae_test_loss": metrics["vae_test_loss"],
+        "vae_test_recon": metrics["vae_test_recon"],
+        "vae_test_kl": metrics["vae_test_kl"],
+        "vae2d_test_loss": metrics["vae2d_test_loss"],
+        "classifier_test_accuracy": metrics["classifier_test_accuracy"],
+        "gan_class_fractions": fractions,
+        "gan_conditional_agreement": gan_metrics["gan_conditional_agreement"],
+        "gan_frechet": gan_metrics["gan_frechet"],
+        "vae_frechet": vae_frechet,
+        "test_images": test.len(),
+    });
+    if json {
+        println!("{report}");
+    } else {
+        for (key, value) in report.as_object().expect("an object") {
+            println!("{key:28} {value}");
+        }
+    }
+    Ok(())
+}
+
+fn reconstruct(cli: &Cli, kind: ModelKind, images: &Path, out: &Path, weights: Option<&Path>) -> CliResult<()> {
+    let device = device::cpu(EVAL_SEED);
+    let input = idx::decode_images(&read_file(images)?).map_err(|e| format!("{}: {e}", images.display()))?;
+    if (input.rows, input.cols) != (IMAGE_SIDE, IMAGE_SIDE) {
+        return Err(format!("{}: images are {}x{}, expected 28x28", images.display(), input.rows, input.cols));
+    }
+    let pixels: Vec<f32> = input.pixels.iter().map(|&p| p as f32 / 255.0).collect();
+    let mut output = Vec::with_capacity(pixels.len());
+    let reconstruct_with: Box<dyn Fn(Vec<f32>) -> Vec<f32>> = match kind {
+        ModelKind::Ae => {
+            let model = load_weights(cli, kind, weights, Autoencoder::new(&device))?;
+            let device = device.clone();
+            Box::new(move |chunk| read_values(model.reconstruct_pixels(images_tensor(chunk, &device))))
+        }
+        ModelKind::Vae | ModelKind::Vae2d => {
+            let model = load_weights(cli, kind, weights, Vae::new(latent_of(kind), &device))?;
+            let device = device.clone();
+            Box::new(move |chunk| read_values(model.reconstruct_mean(images_tensor(chunk, &device))))
+        }
+        _ => return Err("reconstruct works with --model ae, vae or vae2d".into()),
+    };
+    for chunk in pixels.chunks(1000 * IMAGE_PIXELS) {
+        output.extend(reconstruct_with(chunk.to_vec()));
+    }
+    write_idx(out, &output)
+}
+
+fn to_bytes(pixels: &[f32]) -> Vec<u8> {
+    pixels.iter().map(|&p| (p.clamp(0.0, 1.0) * 255.0).round() as u8).collect()
+}
+
+fn write_idx(out: &Path, pixels: &[f32]) -> CliResult<()> {
+    let images = IdxImages { count: pixels.len() / IMAGE_PIXELS, rows: IMAGE_SIDE, cols: IMAGE_SIDE, pixels: to_bytes(pixels) };
+    write_file(out, &idx::encode_images(&images))?;
+    println!("wrote {} images to {}", images.count, out.display());
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn samples(
+    cli: &Cli,
+    kind: ModelKind,
+    count: usize,
+    seed: u64,
+    digit: Option<u8>,
+    out: &Path,
+    png: Option<&Path>,
+    weights: Option<&Path>,
+) -> CliResult<()> {
+    let device = device::cpu(seed);
+    if digit.is_some_and(|d| d > 9) {
+        return Err("--digit must be 0-9".into());
+    }
+    let pixels = match kind {
+        ModelKind::Gan => {
+            let gan = load_weights(cli, kind, weights, Gan::new(&device))?;
+            eval::gan_samples(&gan.generator, count, digit, seed, &device)
+        }
+        ModelKind::Vae | ModelKind::Vae2d if digit.is_none() => {
+            let vae = load_weights(cli, kind, weights, Vae::new(latent_of(kind), &device))?;
+            eval::vae_samples(&vae, count, seed, &device)
+        }
+        ModelKind::Vae | ModelKind::Vae2d => return Err("--digit needs the conditional GAN (--model gan)".into()),
+        _ => return Err("samples works with --model gan, vae or vae2d".into()),
+    };
+    write_idx(out, &pixels)?;
+    if let Some(png) = png {
+        write_png_grid(png, &pixels, (count as f64).sqrt().ceil() as usize)?;
+    }
+    Ok(())
+}
+
+/// Writes images as one grey PNG, `columns` a row, with a 2-pixel gap.
+fn write_png_grid(path: &Path, pixels: &[f32], columns: usize) -> CliResult<()> {
+    const GAP: usize = 2;
+    let count = pixels.len() / IMAGE_PIXELS;
+    let rows = count.div_ceil(columns.max(1));
+    let width = columns * (IMAGE_SIDE + GAP) + GAP;
+    let height = rows * (IMAGE_SIDE + GAP) + GAP;
+    let mut canvas = vec![40u8; width * height];
+    for (i, image) in to_bytes(pixels).chunks_exact(IMAGE_PIXELS).enumerate() {
+        let (top, left) = (GAP + (i / columns) * (IMAGE_SIDE + GAP), GAP + (i % columns) * (IMAGE_SIDE + GAP));
+        for y in 0..IMAGE_SIDE {
+            let row = &image[y * IMAGE_SIDE..(y + 1) * IMAGE_SIDE];
+            canvas[(top + y) * width + left..(top + y) * width + left + IMAGE_SIDE].copy_from_slice(row);
+        }
+    }
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, width as u32, height as u32);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+        writer.write_image_data(&canvas).map_err(|e| e.to_string())?;
+    }
+    write_file(path, &bytes)?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+fn bench(cli: &Cli, steps: usize) -> CliResult<()> {
+    let device = device::cpu(1);
+    let train = load_split(cli, DatasetKind::Mnist, Split::Train)?;
+    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all cores".into());
+    println!("CPU backend (Flex), batch 128, {steps} timed steps after 5 warm-up steps, threads: {threads}");
+    println!("{:12} {:>10} {:>10}", "model", "median ms", "mean ms");
+    for kind in ModelKind::ALL {
+        let mut trainer = AnyTrainer::fresh(kind, &device);
+        let mut batches = EpochBatches::new(train.len(), 128, 1);
+        let mut times = Vec::with_capacity(steps);
+        for step in 0..steps + 5 {
+            let batch = train.batch(&batches.next_indices(), &device);
+            let started = Instant::now();
+            read_values(trainer.step(&batch));
+            if step >= 5 {
+                times.push(started.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        times.sort_by(f64::total_cmp);
+        println!("{:12} {:>10.2} {:>10.2}", kind.name(), times[times.len() / 2], mean);
+    }
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! The tutorial's autoencoder: an MLP 784-128-64-12-3 with ReLU between layers and a mirrored
+//! decoder 3-12-64-128-784 ending in tanh. It sees pixels scaled to [-1, 1] and is trained on the
+//! mean squared error.
+
+use burn::module::Module;
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::activation::{relu, tanh};
+use burn::tensor::{Device, Tensor};
+
+pub const ARCHITECTURE: &str = "MLP 784-128-64-12-3 (ReLU), decoder 3-12-64-128-784 (ReLU, tanh); inputs in [-1,1]";
+/// Widths of the encoder's layers; the decoder uses them in reverse.
+pub const WIDTHS: [usize; 5] = [784, 128, 64, 12, 3];
+/// Size of the code the encoder produces.
+pub const CODE_SIZE: usize = 3;
+
+#[derive(Module, Debug)]
+pub struct Autoencoder {
+    pub encoder: Vec<Linear>,
+    pub decoder: Vec<Linear>,
+}
+
+/// Linear layers joining consecutive widths.
+fn mlp(widths: &[usize], device: &Device) -> Vec<Linear> {
+    widths.windows(2).map(|w| LinearConfig::new(w[0], w[1]).init(device)).collect()
+}
+
+/// Runs the layers with ReLU between them and nothing after the last.
+fn forward_mlp(layers: &[Linear], input: Tensor<2>) -> Tensor<2> {
+    let last = layers.len() - 1;
+    layers.iter().enumerate().fold(input, |x, (i, layer)| {
+        let y = layer.forward(x);
+        if i < last { relu(y) } else { y }
+    })
+}
+
+impl Autoencoder {
+    pub fn new(device: &Device) -> Self {
+        let mut reversed = WIDTHS;
+        reversed.reverse();
+        Self { encoder: mlp(&WIDTHS, device), decoder: mlp(&reversed, device) }
+    }
+
+    /// Pixels in [0, 1] to the [-1, 1] range the autoencoder works in.
+    pub fn to_model_range(pixels: Tensor<2>) -> Tensor<2> {
+        pixels * 2.0 - 1.0
+    }
+
+    /// The autoencoder's output in [-1, 1] back to pixels in [0, 1].
+    pub fn to_pixels(output: Tensor<2>) -> Tensor<2> {
+        (output + 1.0) / 2.0
+    }
+
+    /// `[n, 784]` in [-1, 1] to `[n, 3]` codes.
+    pub fn encode(&self, input: Tensor<2>) -> Tensor<2> {
+        forward_mlp(&self.encoder, input)
+    }
+
+    /// `[n, 3]` codes to `[n, 784]` in [-1, 1].
+    pub fn decode(&self, code: Tensor<2>) -> Tensor<2> {
+        tanh(forward_mlp(&self.decoder, code))
+    }
+
+    pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
+        self.decode(self.encode(input))
+    }
+
+    /// Pixels in [0, 1] to reconstructed pixels in [0, 1].
+    pub fn reconstruct_pixels(&self, pixels: Tensor<2>) -> Tensor<2> {
+        Self::to_pixels(self.forward(Self::to_model_range(pixels)))
+    }
+}
+
+/// The tutorial's loss: mean squared error over every pixel of the batch (in [-1, 1] units).
+pub fn mse_loss(output: Tensor<2>, target: Tensor<2>) -> Tensor<1> {
+    (output - target).square().mean()
+}

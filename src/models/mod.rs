@@ -1,0 +1,52 @@
+//! The four networks, one file each, each with its loss next to it.
+
+pub mod ae;
+pub mod classifier;
+pub mod gan;
+pub mod vae;
+
+pub use ae::Autoencoder;
+pub use classifier::Classifier;
+pub use gan::{Discriminator, Gan, Generator};
+pub use vae::{ReconstructionLoss, Vae};
+
+/// The models latent-lab trains and ships, as named on the command line and in weight files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    Ae,
+    Vae,
+    Vae2d,
+    Gan,
+    Classifier,
+}
+
+impl ModelKind {
+    pub const ALL: [ModelKind; 5] =
+        [ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan, ModelKind::Classifier];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Ae => "ae",
+            ModelKind::Vae => "vae",
+            ModelKind::Vae2d => "vae2d",
+            ModelKind::Gan => "gan",
+            ModelKind::Classifier => "classifier",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// A one-line description of the architecture, written into weight files and the manifest.
+    pub fn architecture(self) -> &'static str {
+        match self {
+            ModelKind::Ae => ae::ARCHITECTURE,
+            ModelKind::Vae => vae::ARCHITECTURE,
+            ModelKind::Vae2d => vae::ARCHITECTURE_2D,
+            ModelKind::Gan => gan::ARCHITECTURE,
+            ModelKind::Classifier => classifier::ARCHITECTURE,
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The tutorial's variational autoencoder (Kingma & Welling 2014, as in PyTorch's example):
+//! encoder 784-400 (ReLU) with two heads 400-20 for the mean and the log-variance of q(z|x),
+//! the reparameterisation z = mu + eps * exp(logvar / 2), and a decoder 20-400 (ReLU) -400-784.
+//! The decoder returns logits; sigmoid of them is the image. The latent size is a parameter: the
+//! playground's latent grid uses a 2-D variant with the same layers otherwise.
+
+use burn::module::Module;
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::{Device, Distribution, Tensor};
+
+pub const ARCHITECTURE: &str = "VAE 784-400-(20,20), decoder 20-400-784 (ReLU, sigmoid)";
+pub const ARCHITECTURE_2D: &str = "VAE 784-400-(2,2), decoder 2-400-784 (ReLU, sigmoid)";
+pub const HIDDEN: usize = 400;
+pub const LATENT: usize = 20;
+
+#[derive(Module, Debug)]
+pub struct Vae {
+    pub fc1: Linear,
+    pub fc21: Linear,
+    pub fc22: Linear,
+    pub fc3: Linear,
+    pub fc4: Linear,
+}
+
+/// What the encoder says about one batch, and the decoder's answer for a sampled z.
+#[derive(Debug, Clone)]
+pub struct VaeOutput {
+    pub logits: Tensor<2>,
+    pub mu: Tensor<2>,
+    pub logvar: Tensor<2>,
+}
+
+impl Vae {
+    pub fn new(latent: usize, device: &Device) -> Self {
+        Self {
+            fc1: LinearConfig::new(784, HIDDEN).init(device),
+            fc21: LinearConfig::new(HIDDEN, latent).init(device),
+            fc22: LinearConfig::new(HIDDEN, latent).init(device),
+            fc3: LinearConfig::new(latent, HIDDEN).init(device),
+            fc4: LinearConfig::new(HIDDEN, 784).init(device),
+        }
+    }
+
+    pub fn latent_size(&self) -> usize {
+        self.fc21.weight.shape().dims::<2>()[1]
+    }
+
+    /// Pixels `[n, 784]` in [0, 1] to the mean and log-variance of q(z|x).
+    pub fn encode(&self, pixels: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let h = relu(self.fc1.forward(pixels));
+        (self.fc21.forward(h.clone()), self.fc22.forward(h))
+    }
+
+    /// Latent codes to logits of the pixels.
+    pub fn decode_logits(&self, z: Tensor<2>) -> Tensor<2> {
+        self.fc4.forward(relu(self.fc3.forward(z)))
+    }
+
+    /// Latent codes to pixels in [0, 1].
+    pub fn decode(&self, z: Tensor<2>) -> Tensor<2> {
+        sigmoid(self.decode_logits(z))
+    }
+
+    /// z = mu + eps * exp(logvar / 2) with eps ~ N(0, 1) drawn on the tensors' device.
+    pub fn reparameterize(mu: Tensor<2>, logvar: Tensor<2>) -> Tensor<2> {
+        let eps = mu.random_like(Distribution::Normal(0.0, 1.0));
+        mu + eps * (logvar / 2.0).exp()
+    }
+
+    /// The tutorial's forward pass: encode, sample z, decode.
+    pub fn forward(&self, pixels: Tensor<2>) -> VaeOutput {
+        let (mu, logvar) = self.encode(pixels);
+        let z = Self::reparameterize(mu.clone(), logvar.clone());
+        VaeOutput { logits: self.decode_logits(z), mu, logvar }
+    }
+
+    /// The deterministic reconstruction the playground and the CLI show: decode the mean.
+    pub fn reconstruct_mean(&self, pixels: Tensor<2>) -> Tensor<2> {
+        self.decode(self.encode(pixels).0)
+    }
+}
+
+/// The reconstruction term of the loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReconstructionLoss {
+    /// Bernoulli cross-entropy, summed over pixels (PyTorch's reference example).
+    #[default]
+    Bce,
+    /// Squared error of sigmoid(logits), summed over pixels (the tutorial's own code).
+    Mse,
+}
+
+impl ReconstructionLoss {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "bce" => Some(Self::Bce),
+            "mse" => Some(Self::Mse),
+            _ => None,
+        }
+    }
+}
+
+/// Per-image loss terms of a batch, each `[n]`.
+#[derive(Debug, Clone)]
+pub struct VaeLoss {
+    pub reconstruction: Tensor<1>,
+    pub kl: Tensor<1>,
+}
+
+impl VaeLoss {
+    /// The tutorial's objective: reconstruction + beta * KL, summed over the batch.
+    pub fn batch_sum(&self, beta: f32) -> Tensor<1> {
+        (self.reconstruction.clone() + self.kl.clone() * beta).sum()
+    }
+}
+
+/// Summed Bernoulli cross-entropy per image, computed stably from logits:
+/// max(l, 0) - x*l + log(1 + exp(-|l|)).
+pub fn bce_with_logits_per_image(logits: Tensor<2>, target: Tensor<2>) -> Tensor<1> {
+    let softplus_part = (logits.clone().abs().neg()).exp().log1p();
+    let per_pixel = logits.clone().clamp_min(0.0) - target * logits + softplus_part;
+    per_pixel.sum_dim(1).squeeze_dim(1)
+}
+
+/// KL(q(z|x) || N(0, I)) per image: -1/2 * sum(1 + logvar - mu^2 - exp(logvar)).
+pub fn kl_per_image(mu: Tensor<2>, logvar: Tensor<2>) -> Tensor<1> {
+    let inner = logvar.clone() + 1.0 - mu.square() - logvar.exp();
+    (inner.sum_dim(1) * -0.5).squeeze_dim(1)
+}
+
+/// Both terms of the loss, per image.
+pub fn vae_loss(output: &VaeOutput, target: Tensor<2>, kind: ReconstructionLoss) -> VaeLoss {
+    let reconstruction = match kind {
+        ReconstructionLoss::Bce => bce_with_logits_per_image(output.logits.clone(), target),
+        ReconstructionLoss::Mse => {
+            (sigmoid(output.logits.clone()) - target).square().sum_dim(1).squeeze_dim(1)
+        }
+    };
+    VaeLoss { reconstruction, kl: kl_per_image(output.mu.clone(), output.logvar.clone()) }
+}

@@ -1,0 +1,62 @@
+//! Training the autoencoder with the tutorial's settings: MSE on [-1, 1] pixels, Adam lr 1e-3,
+//! weight decay 1e-5, batch 128.
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::{Device, Tensor};
+
+use super::{Trainer, adam, descend};
+use crate::data::Batch;
+use crate::models::Autoencoder;
+use crate::models::ae::mse_loss;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AeSettings {
+    pub learning_rate: f64,
+    pub weight_decay: f32,
+}
+
+impl Default for AeSettings {
+    fn default() -> Self {
+        Self { learning_rate: 1e-3, weight_decay: 1e-5 }
+    }
+}
+
+pub struct AeTrainer {
+    model: Option<Autoencoder>,
+    optim: ModuleOptimizer,
+    settings: AeSettings,
+}
+
+impl AeTrainer {
+    pub fn new(model: Autoencoder, device: &Device, settings: AeSettings) -> Self {
+        Self {
+            model: Some(model.to_device(device).train()),
+            optim: adam(settings.weight_decay, 0.9),
+            settings,
+        }
+    }
+
+    /// The current weights, for inference.
+    pub fn model(&self) -> Autoencoder {
+        self.model.as_ref().expect("model present between steps").valid()
+    }
+}
+
+impl Trainer for AeTrainer {
+    fn metric_names(&self) -> &'static [&'static str] {
+        &["mse"]
+    }
+
+    fn step(&mut self, batch: &Batch) -> Tensor<1> {
+        let model = self.model.take().expect("model present between steps");
+        let target = Autoencoder::to_model_range(batch.images.clone());
+        let loss = mse_loss(model.forward(target.clone()), target);
+        self.model = Some(descend(&mut self.optim, self.settings.learning_rate, model, &loss));
+        loss.detach()
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.settings.learning_rate = lr;
+    }
+}

@@ -1,0 +1,174 @@
+//! One handle over the five trainers, for callers that pick the model at run time (the CLI's
+//! `--model`, the playground's Train panel).
+
+use std::collections::BTreeMap;
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+
+use super::ae::{AeSettings, AeTrainer};
+use super::classifier::ClassifierTrainer;
+use super::eval;
+use super::frechet::Gaussian;
+use super::gan::{GanSettings, GanTrainer};
+use super::vae::{VaeSettings, VaeTrainer};
+use super::Trainer;
+use crate::data::{Batch, Dataset};
+use crate::models::vae::LATENT;
+use crate::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
+use crate::weights::{self, Precision, Provenance, WeightError, WeightFile};
+
+/// Seed used for the noise of test-set evaluations, so that metrics repeat exactly.
+pub const EVAL_SEED: u64 = 1234;
+
+/// What evaluation needs besides the test set (the GAN is judged by the classifier).
+pub struct Judge<'a> {
+    pub classifier: &'a Classifier,
+    pub reference: &'a Gaussian,
+    pub samples: usize,
+}
+
+pub enum AnyTrainer {
+    Ae(AeTrainer),
+    Vae(VaeTrainer, ModelKind),
+    Gan(GanTrainer),
+    Classifier(ClassifierTrainer),
+}
+
+/// A freshly initialised model of each kind, or one loaded from weight-file bytes.
+impl AnyTrainer {
+    pub fn fresh(kind: ModelKind, device: &Device) -> Self {
+        match kind {
+            ModelKind::Ae => Self::Ae(AeTrainer::new(Autoencoder::new(device), device, AeSettings::default())),
+            ModelKind::Vae | ModelKind::Vae2d => {
+                let latent = if kind == ModelKind::Vae2d { 2 } else { LATENT };
+                Self::Vae(VaeTrainer::new(Vae::new(latent, device), device, VaeSettings::default()), kind)
+            }
+            ModelKind::Gan => Self::Gan(GanTrainer::new(Gan::new(device), device, GanSettings::default())),
+            ModelKind::Classifier => Self::Classifier(ClassifierTrainer::new(Classifier::new(device), device, 1e-3)),
+        }
+    }
+
+    /// Continues training from saved weights of the same kind.
+    pub fn from_weights(file: &WeightFile, device: &Device) -> Result<Self, WeightError> {
+        let kind = file.model();
+        Ok(match Self::fresh(kind, device) {
+            Self::Ae(t) => Self::Ae(AeTrainer::new(file.load_into(kind, t.model())?, device, AeSettings::default())),
+            Self::Vae(t, _) => Self::Vae(VaeTrainer::new(file.load_into(kind, t.model())?, device, VaeSettings::default()), kind),
+            Self::Gan(t) => Self::Gan(GanTrainer::new(file.load_into(kind, t.model())?, device, GanSettings::default())),
+            Self::Classifier(t) => {
+                Self::Classifier(ClassifierTrainer::new(file.load_into(kind, t.model())?, device, 1e-3))
+            }
+        })
+    }
+
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            Self::Ae(_) => ModelKind::Ae,
+            Self::Vae(_, kind) => *kind,
+            Self::Gan(_) => ModelKind::Gan,
+            Self::Classifier(_) => ModelKind::Classifier,
+        }
+    }
+
+    fn trainer(&mut self) -> &mut dyn Trainer {
+        match self {
+            Self::Ae(t) => t,
+            Self::Vae(t, _) => t,
+            Self::Gan(t) => t,
+            Self::Classifier(t) => t,
+        }
+    }
+
+    /// The weights as a weight file.
+    pub fn encode(&self, provenance: Provenance, precision: Precision) -> Vec<u8> {
+        match self {
+            Self::Ae(t) => weights::encode(&t.model(), provenance, precision),
+            Self::Vae(t, _) => weights::encode(&t.model(), provenance, precision),
+            Self::Gan(t) => weights::encode(&t.model(), provenance, precision),
+            Self::Classifier(t) => weights::encode(&t.model(), provenance, precision),
+        }
+    }
+
+    /// Test-set metrics of the current weights, by the names `eval --json` uses.
+    pub fn evaluate(&self, test: &Dataset, judge: Option<&Judge>, device: &Device) -> BTreeMap<String, f64> {
+        match self {
+            Self::Ae(t) => model_metrics_ae(&t.model(), test, device),
+            Self::Vae(t, kind) => model_metrics_vae(&t.model(), *kind, test, device),
+            Self::Classifier(t) => model_metrics_classifier(&t.model(), test, device),
+            Self::Gan(t) => judge.map(|j| model_metrics_gan(&t.model(), j, device)).unwrap_or_default(),
+        }
+    }
+}
+
+impl Trainer for AnyTrainer {
+    fn metric_names(&self) -> &'static [&'static str] {
+        match self {
+            Self::Ae(t) => t.metric_names(),
+            Self::Vae(t, _) => t.metric_names(),
+            Self::Gan(t) => t.metric_names(),
+            Self::Classifier(t) => t.metric_names(),
+        }
+    }
+
+    fn step(&mut self, batch: &Batch) -> Tensor<1> {
+        self.trainer().step(batch)
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.trainer().set_learning_rate(lr)
+    }
+}
+
+pub fn model_metrics_ae(model: &Autoencoder, test: &Dataset, device: &Device) -> BTreeMap<String, f64> {
+    BTreeMap::from([("ae_test_mse".to_string(), eval::ae_test_mse(model, test, device))])
+}
+
+pub fn model_metrics_vae(model: &Vae, kind: ModelKind, test: &Dataset, device: &Device) -> BTreeMap<String, f64> {
+    let m = eval::vae_test_loss(model, test, device, EVAL_SEED);
+    let prefix = kind.name();
+    BTreeMap::from([
+        (format!("{prefix}_test_loss"), m.loss),
+        (format!("{prefix}_test_recon"), m.reconstruction),
+        (format!("{prefix}_test_kl"), m.kl),
+    ])
+}
+
+pub fn model_metrics_classifier(model: &Classifier, test: &Dataset, device: &Device) -> BTreeMap<String, f64> {
+    BTreeMap::from([("classifier_test_accuracy".to_string(), eval::classifier_accuracy(model, test, device))])
+}
+
+pub fn model_metrics_gan(model: &Gan, judge: &Judge, device: &Device) -> BTreeMap<String, f64> {
+    let m = eval::gan_metrics(&model.generator, judge.classifier, judge.reference, judge.samples, EVAL_SEED, device);
+    let mut out = BTreeMap::from([
+        ("gan_conditional_agreement".to_string(), m.conditional_agreement),
+        ("gan_frechet".to_string(), m.frechet),
+    ]);
+    for (class, fraction) in m.class_fractions.iter().enumerate() {
+        out.insert(format!("gan_class_fraction_{class}"), *fraction);
+    }
+    out
+}
+
+/// Loads the weights of a file into a fresh model of its kind and checks it is `expected`.
+pub fn load_model<M: Module>(bytes: &[u8], expected: ModelKind, fresh: M) -> Result<(M, WeightFile), WeightError> {
+    let file = WeightFile::decode(bytes)?;
+    let model = file.load_into(expected, fresh)?;
+    Ok((model, file))
+}
+
+/// Evaluates the weights of any kind of file on `test`; the GAN is judged by `classifier` with
+/// `samples` samples (without a classifier it gets no metrics).
+pub fn evaluate_file(
+    bytes: &[u8],
+    classifier: Option<&Classifier>,
+    test: &Dataset,
+    samples: usize,
+    device: &Device,
+) -> Result<(ModelKind, BTreeMap<String, f64>), WeightError> {
+    let file = WeightFile::decode(bytes)?;
+    let trainer = AnyTrainer::from_weights(&file, device)?;
+    let reference = classifier.map(|c| eval::reference_gaussian(c, test, device));
+    let judge = classifier.zip(reference.as_ref()).map(|(classifier, reference)| Judge { classifier, reference, samples });
+    Ok((file.model(), trainer.evaluate(test, judge.as_ref(), device)))
+}

@@ -1,0 +1,69 @@
+//! Training the VAE with the tutorial's settings: loss = summed reconstruction + KL over the
+//! batch, Adam lr 1e-3, batch 128. Metrics are per image.
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::{Device, Tensor};
+
+use super::{Trainer, adam, descend};
+use crate::data::Batch;
+use crate::models::vae::{ReconstructionLoss, Vae, vae_loss};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VaeSettings {
+    pub learning_rate: f64,
+    pub reconstruction: ReconstructionLoss,
+    /// Weight of the KL term (1 is the plain VAE; other values give a beta-VAE).
+    pub beta: f32,
+}
+
+impl Default for VaeSettings {
+    fn default() -> Self {
+        Self { learning_rate: 1e-3, reconstruction: ReconstructionLoss::Bce, beta: 1.0 }
+    }
+}
+
+pub struct VaeTrainer {
+    model: Option<Vae>,
+    optim: ModuleOptimizer,
+    settings: VaeSettings,
+}
+
+impl VaeTrainer {
+    pub fn new(model: Vae, device: &Device, settings: VaeSettings) -> Self {
+        Self { model: Some(model.to_device(device).train()), optim: adam(0.0, 0.9), settings }
+    }
+
+    pub fn model(&self) -> Vae {
+        self.model.as_ref().expect("model present between steps").valid()
+    }
+}
+
+impl Trainer for VaeTrainer {
+    fn metric_names(&self) -> &'static [&'static str] {
+        &["loss", "recon", "kl"]
+    }
+
+    fn step(&mut self, batch: &Batch) -> Tensor<1> {
+        let model = self.model.take().expect("model present between steps");
+        let output = model.forward(batch.images.clone());
+        let terms = vae_loss(&output, batch.images.clone(), self.settings.reconstruction);
+        let loss = terms.batch_sum(self.settings.beta);
+        let [n] = terms.reconstruction.dims();
+        let metrics = Tensor::cat(
+            vec![
+                (terms.reconstruction.clone() + terms.kl.clone()).sum() / n as f32,
+                terms.reconstruction.sum() / n as f32,
+                terms.kl.sum() / n as f32,
+            ],
+            0,
+        )
+        .detach();
+        self.model = Some(descend(&mut self.optim, self.settings.learning_rate, model, &loss));
+        metrics
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.settings.learning_rate = lr;
+    }
+}

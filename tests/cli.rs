@@ -1,0 +1,131 @@
+//! The command-line forms other tools rely on, and its answers to bad input.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{mnist, repo_path};
+use latent_lab::data::Split;
+use latent_lab::data::idx::{self, IdxImages};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_latent-lab"))
+        .args(args)
+        .current_dir(repo_path(""))
+        .output()
+        .expect("the CLI runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("latent-lab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn first_test_images(n: usize) -> PathBuf {
+    let test = mnist(Split::Test);
+    let pixels: Vec<u8> = (0..n).flat_map(|i| test.image_bytes(i).to_vec()).collect();
+    let path = scratch(&format!("first-{n}.idx"));
+    std::fs::write(&path, idx::encode_images(&IdxImages { count: n, rows: 28, cols: 28, pixels })).unwrap();
+    path
+}
+
+fn read_idx(path: &Path) -> IdxImages {
+    idx::decode_images(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn assert_clean_failure(output: &Output, needle: &str) {
+    let err = stderr(output);
+    assert!(!output.status.success(), "should fail: {err}");
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+    assert!(!err.contains("panicked"), "must not panic: {err}");
+}
+
+#[test]
+fn reconstruct_writes_one_image_per_input_and_the_vae_is_deterministic() {
+    let input = first_test_images(20);
+    let original = read_idx(&input);
+    for model in ["ae", "vae", "vae2d"] {
+        let out = scratch(&format!("{model}-recon.idx"));
+        let output = run(&["reconstruct", "--model", model, "--images", input.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let recon = read_idx(&out);
+        assert_eq!((recon.count, recon.rows, recon.cols), (20, 28, 28));
+        let mse: f64 = recon.pixels.iter().zip(&original.pixels).map(|(&a, &b)| ((a as f64 - b as f64) / 255.0).powi(2)).sum::<f64>()
+            / recon.pixels.len() as f64;
+        assert!(mse < 0.06, "{model} reconstruction mse {mse}");
+        if model == "vae" {
+            let again = scratch("vae-recon-again.idx");
+            run(&["reconstruct", "--model", model, "--images", input.to_str().unwrap(), "--out", again.to_str().unwrap()]);
+            assert_eq!(read_idx(&again), recon, "decoding the mean is deterministic");
+        }
+    }
+}
+
+#[test]
+fn samples_are_reproducible_by_seed_and_write_a_png_grid() {
+    let (a, b, c, png) = (scratch("gan-a.idx"), scratch("gan-b.idx"), scratch("gan-c.idx"), scratch("gan.png"));
+    let args = |out: &Path, seed: &str| {
+        run(&["samples", "--model", "gan", "--count", "16", "--seed", seed, "--digit", "3", "--out", out.to_str().unwrap(), "--png", png.to_str().unwrap()])
+    };
+    assert!(args(&a, "5").status.success());
+    assert!(args(&b, "5").status.success());
+    assert!(args(&c, "6").status.success());
+    assert_eq!(read_idx(&a), read_idx(&b));
+    assert_ne!(read_idx(&a), read_idx(&c));
+    assert_eq!(read_idx(&a).count, 16);
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    let out = scratch("vae-samples.idx");
+    assert!(run(&["samples", "--model", "vae2d", "--count", "9", "--out", out.to_str().unwrap()]).status.success());
+    assert_eq!(read_idx(&out).count, 9);
+}
+
+#[test]
+fn eval_json_has_every_key() {
+    let output = run(&["eval", "--json", "--subset", "300"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    for key in [
+        "ae_test_mse", "vae_test_loss", "vae_test_recon", "vae_test_kl", "vae2d_test_loss",
+        "classifier_test_accuracy", "gan_conditional_agreement", "gan_frechet", "vae_frechet",
+    ] {
+        assert!(report[key].as_f64().is_some_and(f64::is_finite), "{key}: {report}");
+    }
+    assert_eq!(report["gan_class_fractions"].as_array().unwrap().len(), 10);
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_no_panic() {
+    let images = first_test_images(2);
+    let images = images.to_str().unwrap();
+    let out = scratch("never.idx");
+    let out = out.to_str().unwrap();
+
+    let labels = repo_path("static/data/mnist/t10k-labels-idx1-ubyte.gz");
+    let output = run(&["reconstruct", "--model", "ae", "--images", labels.to_str().unwrap(), "--out", out]);
+    assert_clean_failure(&output, "IDX label file");
+
+    let missing = scratch("missing.llw");
+    let output = run(&["reconstruct", "--model", "ae", "--images", images, "--out", out, "--weights", missing.to_str().unwrap()]);
+    assert_clean_failure(&output, "cannot read");
+
+    let mut corrupt = std::fs::read(repo_path("pretrained/ae.llw")).unwrap();
+    let middle = corrupt.len() - 10;
+    corrupt[middle] ^= 1;
+    let corrupt_path = scratch("corrupt.llw");
+    std::fs::write(&corrupt_path, corrupt).unwrap();
+    let output = run(&["reconstruct", "--model", "ae", "--images", images, "--out", out, "--weights", corrupt_path.to_str().unwrap()]);
+    assert_clean_failure(&output, "corrupt");
+
+    let vae = repo_path("pretrained/vae.llw");
+    let output = run(&["reconstruct", "--model", "ae", "--images", images, "--out", out, "--weights", vae.to_str().unwrap()]);
+    assert_clean_failure(&output, "weights for the vae model");
+
+    let output = run(&["train", "--model", "vae", "--dataset", "cifar"]);
+    assert_clean_failure(&output, "unknown dataset");
+}

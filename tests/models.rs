@@ -1,0 +1,147 @@
+//! The models have the tutorial's layers, the losses match hand-computed values, and a few
+//! training steps on real MNIST lower each loss.
+
+mod common;
+
+use burn::module::Module;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use common::mnist;
+use latent_lab::data::{EpochBatches, Split};
+use latent_lab::device;
+use latent_lab::models::ae::mse_loss;
+use latent_lab::models::classifier::cross_entropy_loss;
+use latent_lab::models::gan::{discriminator_loss, generator_loss};
+use latent_lab::models::vae::{ReconstructionLoss, VaeOutput, bce_with_logits_per_image, kl_per_image, vae_loss};
+use latent_lab::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
+use latent_lab::train::{AnyTrainer, Trainer, read_values};
+use latent_lab::weights::named_tensors;
+
+fn shapes<M: Module>(model: &M) -> Vec<(String, Vec<usize>)> {
+    named_tensors(model).into_iter().map(|(path, shape, _)| (path, shape)).collect()
+}
+
+fn t2(values: &[f32], rows: usize, device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(values.to_vec(), [rows, values.len() / rows]), device)
+}
+
+fn t1(values: &[f32], device: &Device) -> Tensor<1> {
+    Tensor::from_data(TensorData::new(values.to_vec(), [values.len()]), device)
+}
+
+fn close(actual: Tensor<1>, expected: &[f32]) {
+    let actual = read_values(actual);
+    assert_eq!(actual.len(), expected.len());
+    for (a, e) in actual.iter().zip(expected) {
+        assert!((a - e).abs() < 1e-5, "got {actual:?}, expected {expected:?}");
+    }
+}
+
+#[test]
+fn autoencoder_has_the_tutorial_layers() {
+    let model = Autoencoder::new(&device::cpu(0));
+    let expected = [
+        ("encoder.0", [784, 128]), ("encoder.1", [128, 64]), ("encoder.2", [64, 12]), ("encoder.3", [12, 3]),
+        ("decoder.0", [3, 12]), ("decoder.1", [12, 64]), ("decoder.2", [64, 128]), ("decoder.3", [128, 784]),
+    ];
+    let found = shapes(&model);
+    for (layer, [fan_in, fan_out]) in expected {
+        assert!(found.contains(&(format!("{layer}.weight"), vec![fan_in, fan_out])), "{layer}: {found:?}");
+        assert!(found.contains(&(format!("{layer}.bias"), vec![fan_out])), "{layer}");
+    }
+    assert_eq!(found.len(), 16);
+    assert_eq!(model.num_params(), 219_891);
+}
+
+#[test]
+fn vae_has_the_tutorial_layers_and_a_configurable_latent() {
+    let model = Vae::new(20, &device::cpu(0));
+    let found = shapes(&model);
+    for (name, shape) in [
+        ("fc1.weight", vec![784, 400]), ("fc21.weight", vec![400, 20]), ("fc22.weight", vec![400, 20]),
+        ("fc3.weight", vec![20, 400]), ("fc4.weight", vec![400, 784]), ("fc4.bias", vec![784]),
+    ] {
+        assert!(found.contains(&(name.to_string(), shape)), "{name}: {found:?}");
+    }
+    assert_eq!(model.num_params(), 652_824);
+    assert_eq!(Vae::new(2, &device::cpu(0)).latent_size(), 2);
+}
+
+#[test]
+fn forward_passes_have_the_expected_shapes() {
+    let device = device::cpu(0);
+    let x = Tensor::<2>::zeros([3, 784], &device);
+    assert_eq!(Autoencoder::new(&device).encode(x.clone()).dims(), [3, 3]);
+    let out = Vae::new(20, &device).forward(x.clone());
+    assert_eq!((out.logits.dims(), out.mu.dims()), ([3, 784], [3, 20]));
+    assert_eq!(Classifier::new(&device).forward(x.clone()).dims(), [3, 10]);
+    assert_eq!(Classifier::new(&device).features(x.clone()).dims(), [3, 128]);
+    let gan = Gan::new(&device);
+    let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, 5, 9], [3]), &device);
+    let fake = gan.generator.forward(Tensor::zeros([3, 64], &device), labels.clone());
+    assert_eq!(fake.dims(), [3, 784]);
+    assert_eq!(gan.discriminator.forward(fake, labels).dims(), [3]);
+}
+
+#[test]
+fn losses_equal_hand_computed_values() {
+    let device = device::cpu(0);
+    // MSE: mean of 0.5^2 and 0.5^2.
+    close(mse_loss(t2(&[0.5, -0.5], 1, &device), t2(&[0.0, 0.0], 1, &device)), &[0.25]);
+    // BCE from logits: -ln sigmoid(0) = ln 2; x = 0.5, l = 2: 2 - 1 + ln(1 + e^-2).
+    let bce = std::f32::consts::LN_2 + 1.0 + (1.0 + (-2.0f32).exp()).ln();
+    close(bce_with_logits_per_image(t2(&[0.0, 2.0], 1, &device), t2(&[1.0, 0.5], 1, &device)), &[bce]);
+    // KL with mu = (1, 0), logvar = (0, ln 2): -1/2 [(1 + 0 - 1 - 1) + (1 + ln 2 - 0 - 2)].
+    let kl = -0.5 * (-1.0 + (std::f32::consts::LN_2 - 1.0));
+    close(kl_per_image(t2(&[1.0, 0.0], 1, &device), t2(&[0.0, std::f32::consts::LN_2], 1, &device)), &[kl]);
+    // The MSE reconstruction option: (0.5 - 1)^2 + (sigmoid(2) - 0.5)^2.
+    let output = VaeOutput {
+        logits: t2(&[0.0, 2.0], 1, &device),
+        mu: t2(&[1.0, 0.0], 1, &device),
+        logvar: t2(&[0.0, std::f32::consts::LN_2], 1, &device),
+    };
+    let sig2 = 1.0 / (1.0 + (-2.0f32).exp());
+    let terms = vae_loss(&output, t2(&[1.0, 0.5], 1, &device), ReconstructionLoss::Mse);
+    close(terms.reconstruction.clone(), &[0.25 + (sig2 - 0.5).powi(2)]);
+    close(terms.batch_sum(2.0), &[0.25 + (sig2 - 0.5).powi(2) + 2.0 * kl]);
+    // GAN: with logits 0 everywhere, D's loss is 2 ln 2 and G's is ln 2.
+    close(discriminator_loss(t1(&[0.0, 0.0], &device), t1(&[0.0, 0.0], &device)), &[2.0 * std::f32::consts::LN_2]);
+    close(generator_loss(t1(&[0.0], &device)), &[std::f32::consts::LN_2]);
+    // Cross-entropy of uniform logits over 10 classes is ln 10.
+    let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![3i64], [1]), &device);
+    close(cross_entropy_loss(Tensor::zeros([1, 10], &device), labels), &[10.0f32.ln()]);
+}
+
+/// Mean of the first metric over the first and the last `window` of `steps` steps.
+fn loss_before_and_after(kind: ModelKind, steps: usize, window: usize) -> (f32, f32) {
+    let device = device::cpu(3);
+    let train = mnist(Split::Train);
+    let mut trainer = AnyTrainer::fresh(kind, &device);
+    let mut batches = EpochBatches::new(train.len(), 128, 3);
+    let losses: Vec<f32> = (0..steps)
+        .map(|_| read_values(trainer.step(&train.batch(&batches.next_indices(), &device)))[0])
+        .collect();
+    let mean = |xs: &[f32]| xs.iter().sum::<f32>() / xs.len() as f32;
+    (mean(&losses[..window]), mean(&losses[steps - window..]))
+}
+
+#[test]
+fn a_few_steps_on_real_mnist_lower_each_loss() {
+    for (kind, steps) in [(ModelKind::Ae, 40), (ModelKind::Vae, 40), (ModelKind::Vae2d, 40), (ModelKind::Classifier, 20)] {
+        let (before, after) = loss_before_and_after(kind, steps, 5);
+        assert!(after < 0.9 * before, "{}: loss {before} -> {after}", kind.name());
+    }
+}
+
+#[test]
+fn gan_steps_run_and_report_finite_values() {
+    let device = device::cpu(4);
+    let train = mnist(Split::Train);
+    let mut trainer = AnyTrainer::fresh(ModelKind::Gan, &device);
+    let mut batches = EpochBatches::new(train.len(), 64, 4);
+    for _ in 0..3 {
+        let values = read_values(trainer.step(&train.batch(&batches.next_indices(), &device)));
+        assert_eq!(values.len(), 4);
+        assert!(values.iter().all(|v| v.is_finite()), "{values:?}");
+        assert!((0.0..=1.0).contains(&values[2]) && (0.0..=1.0).contains(&values[3]), "{values:?}");
+    }
+}

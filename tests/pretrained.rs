@@ -1,0 +1,73 @@
+//! Every shipped weight file loads into its model, matches the manifest's checksum, and
+//! reproduces the manifest's metrics on the test subset the manifest names.
+
+mod common;
+
+use burn::tensor::Device;
+use common::{mnist, repo_path};
+use latent_lab::data::Split;
+use latent_lab::device;
+use latent_lab::models::{Classifier, ModelKind};
+use latent_lab::train::any::{EVAL_SEED, evaluate_file, load_model};
+use latent_lab::weights::sha256_hex;
+
+fn manifest() -> serde_json::Value {
+    let text = std::fs::read_to_string(repo_path("pretrained/manifest.json")).expect("pretrained/manifest.json");
+    serde_json::from_str(&text).expect("the manifest is JSON")
+}
+
+fn read(file: &str) -> Vec<u8> {
+    std::fs::read(repo_path(&format!("pretrained/{file}"))).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn classifier(device: &Device) -> Classifier {
+    load_model(&read("classifier.llw"), ModelKind::Classifier, Classifier::new(device)).expect("classifier loads").0
+}
+
+#[test]
+fn every_pretrained_file_reproduces_its_manifest_metrics() {
+    let manifest = manifest();
+    let subset_size = manifest["subset_size"].as_u64().unwrap() as usize;
+    assert_eq!(manifest["eval_seed"].as_u64(), Some(EVAL_SEED));
+    let subset = mnist(Split::Test).first(subset_size);
+    let device = device::cpu(EVAL_SEED);
+    let classifier = classifier(&device);
+    let models = manifest["models"].as_array().unwrap();
+    let kinds: Vec<&str> = models.iter().map(|m| m["model"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["classifier", "ae", "vae", "vae2d", "gan"]);
+    for entry in models {
+        let file = entry["file"].as_str().unwrap();
+        let bytes = read(file);
+        assert_eq!(bytes.len() as u64, entry["bytes"].as_u64().unwrap(), "{file} size");
+        assert_eq!(sha256_hex(&bytes), entry["sha256"].as_str().unwrap(), "{file} checksum");
+        let (kind, metrics) = evaluate_file(&bytes, Some(&classifier), &subset, subset_size, &device)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(kind.name(), entry["model"].as_str().unwrap());
+        let expected = entry["subset_metrics"].as_object().unwrap();
+        assert_eq!(metrics.len(), expected.len(), "{file}: {metrics:?}");
+        for (name, value) in expected {
+            let value = value.as_f64().unwrap();
+            let got = metrics[name];
+            assert!((got - value).abs() <= 1e-4 * value.abs().max(1.0), "{file} {name}: {got} vs manifest {value}");
+        }
+    }
+}
+
+#[test]
+fn shipped_metrics_beat_the_tutorial() {
+    let manifest = manifest();
+    let metric = |model: &str, name: &str| {
+        manifest["models"].as_array().unwrap().iter().find(|m| m["model"] == model).unwrap()["test_metrics"][name]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(metric("ae", "ae_test_mse") <= 0.033);
+    assert!(metric("vae", "vae_test_loss") <= 103.0);
+    assert!(metric("vae2d", "vae2d_test_loss") <= 155.0);
+    assert!(metric("classifier", "classifier_test_accuracy") >= 0.99);
+    assert!(metric("gan", "gan_conditional_agreement") >= 0.9);
+    for class in 0..10 {
+        let fraction = metric("gan", &format!("gan_class_fraction_{class}"));
+        assert!((0.07..=0.13).contains(&fraction), "class {class}: {fraction}");
+    }
+}
