@@ -5,8 +5,11 @@
 //! network with its loss, `train` holds the step-wise trainers and the evaluation, `weights`
 //! reads and writes weight files, and `device` is the one place that picks the backend.
 
+#[cfg(target_arch = "wasm32")]
+pub mod app;
 pub mod data;
 pub mod device;
+pub mod infer;
 pub mod models;
 pub mod train;
 pub mod weights;

@@ -79,7 +79,8 @@ fn forward_passes_have_the_expected_shapes() {
     let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, 5, 9], [3]), &device);
     let fake = gan.generator.forward(Tensor::zeros([3, 64], &device), labels.clone());
     assert_eq!(fake.dims(), [3, 784]);
-    assert_eq!(gan.discriminator.forward(fake, labels).dims(), [3]);
+    let judgement = gan.discriminator.forward(fake, labels);
+    assert_eq!((judgement.realness.dims(), judgement.class_logits.dims()), ([3], [3, 10]));
 }
 
 #[test]

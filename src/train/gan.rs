@@ -1,5 +1,6 @@
 //! Training the conditional GAN: per step, `discriminator_steps` discriminator updates on real
-//! and generated digits, then one generator update with the non-saturating loss.
+//! and generated digits (plus its auxiliary classifier on the real ones), then one generator
+//! update with the non-saturating loss plus the auxiliary classifier's loss on the asked class.
 //! Adam betas (0.5, 0.999) as in DCGAN.
 
 use burn::module::Module;
@@ -9,7 +10,7 @@ use burn::tensor::{Device, Distribution, Int, Tensor};
 
 use super::{Trainer, adam, descend};
 use crate::data::Batch;
-use crate::models::gan::{self, Gan, NOISE, discriminator_loss, generator_loss};
+use crate::models::gan::{self, Gan, NOISE, class_loss, discriminator_loss, generator_loss};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GanSettings {
@@ -70,9 +71,11 @@ impl Trainer for GanTrainer {
         for _ in 0..self.settings.discriminator_steps.max(1) {
             let (noise, labels) = noise_and_labels(&real, n);
             let fake = gan.generator.forward(noise, labels.clone()).detach();
-            let real_logits = gan.discriminator.forward(real.clone(), batch.labels.clone());
-            let fake_logits = gan.discriminator.forward(fake, labels);
-            let loss = discriminator_loss(real_logits.clone(), fake_logits.clone());
+            let real_judgement = gan.discriminator.forward(real.clone(), batch.labels.clone());
+            let real_logits = real_judgement.realness;
+            let fake_logits = gan.discriminator.forward(fake, labels).realness;
+            let loss = discriminator_loss(real_logits.clone(), fake_logits.clone())
+                + class_loss(real_judgement.class_logits, batch.labels.clone());
             d_metrics = Some((
                 loss.clone().detach(),
                 sigmoid(real_logits).mean().detach(),
@@ -83,7 +86,8 @@ impl Trainer for GanTrainer {
         }
         let (noise, labels) = noise_and_labels(&real, n);
         let fake = gan.generator.forward(noise, labels.clone());
-        let g_loss = generator_loss(gan.discriminator.forward(fake, labels));
+        let judgement = gan.discriminator.forward(fake, labels.clone());
+        let g_loss = generator_loss(judgement.realness) + class_loss(judgement.class_logits, labels);
         let lr = self.settings.generator_lr;
         gan.generator = descend(&mut self.generator_optim, lr, gan.generator, &g_loss);
         self.model = Some(gan);

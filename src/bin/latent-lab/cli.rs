@@ -1,5 +1,4 @@
-//! latent-lab's command-line trainer: trains the models, evaluates them, writes `pretrained/`,
-//! reconstructs and samples images, and benchmarks training steps.
+//! The commands, their arguments and what each does.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +16,7 @@ use latent_lab::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
 use latent_lab::models::vae::LATENT;
 use latent_lab::train::any::{AnyTrainer, EVAL_SEED, Judge, load_model};
 use latent_lab::train::{Trainer, eval, read_values};
-use latent_lab::weights::{self, Precision, Provenance};
+use latent_lab::weights::{self, Precision, Provenance, WeightFile};
 
 #[derive(Parser)]
 #[command(name = "latent-lab", version, about = "Train, evaluate and sample latent-lab's AE, VAE, GAN and classifier on MNIST")]
@@ -58,6 +57,8 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         shorten: usize,
     },
+    /// Rewrite the pretrained folder's manifest.json and sample grids from its weight files.
+    Manifest,
     /// Evaluate the pretrained weights on the MNIST test set.
     Eval {
         /// Print one JSON object instead of a table.
@@ -115,7 +116,7 @@ fn parse_dataset(name: &str) -> Result<DatasetKind, String> {
 
 type CliResult<T> = Result<T, String>;
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train { model, epochs, seed, dataset, batch_size, ref out } => {
@@ -125,6 +126,7 @@ fn main() -> ExitCode {
             train_command(&cli, &TrainPlan { model, epochs, seed, dataset, batch_size }, &out).map(|_| ())
         }
         Command::TrainAll { seed, shorten } => train_all(&cli, seed, shorten),
+        Command::Manifest => write_manifest(&cli),
         Command::Eval { json, subset } => eval_command(&cli, json, subset),
         Command::Reconstruct { model, ref images, ref out, ref weights } => {
             reconstruct(&cli, model, images, out, weights.as_deref())
@@ -265,43 +267,49 @@ fn describe_metrics(metrics: &BTreeMap<String, f64>) -> String {
 
 /// Epochs of the shipped models: longer than the tutorial's 10 so that they beat it.
 const PRETRAIN_SCHEDULE: [(ModelKind, usize); 5] = [
-    (ModelKind::Classifier, 4),
-    (ModelKind::Ae, 50),
-    (ModelKind::Vae, 30),
-    (ModelKind::Vae2d, 30),
-    (ModelKind::Gan, 8),
+    (ModelKind::Classifier, 6),
+    (ModelKind::Ae, 100),
+    (ModelKind::Vae, 50),
+    (ModelKind::Vae2d, 50),
+    (ModelKind::Gan, 10),
 ];
 
 /// Test images whose metrics the manifest also records, for a quick check that files load right.
 pub const MANIFEST_SUBSET: usize = 1000;
 
 fn train_all(cli: &Cli, seed: u64, shorten: usize) -> CliResult<()> {
-    let mut entries = Vec::new();
     for (kind, epochs) in PRETRAIN_SCHEDULE {
         let epochs = (epochs / shorten.max(1)).max(1);
-        let out = pretrained_path(cli, kind);
         let plan = TrainPlan { model: kind, epochs, seed, dataset: DatasetKind::Mnist, batch_size: 128 };
-        let metrics = train_command(cli, &plan, &out)?;
-        entries.push((kind, epochs, metrics));
+        train_command(cli, &plan, &pretrained_path(cli, kind))?;
     }
-    let device = device::cpu(seed);
+    write_manifest(cli)
+}
+
+/// Describes the pretrained folder's weight files in manifest.json (from their headers, plus
+/// checksums and metrics on a test subset) and redraws the sample grids.
+fn write_manifest(cli: &Cli) -> CliResult<()> {
+    let device = device::cpu(EVAL_SEED);
     let test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
     let subset = test.first(MANIFEST_SUBSET);
     let mut models = Vec::new();
-    for (kind, epochs, metrics) in entries {
+    for (kind, _) in PRETRAIN_SCHEDULE {
         let path = pretrained_path(cli, kind);
         let bytes = read_file(&path)?;
+        let file = WeightFile::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let provenance = &file.header.provenance;
         models.push(serde_json::json!({
             "model": kind.name(),
             "file": path.file_name().and_then(|f| f.to_str()),
-            "architecture": kind.architecture(),
-            "dataset": "mnist",
-            "epochs": epochs,
-            "seed": seed,
-            "precision": "f16",
+            "architecture": provenance.architecture,
+            "dataset": provenance.dataset,
+            "epochs": provenance.epochs,
+            "steps": provenance.steps,
+            "seed": provenance.seed,
+            "precision": file.header.precision,
             "bytes": bytes.len(),
             "sha256": weights::sha256_hex(&bytes),
-            "test_metrics": metrics,
+            "test_metrics": provenance.metrics,
             "subset_metrics": subset_metrics(cli, kind, &subset, &device)?,
         }));
     }

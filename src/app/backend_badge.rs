@@ -1,0 +1,69 @@
+//! The badge that says which backend computes, how long the last forward pass took, and a
+//! switch to change backend at run time.
+
+use leptos::prelude::*;
+
+use super::lab::{BackendChoice, GpuStatus, Timings, Work};
+use super::use_lab;
+use crate::device::Backend;
+
+fn describe(choice: BackendChoice, gpu: &GpuStatus, timings: Timings, live: Backend) -> String {
+    let ms = |v: Option<f64>| v.map(|v| format!("{v:.1} ms")).unwrap_or_else(|| "-".into());
+    let mut text = match (choice, gpu) {
+        (_, GpuStatus::Checking) => "Checking for WebGPU…".to_string(),
+        (BackendChoice::Cpu, _) | (_, GpuStatus::Unavailable(_)) => "CPU (Flex)".to_string(),
+        (BackendChoice::WebGpu, GpuStatus::Ready) => "WebGPU".to_string(),
+        (BackendChoice::Auto, GpuStatus::Ready) if live == Backend::Cpu => format!(
+            "WebGPU · live drawing on CPU (faster for one image: {} vs {})",
+            ms(timings.cpu_ms),
+            ms(timings.gpu_ms)
+        ),
+        (BackendChoice::Auto, GpuStatus::Ready) => "WebGPU".to_string(),
+    };
+    if let (Some(last), Some(backend)) = (timings.last_ms, timings.last_backend) {
+        text.push_str(&format!(" · last forward {last:.1} ms on {}", backend.label()));
+    }
+    text
+}
+
+#[component]
+pub fn BackendBadge() -> impl IntoView {
+    let lab = use_lab();
+    let text = move || {
+        let (choice, gpu, timings) = (lab.choice.get(), lab.gpu.get(), lab.timings.get());
+        describe(choice, &gpu, timings, lab.backend_for(Work::Live))
+    };
+    let uses_gpu = move || lab.gpu.get() == GpuStatus::Ready && lab.choice.get() != BackendChoice::Cpu;
+    let gpu_note = move || match lab.gpu.get() {
+        GpuStatus::Unavailable(message) => Some(message),
+        _ => None,
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        let choice = match event_target_value(&ev).as_str() {
+            "cpu" => BackendChoice::Cpu,
+            "webgpu" => BackendChoice::WebGpu,
+            _ => BackendChoice::Auto,
+        };
+        lab.choice.set(choice);
+        if let Some(pixels) = lab.drawing.get_untracked() {
+            lab.request_analysis(pixels);
+        }
+    };
+    view! {
+        <div class="badge-box">
+            <span class="badge" class:gpu=uses_gpu data-testid="backend-badge" title=gpu_note
+                data-last-ms=move || lab.timings.get().last_ms.map(|v| v.to_string())
+                data-cpu-ms=move || lab.timings.get().cpu_ms.map(|v| v.to_string())
+                data-gpu-ms=move || lab.timings.get().gpu_ms.map(|v| v.to_string())>{text}</span>
+            <label class="backend-switch">
+                "Backend "
+                <select on:change=on_change aria-label="Compute backend">
+                    <option value="auto" selected=true>"Auto"</option>
+                    <option value="webgpu" disabled=move || lab.gpu.get() != GpuStatus::Ready>"WebGPU"</option>
+                    <option value="cpu">"CPU"</option>
+                </select>
+            </label>
+            {move || lab.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+        </div>
+    }
+}

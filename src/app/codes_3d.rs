@@ -1,0 +1,225 @@
+//! The autoencoder's 3-D codes of test digits as a rotatable scatter coloured by digit, with the
+//! drawing's code marked live. Drag to rotate; click a point in space to decode it.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::lab::Work;
+use super::net::fetch_bytes;
+use super::paint::{context_2d, paint_image};
+use super::use_lab;
+use crate::data::Dataset;
+use crate::infer;
+use crate::models::ModelKind;
+
+/// Test digits shown in the scatter.
+const POINTS: usize = 3000;
+const SIDE: f64 = 320.0;
+/// tab10, the usual colours of the ten digits in such plots.
+const PALETTE: [&str; 10] =
+    ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+/// The test points, centred and scaled to the unit ball, and how to undo that.
+#[derive(Clone, Default)]
+struct Cloud {
+    points: Vec<([f32; 3], u8)>,
+    centre: [f32; 3],
+    scale: f32,
+}
+
+impl Cloud {
+    fn new(codes: &[f32], labels: &[u8]) -> Self {
+        let n = labels.len().max(1) as f32;
+        let mut centre = [0.0f32; 3];
+        for code in codes.chunks_exact(3) {
+            (0..3).for_each(|i| centre[i] += code[i] / n);
+        }
+        let scale = codes
+            .chunks_exact(3)
+            .map(|c| (0..3).map(|i| (c[i] - centre[i]).powi(2)).sum::<f32>().sqrt())
+            .fold(1e-6f32, f32::max);
+        let points = codes
+            .chunks_exact(3)
+            .zip(labels)
+            .map(|(c, &l)| ([(c[0] - centre[0]) / scale, (c[1] - centre[1]) / scale, (c[2] - centre[2]) / scale], l))
+            .collect();
+        Self { points, centre, scale }
+    }
+
+    fn normalise(&self, code: &[f32]) -> [f32; 3] {
+        [0, 1, 2].map(|i| (code[i] - self.centre[i]) / self.scale)
+    }
+
+    fn code_of(&self, p: [f32; 3]) -> [f32; 3] {
+        [0, 1, 2].map(|i| p[i] * self.scale + self.centre[i])
+    }
+}
+
+/// Rotation by yaw (about the vertical axis) then pitch; returns (x, y, depth).
+fn rotate(p: [f32; 3], yaw: f32, pitch: f32) -> [f32; 3] {
+    let (x, z1) = (yaw.cos() * p[0] + yaw.sin() * p[2], -yaw.sin() * p[0] + yaw.cos() * p[2]);
+    [x, pitch.cos() * p[1] - pitch.sin() * z1, pitch.sin() * p[1] + pitch.cos() * z1]
+}
+
+/// The inverse of `rotate`.
+fn unrotate(r: [f32; 3], yaw: f32, pitch: f32) -> [f32; 3] {
+    let (y, z1) = (pitch.cos() * r[1] + pitch.sin() * r[2], -pitch.sin() * r[1] + pitch.cos() * r[2]);
+    [yaw.cos() * r[0] - yaw.sin() * z1, y, yaw.sin() * r[0] + yaw.cos() * z1]
+}
+
+const RADIUS: f64 = SIDE * 0.42;
+
+fn to_screen(r: [f32; 3]) -> (f64, f64) {
+    (SIDE / 2.0 + r[0] as f64 * RADIUS, SIDE / 2.0 - r[1] as f64 * RADIUS)
+}
+
+fn draw(canvas: &web_sys::HtmlCanvasElement, cloud: &Cloud, yaw: f32, pitch: f32, marker: Option<[f32; 3]>) {
+    let ctx = context_2d(canvas);
+    ctx.set_fill_style_str("#0d1117");
+    ctx.fill_rect(0.0, 0.0, SIDE, SIDE);
+    let mut projected: Vec<([f32; 3], u8)> = cloud.points.iter().map(|&(p, l)| (rotate(p, yaw, pitch), l)).collect();
+    projected.sort_by(|a, b| a.0[2].total_cmp(&b.0[2]));
+    for (r, label) in projected {
+        let (x, y) = to_screen(r);
+        ctx.set_fill_style_str(PALETTE[label as usize % 10]);
+        ctx.fill_rect(x - 1.5, y - 1.5, 3.0, 3.0);
+    }
+    if let Some(p) = marker {
+        let (x, y) = to_screen(rotate(p, yaw, pitch));
+        ctx.begin_path();
+        let _ = ctx.arc(x, y, 7.0, 0.0, std::f64::consts::TAU);
+        ctx.set_fill_style_str("#fff");
+        ctx.fill();
+        ctx.set_line_width(2.0);
+        ctx.set_stroke_style_str("#000");
+        ctx.stroke();
+    }
+}
+
+/// Fetches the test set from the site and encodes its first digits.
+async fn load_cloud(lab: super::Lab) -> Result<Cloud, String> {
+    let images = fetch_bytes("static/data/mnist/t10k-images-idx3-ubyte.gz").await?;
+    let labels = fetch_bytes("static/data/mnist/t10k-labels-idx1-ubyte.gz").await?;
+    let test = Dataset::from_idx_bytes(&images, &labels).map_err(|e| e.to_string())?.first(POINTS);
+    let indices: Vec<usize> = (0..test.len()).collect();
+    let pixels = test.pixels_unit(&indices);
+    let codes = lab
+        .run(Work::Batch, |device, models| {
+            let pixels = pixels.clone();
+            async move { infer::encode_codes(&models.ae.ok_or("the autoencoder is not loaded")?, pixels, &device).await }
+        })
+        .await?;
+    Ok(Cloud::new(&codes, test.labels()))
+}
+
+#[component]
+pub fn Codes3d() -> impl IntoView {
+    let lab = use_lab();
+    let canvas = NodeRef::<Canvas>::new();
+    let preview = NodeRef::<Canvas>::new();
+    let cloud = RwSignal::new(None::<Cloud>);
+    let status = RwSignal::new("Loading test digits…".to_string());
+    let yaw = RwSignal::new(0.6f32);
+    let pitch = RwSignal::new(0.35f32);
+    let drag = StoredValue::new(None::<(f64, f64, f64)>);
+    let decoded = RwSignal::new(None::<[f32; 3]>);
+
+    Effect::new(move |_| {
+        lab.models_version.track();
+        if !lab.has(ModelKind::Ae) || cloud.with_untracked(Option::is_some) {
+            return;
+        }
+        spawn_local(async move {
+            match load_cloud(lab).await {
+                Ok(c) => {
+                    status.set(format!("{} test digits", c.points.len()));
+                    cloud.set(Some(c));
+                }
+                Err(message) => status.set(message),
+            }
+        });
+    });
+
+    Effect::new(move |_| {
+        let marker_code = lab.analysis.with(|a| a.as_ref().and_then(|a| a.ae_code.clone()));
+        let (y, p) = (yaw.get(), pitch.get());
+        cloud.with(|c| {
+            if let (Some(c), Some(canvas)) = (c, canvas.get()) {
+                draw(&canvas, c, y, p, marker_code.map(|code| c.normalise(&code)));
+            }
+        });
+    });
+
+    let on_down = move |ev: web_sys::PointerEvent| {
+        if let Some(canvas) = canvas.get_untracked() {
+            let _ = canvas.set_pointer_capture(ev.pointer_id());
+        }
+        drag.set_value(Some((ev.client_x() as f64, ev.client_y() as f64, 0.0)));
+    };
+    let on_move = move |ev: web_sys::PointerEvent| {
+        let Some((x, y, moved)) = drag.get_value() else { return };
+        let (dx, dy) = (ev.client_x() as f64 - x, ev.client_y() as f64 - y);
+        yaw.update(|v| *v += dx as f32 * 0.01);
+        pitch.update(|v| *v = (*v + dy as f32 * 0.01).clamp(-1.5, 1.5));
+        drag.set_value(Some((ev.client_x() as f64, ev.client_y() as f64, moved + dx.abs() + dy.abs())));
+    };
+    let on_up = move |ev: web_sys::PointerEvent| {
+        let Some((_, _, moved)) = drag.get_value() else { return };
+        drag.set_value(None);
+        let (Some(canvas), Some(c)) = (canvas.get_untracked(), cloud.get_untracked()) else { return };
+        if moved > 4.0 {
+            return;
+        }
+        // A click: the point under the pointer on the plane through the cloud's centre.
+        let rect = canvas.get_bounding_client_rect();
+        let scale = SIDE / rect.width().max(1.0);
+        let sx = (ev.client_x() as f64 - rect.left()) * scale;
+        let sy = (ev.client_y() as f64 - rect.top()) * scale;
+        let r = [((sx - SIDE / 2.0) / RADIUS) as f32, (-(sy - SIDE / 2.0) / RADIUS) as f32, 0.0];
+        decoded.set(Some(c.code_of(unrotate(r, yaw.get_untracked(), pitch.get_untracked()))));
+    };
+
+    Effect::new(move |_| {
+        let Some(code) = decoded.get() else { return };
+        spawn_local(async move {
+            let result = lab
+                .run(Work::Live, |device, models| async move {
+                    infer::decode_codes(&models.ae.ok_or("the autoencoder is not loaded")?, code.to_vec(), &device).await
+                })
+                .await;
+            if let (Ok(pixels), Some(canvas)) = (result, preview.get_untracked()) {
+                paint_image(&canvas, &pixels);
+            }
+        });
+    });
+
+    view! {
+        <div class="grid-row">
+            <canvas node_ref=canvas class="scatter" width=SIDE height=SIDE data-testid="codes-3d"
+                aria-label="3-D codes of test digits; drag to rotate, click to decode a point"
+                on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up></canvas>
+            <figure class="large">
+                <canvas node_ref=preview class="pixelated big" width="28" height="28" data-testid="codes-preview"></canvas>
+                <figcaption>{move || decoded.get()
+                    .map(|c| format!("code ({:.1}, {:.1}, {:.1})", c[0], c[1], c[2]))
+                    .unwrap_or_else(|| "Click in the cloud to decode".into())}</figcaption>
+            </figure>
+        </div>
+        <p class="caption">{move || status.get()}" · colours: "
+            {PALETTE.iter().enumerate().map(|(d, c)| view! { <span class="swatch" style:color=*c>{d.to_string()}</span> }).collect_view()}
+            " · white dot: your drawing"</p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unrotate_inverts_rotate() {
+        let p = [0.3, -0.7, 0.2];
+        let back = unrotate(rotate(p, 0.9, -0.4), 0.9, -0.4);
+        assert!((0..3).all(|i| (back[i] - p[i]).abs() < 1e-5));
+    }
+}

@@ -1,0 +1,168 @@
+//! The drawing pad: pointer strokes (mouse, touch, pen) drawn thick with a soft edge like
+//! MNIST's pen strokes, undo and clear, and the 28x28 image the models actually see.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+use super::paint::{context_2d, paint_image};
+use super::use_lab;
+use crate::data::preprocess::{GreyImage, to_mnist};
+
+/// The pad's resolution: ten canvas pixels per MNIST pixel.
+pub const PAD_SIDE: u32 = 280;
+/// Pen width in pad pixels: about two MNIST pixels, as the digits were written.
+const PEN_WIDTH: f64 = 22.0;
+/// Softness of the pen's edge, in pad pixels (MNIST's anti-aliased strokes).
+const PEN_BLUR: f64 = 6.0;
+
+type Stroke = Vec<(f64, f64)>;
+
+/// Redraws every stroke (white on black).
+fn render(canvas: &HtmlCanvasElement, strokes: &[Stroke]) {
+    let ctx = context_2d(canvas);
+    ctx.set_fill_style_str("#000");
+    ctx.fill_rect(0.0, 0.0, PAD_SIDE as f64, PAD_SIDE as f64);
+    ctx.set_stroke_style_str("#fff");
+    ctx.set_fill_style_str("#fff");
+    ctx.set_line_width(PEN_WIDTH);
+    ctx.set_line_cap("round");
+    ctx.set_line_join("round");
+    ctx.set_shadow_blur(PEN_BLUR);
+    ctx.set_shadow_color("#fff");
+    for stroke in strokes {
+        let Some(&(x0, y0)) = stroke.first() else { continue };
+        ctx.begin_path();
+        if stroke.len() == 1 {
+            let _ = ctx.arc(x0, y0, PEN_WIDTH / 2.0, 0.0, std::f64::consts::TAU);
+            ctx.fill();
+            continue;
+        }
+        ctx.move_to(x0, y0);
+        for &(x, y) in &stroke[1..] {
+            ctx.line_to(x, y);
+        }
+        ctx.stroke();
+    }
+    ctx.set_shadow_blur(0.0);
+}
+
+/// The pad's ink as a grey image in [0, 1].
+fn ink(canvas: &HtmlCanvasElement) -> Option<GreyImage> {
+    let side = PAD_SIDE as f64;
+    let data = context_2d(canvas).get_image_data(0.0, 0.0, side, side).ok()?.data();
+    let pixels = data.chunks_exact(4).map(|rgba| rgba[0] as f32 / 255.0).collect();
+    Some(GreyImage::new(PAD_SIDE as usize, PAD_SIDE as usize, pixels))
+}
+
+/// Pointer position in pad pixels, whatever size CSS gives the canvas.
+fn pad_point(canvas: &HtmlCanvasElement, ev: &web_sys::PointerEvent) -> (f64, f64) {
+    let rect = canvas.get_bounding_client_rect();
+    let scale = PAD_SIDE as f64 / rect.width().max(1.0);
+    ((ev.client_x() as f64 - rect.left()) * scale, (ev.client_y() as f64 - rect.top()) * scale)
+}
+
+#[component]
+pub fn DrawPad() -> impl IntoView {
+    let lab = use_lab();
+    let pad = NodeRef::<Canvas>::new();
+    let seen = NodeRef::<Canvas>::new();
+    let strokes = RwSignal::new(Vec::<Stroke>::new());
+    let drawing = RwSignal::new(false);
+    let frame_requested = Rc::new(Cell::new(false));
+
+    // At most one redraw + preprocessing per animation frame, however fast the pointer moves.
+    let schedule = {
+        let frame_requested = frame_requested.clone();
+        move || {
+            if frame_requested.replace(true) {
+                return;
+            }
+            let frame_requested = frame_requested.clone();
+            request_animation_frame(move || {
+                frame_requested.set(false);
+                let Some(canvas) = pad.get_untracked() else { return };
+                strokes.with_untracked(|s| render(&canvas, s));
+                let seen_image = ink(&canvas).and_then(|image| to_mnist(&image));
+                if let Some(seen_canvas) = seen.get_untracked() {
+                    paint_image(&seen_canvas, seen_image.as_deref().unwrap_or(&[0.0; 784]));
+                }
+                lab.drawing.set(seen_image.clone());
+                match seen_image {
+                    Some(pixels) => lab.request_analysis(pixels),
+                    None => lab.analysis.set(None),
+                }
+            });
+        }
+    };
+    Effect::new({
+        let schedule = schedule.clone();
+        move |_| schedule()
+    });
+
+    let on_down = {
+        let schedule = schedule.clone();
+        move |ev: web_sys::PointerEvent| {
+            let Some(canvas) = pad.get_untracked() else { return };
+            ev.prevent_default();
+            let _ = canvas.set_pointer_capture(ev.pointer_id());
+            drawing.set(true);
+            strokes.update(|s| s.push(vec![pad_point(&canvas, &ev)]));
+            schedule();
+        }
+    };
+    let on_move = {
+        let schedule = schedule.clone();
+        move |ev: web_sys::PointerEvent| {
+            if !drawing.get_untracked() {
+                return;
+            }
+            let Some(canvas) = pad.get_untracked() else { return };
+            let point = pad_point(&canvas, &ev);
+            strokes.update(|s| s.last_mut().into_iter().for_each(|stroke| stroke.push(point)));
+            schedule();
+        }
+    };
+    let on_up = move |_ev: web_sys::PointerEvent| drawing.set(false);
+    let undo = {
+        let schedule = schedule.clone();
+        move |_| {
+            strokes.update(|s| {
+                s.pop();
+            });
+            schedule();
+        }
+    };
+    let clear = move |_| {
+        strokes.set(Vec::new());
+        schedule();
+    };
+
+    view! {
+        <div class="draw-row">
+            <canvas
+                node_ref=pad
+                class="pad"
+                width=PAD_SIDE
+                height=PAD_SIDE
+                data-testid="draw-pad"
+                aria-label="Drawing pad: draw a digit with the mouse, a finger or a pen"
+                on:pointerdown=on_down
+                on:pointermove=on_move
+                on:pointerup=on_up
+                on:pointercancel=on_up
+            ></canvas>
+            <div class="seen">
+                <canvas node_ref=seen class="pixelated small" width="28" height="28" data-testid="model-input"></canvas>
+                <p class="caption">"What the models see (28x28, MNIST-style)"</p>
+                <div class="buttons">
+                    <button on:click=undo disabled=move || strokes.with(Vec::is_empty) data-testid="undo">"Undo"</button>
+                    <button on:click=clear data-testid="clear">"Clear"</button>
+                </div>
+            </div>
+        </div>
+    }
+}

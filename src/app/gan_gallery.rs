@@ -1,0 +1,149 @@
+//! GAN samples: a grid of generated digits of a chosen class (or any), reproducible by seed, each
+//! labelled by the classifier; pick two samples to walk between them.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::lab::Work;
+use super::paint::paint_grid;
+use super::use_lab;
+use crate::infer::{self, Generated};
+use crate::models::ModelKind;
+use crate::models::gan::NOISE;
+use crate::train::eval::{gan_noise, sample_labels};
+
+const COLUMNS: usize = 6;
+const SAMPLES: usize = COLUMNS * COLUMNS;
+const STEPS: usize = 10;
+
+/// The grid currently shown: its seed, digit, noise and labels (to interpolate from).
+#[derive(Clone, PartialEq)]
+struct Shown {
+    seed: u64,
+    digit: Option<u8>,
+    noise: Vec<f32>,
+    digits: Vec<u8>,
+    generated: Generated,
+}
+
+fn agreement(shown: &Shown) -> String {
+    let agree = shown.generated.labels.iter().zip(&shown.digits).filter(|(l, d)| l.class == **d as usize).count();
+    match shown.digit {
+        Some(d) => format!("The classifier sees a {d} in {agree} of {SAMPLES} samples."),
+        None => format!("The classifier agrees with the asked digit in {agree} of {SAMPLES} samples."),
+    }
+}
+
+#[component]
+pub fn GanGallery() -> impl IntoView {
+    let lab = use_lab();
+    let digit = RwSignal::new(None::<u8>);
+    let seed_text = RwSignal::new(String::from("1"));
+    let shown = RwSignal::new(None::<Shown>);
+    let picks = RwSignal::new(Vec::<usize>::new());
+    let error = RwSignal::new(None::<String>);
+    let grid = NodeRef::<Canvas>::new();
+    let strip = NodeRef::<Canvas>::new();
+
+    let generate_seed = move |seed: u64| {
+        let wanted = digit.get_untracked();
+        let noise = gan_noise(SAMPLES, seed);
+        let digits = sample_labels(SAMPLES, wanted, seed);
+        seed_text.set(seed.to_string());
+        picks.set(Vec::new());
+        spawn_local(async move {
+            let result = lab
+                .run(Work::Batch, |device, models| {
+                    let (noise, weights) = (noise.clone(), infer::one_hot_rows(&digits));
+                    async move {
+                        let gan = models.gan.ok_or("the GAN is not loaded")?;
+                        infer::generate(&gan, models.classifier.as_ref(), noise, weights, &device).await
+                    }
+                })
+                .await;
+            match result {
+                Ok(generated) => {
+                    if let Some(canvas) = grid.get_untracked() {
+                        paint_grid(&canvas, &generated.pixels, COLUMNS);
+                    }
+                    error.set(None);
+                    shown.set(Some(Shown { seed, digit: wanted, noise, digits, generated }));
+                }
+                Err(message) => error.set(Some(message)),
+            }
+        });
+    };
+
+    let generate_new = move |_| generate_seed((js_sys::Math::random() * 1e9) as u64);
+    let generate_typed = move || match seed_text.get_untracked().trim().parse::<u64>() {
+        Ok(seed) => generate_seed(seed),
+        Err(_) => error.set(Some("A seed is a whole number, e.g. 42.".into())),
+    };
+
+    // Two picked samples: draw the walk between them (noise and class both blend).
+    Effect::new(move |_| {
+        let chosen = picks.get();
+        let Some(current) = shown.get_untracked() else { return };
+        let [a, b] = chosen[..] else { return };
+        let slice = |i: usize| current.noise[i * NOISE..(i + 1) * NOISE].to_vec();
+        let (noise, weights) = infer::interpolation(&slice(a), &slice(b), current.digits[a], current.digits[b], STEPS);
+        spawn_local(async move {
+            let result = lab
+                .run(Work::Batch, |device, models| {
+                    let (noise, weights) = (noise.clone(), weights.clone());
+                    async move { infer::generate(&models.gan.ok_or("the GAN is not loaded")?, None, noise, weights, &device).await }
+                })
+                .await;
+            if let (Ok(generated), Some(canvas)) = (result, strip.get_untracked()) {
+                paint_grid(&canvas, &generated.pixels, STEPS);
+            }
+        });
+    });
+
+    let pick = move |ev: web_sys::MouseEvent| {
+        let Some(canvas) = grid.get_untracked() else { return };
+        let rect = canvas.get_bounding_client_rect();
+        let column = (((ev.client_x() as f64 - rect.left()) / rect.width()) * COLUMNS as f64) as usize;
+        let row = (((ev.client_y() as f64 - rect.top()) / rect.height()) * COLUMNS as f64) as usize;
+        let index = row.min(COLUMNS - 1) * COLUMNS + column.min(COLUMNS - 1);
+        picks.update(|p| {
+            if p.len() == 2 {
+                p.clear();
+            }
+            p.push(index);
+        });
+    };
+
+    view! {
+        <div class="controls">
+            <label>"Digit "
+                <select data-testid="gan-digit" on:change=move |ev| digit.set(event_target_value(&ev).parse::<u8>().ok())>
+                    <option value="any">"any"</option>
+                    {(0..10).map(|d| view! { <option value=d.to_string()>{d.to_string()}</option> }).collect_view()}
+                </select>
+            </label>
+            <button class="primary" on:click=generate_new disabled=move || !lab.has(ModelKind::Gan) data-testid="gan-generate">"Generate"</button>
+            <label>"Seed "
+                <input type="text" inputmode="numeric" size="10" data-testid="gan-seed" prop:value=move || seed_text.get()
+                    on:input=move |ev| seed_text.set(event_target_value(&ev))
+                    on:keydown=move |ev: web_sys::KeyboardEvent| if ev.key() == "Enter" { generate_typed() }/>
+            </label>
+            <button on:click=move |_| generate_typed() disabled=move || !lab.has(ModelKind::Gan) data-testid="gan-use-seed">"Use seed"</button>
+        </div>
+        <canvas node_ref=grid class="pixelated gallery" data-testid="gan-grid" on:click=pick
+            aria-label="Generated digits; click two to see the walk between them"></canvas>
+        <p class="caption" data-testid="gan-summary"
+            data-labels=move || shown.with(|s| s.as_ref().map(|s| s.generated.labels.iter().map(|l| l.class.to_string()).collect::<Vec<_>>().join(",")))
+            data-seed=move || shown.with(|s| s.as_ref().map(|s| s.seed.to_string()))>
+            {move || shown.with(|s| s.as_ref().map(agreement)).unwrap_or_else(|| "Press Generate.".into())}
+        </p>
+        <p class="caption">{move || match picks.get().len() {
+            0 => "Click two samples to walk from one to the other.".to_string(),
+            1 => "Now click a second sample.".to_string(),
+            _ => "The walk between the two samples:".to_string(),
+        }}</p>
+        <canvas node_ref=strip class="pixelated strip" data-testid="gan-walk"></canvas>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+    }
+}

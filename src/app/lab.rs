@@ -1,0 +1,305 @@
+//! The page's engine room: the devices, the models loaded on each, and the reactive state that
+//! the components share. Burn objects live in a thread-local (the page has one thread); the
+//! components see plain data through signals.
+
+use std::cell::RefCell;
+
+use burn::tensor::Device;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::net::{fetch_bytes, now_ms};
+use crate::device::{self, Backend};
+use crate::infer::{self, DrawingAnalysis, Models};
+use crate::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
+use crate::models::vae::LATENT;
+use crate::weights::WeightFile;
+
+/// The models the page loads, in the order it loads them.
+pub const PAGE_MODELS: [ModelKind; 5] =
+    [ModelKind::Classifier, ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan];
+
+/// Which backend the person asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// WebGPU where the browser has it, but live single-image inference on whichever backend
+    /// measured faster.
+    Auto,
+    Cpu,
+    WebGpu,
+}
+
+/// What is known about WebGPU in this browser.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GpuStatus {
+    Checking,
+    Ready,
+    Unavailable(String),
+}
+
+/// Loading state of one model's weights.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WeightState {
+    Loading,
+    Ready { bytes: usize, epochs: usize },
+    Failed(String),
+}
+
+/// Measured milliseconds of one live analysis (AE + VAE + classifier on one drawing).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Timings {
+    pub last_ms: Option<f64>,
+    pub last_backend: Option<Backend>,
+    pub cpu_ms: Option<f64>,
+    pub gpu_ms: Option<f64>,
+}
+
+/// Kinds of work, which Auto may send to different backends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// One image, every frame while drawing: latency matters.
+    Live,
+    /// Grids of images: throughput matters.
+    Batch,
+}
+
+/// The reactive state the components share (all handles are Copy).
+#[derive(Clone, Copy)]
+pub struct Lab {
+    pub choice: RwSignal<BackendChoice>,
+    pub gpu: RwSignal<GpuStatus>,
+    pub timings: RwSignal<Timings>,
+    pub weights: RwSignal<Vec<(ModelKind, WeightState)>>,
+    /// Bumped whenever a model is (re)loaded, so that views depending on models refresh.
+    pub models_version: RwSignal<u32>,
+    /// The preprocessed 28x28 drawing, or None when the pad is empty.
+    pub drawing: RwSignal<Option<Vec<f32>>>,
+    pub analysis: RwSignal<Option<DrawingAnalysis>>,
+    /// Live analyses finished so far, and whether one is running (shown as data attributes, so
+    /// that tests and people can tell when the page has caught up with the pen).
+    pub analyses: RwSignal<u64>,
+    pub analysing: RwSignal<bool>,
+    /// A message about a fault the page recovered from (e.g. a lost GPU).
+    pub notice: RwSignal<Option<String>>,
+}
+
+struct Engines {
+    cpu: (Device, Models),
+    gpu: Option<(Device, Models)>,
+}
+
+#[derive(Default)]
+struct LiveQueue {
+    busy: bool,
+    pending: Option<Vec<f32>>,
+}
+
+thread_local! {
+    static ENGINES: RefCell<Engines> = RefCell::new(Engines { cpu: (device::cpu(0), Models::default()), gpu: None });
+    static LIVE: RefCell<LiveQueue> = RefCell::new(LiveQueue::default());
+}
+
+impl Lab {
+    pub fn new() -> Self {
+        Self {
+            choice: RwSignal::new(BackendChoice::Auto),
+            gpu: RwSignal::new(GpuStatus::Checking),
+            timings: RwSignal::new(Timings::default()),
+            weights: RwSignal::new(PAGE_MODELS.iter().map(|&k| (k, WeightState::Loading)).collect()),
+            models_version: RwSignal::new(0),
+            drawing: RwSignal::new(None),
+            analysis: RwSignal::new(None),
+            analyses: RwSignal::new(0),
+            analysing: RwSignal::new(false),
+            notice: RwSignal::new(None),
+        }
+    }
+
+    /// Starts the page: WebGPU (if any), then the weights, then a measurement of both backends.
+    pub fn start(self) {
+        spawn_local(async move {
+            match device::webgpu().await {
+                Ok(gpu) => {
+                    ENGINES.with_borrow_mut(|e| e.gpu = Some((gpu, Models::default())));
+                    self.gpu.set(GpuStatus::Ready);
+                }
+                Err(message) => self.gpu.set(GpuStatus::Unavailable(message)),
+            }
+            for kind in PAGE_MODELS {
+                let state = self.load_weights(kind).await;
+                self.weights.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = state.clone()));
+                self.models_version.update(|v| *v += 1);
+            }
+            self.calibrate().await;
+        });
+    }
+
+    /// Fetches and loads one model's weights onto every device.
+    async fn load_weights(self, kind: ModelKind) -> WeightState {
+        let url = format!("pretrained/{}.llw", kind.name());
+        let bytes = match fetch_bytes(&url).await {
+            Ok(bytes) => bytes,
+            Err(message) => return WeightState::Failed(message),
+        };
+        let file = match WeightFile::decode(&bytes) {
+            Ok(file) => file,
+            Err(error) => return WeightState::Failed(format!("{url}: {error}")),
+        };
+        let loaded = ENGINES.with_borrow_mut(|engines| {
+            let mut targets: Vec<&mut (Device, Models)> = vec![&mut engines.cpu];
+            targets.extend(engines.gpu.as_mut());
+            targets.into_iter().try_for_each(|(device, models)| install(&file, kind, device, models))
+        });
+        match loaded {
+            Ok(()) => WeightState::Ready { bytes: bytes.len(), epochs: file.header.provenance.epochs },
+            Err(error) => WeightState::Failed(format!("{url}: {error}")),
+        }
+    }
+
+    /// Times a live analysis on each backend (median of a few runs) so Auto can pick the faster.
+    async fn calibrate(self) {
+        let probe = vec![0.0f32; infer::PIXELS];
+        for backend in [Backend::Cpu, Backend::WebGpu] {
+            let Some((device, models)) = engines_for(backend) else { continue };
+            let mut times = Vec::new();
+            for _ in 0..5 {
+                let started = now_ms();
+                if infer::analyse_drawing(&models, &probe, &device).await.is_err() {
+                    break;
+                }
+                times.push(now_ms() - started);
+            }
+            times.sort_by(f64::total_cmp);
+            let median = times.get(times.len() / 2).copied();
+            self.timings.update(|t| match backend {
+                Backend::Cpu => t.cpu_ms = median,
+                Backend::WebGpu => t.gpu_ms = median,
+            });
+        }
+    }
+
+    /// The backend a piece of work runs on now.
+    pub fn backend_for(self, work: Work) -> Backend {
+        let gpu_ready = self.gpu.get_untracked() == GpuStatus::Ready;
+        match self.choice.get_untracked() {
+            BackendChoice::Cpu => Backend::Cpu,
+            BackendChoice::WebGpu if gpu_ready => Backend::WebGpu,
+            BackendChoice::WebGpu => Backend::Cpu,
+            BackendChoice::Auto if !gpu_ready => Backend::Cpu,
+            BackendChoice::Auto => match (work, self.timings.get_untracked()) {
+                (Work::Live, Timings { cpu_ms: Some(cpu), gpu_ms: Some(gpu), .. }) if cpu < gpu => Backend::Cpu,
+                _ => Backend::WebGpu,
+            },
+        }
+    }
+
+    /// The device and models for a piece of work.
+    pub fn engine(self, work: Work) -> (Device, Models, Backend) {
+        let backend = self.backend_for(work);
+        let (device, models) = engines_for(backend).expect("the chosen backend exists");
+        (device, models, backend)
+    }
+
+    /// Runs `job` on the backend for `work`; if WebGPU fails (a lost device), says so, stops
+    /// using WebGPU and runs the job again on the CPU, whose models are always loaded.
+    pub async fn run<T, F, Fut>(self, work: Work, job: F) -> Result<T, String>
+    where
+        F: Fn(Device, Models) -> Fut,
+        Fut: std::future::Future<Output = Result<T, String>>,
+    {
+        let (device, models, backend) = self.engine(work);
+        match job(device, models).await {
+            Err(message) if backend == Backend::WebGpu => {
+                ENGINES.with_borrow_mut(|e| e.gpu = None);
+                self.gpu.set(GpuStatus::Unavailable(format!("the GPU device was lost ({message}); switched to the CPU")));
+                self.notice.set(Some("WebGPU stopped working; the page switched to the CPU and kept your work.".into()));
+                let (device, models) = engines_for(Backend::Cpu).expect("the CPU is always there");
+                job(device, models).await
+            }
+            other => other,
+        }
+    }
+
+    /// Asks for a live analysis of the current drawing. At most one runs at a time; a drawing
+    /// that arrives meanwhile replaces any waiting one, so no stale work queues up.
+    pub fn request_analysis(self, pixels: Vec<f32>) {
+        let start_now = LIVE.with_borrow_mut(|q| {
+            if q.busy {
+                q.pending = Some(pixels.clone());
+                false
+            } else {
+                q.busy = true;
+                true
+            }
+        });
+        if start_now {
+            self.analysing.set(true);
+            spawn_local(self.analyse_until_idle(pixels));
+        }
+    }
+
+    async fn analyse_until_idle(self, mut pixels: Vec<f32>) {
+        loop {
+            let started = now_ms();
+            let backend = self.backend_for(Work::Live);
+            let result = self
+                .run(Work::Live, |device, models| {
+                    let pixels = pixels.clone();
+                    async move { infer::analyse_drawing(&models, &pixels, &device).await }
+                })
+                .await;
+            let elapsed = now_ms() - started;
+            match result {
+                Ok(analysis) => {
+                    self.analysis.set(Some(analysis));
+                    self.analyses.update(|n| *n += 1);
+                    self.timings.update(|t| {
+                        t.last_ms = Some(elapsed);
+                        t.last_backend = Some(backend);
+                    });
+                }
+                Err(message) => self.notice.set(Some(message)),
+            }
+            match LIVE.with_borrow_mut(|q| q.pending.take().or_else(|| {
+                q.busy = false;
+                None
+            })) {
+                Some(next) => pixels = next,
+                None => break,
+            }
+        }
+        self.analysing.set(false);
+    }
+
+    /// True once a model's weights are loaded (tracked: views re-run when it changes).
+    pub fn has(self, kind: ModelKind) -> bool {
+        self.weights.with(|all| all.iter().any(|(k, s)| *k == kind && matches!(s, WeightState::Ready { .. })))
+    }
+}
+
+impl Default for Lab {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn engines_for(backend: Backend) -> Option<(Device, Models)> {
+    ENGINES.with_borrow(|e| match backend {
+        Backend::Cpu => Some(e.cpu.clone()),
+        Backend::WebGpu => e.gpu.clone(),
+    })
+}
+
+/// Loads a weight file into a fresh model of its kind on `device`; the previous model stays
+/// in place unless this succeeds.
+fn install(file: &WeightFile, kind: ModelKind, device: &Device, models: &mut Models) -> Result<(), String> {
+    let error = |e: crate::weights::WeightError| e.to_string();
+    match kind {
+        ModelKind::Ae => models.ae = Some(file.load_into(kind, Autoencoder::new(device)).map_err(error)?),
+        ModelKind::Vae => models.vae = Some(file.load_into(kind, Vae::new(LATENT, device)).map_err(error)?),
+        ModelKind::Vae2d => models.vae2d = Some(file.load_into(kind, Vae::new(2, device)).map_err(error)?),
+        ModelKind::Classifier => models.classifier = Some(file.load_into(kind, Classifier::new(device)).map_err(error)?),
+        ModelKind::Gan => models.gan = Some(file.load_into(kind, Gan::new(device)).map_err(error)?),
+    }
+    Ok(())
+}

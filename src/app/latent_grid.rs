@@ -1,0 +1,125 @@
+//! The 2-D VAE's latent space as a grid of decoded digits: N x N cells over a range, spaced
+//! evenly or by the normal distribution's quantiles (Kingma & Welling's figure). Hover or click a
+//! cell to see it large; the drawing's encoding is marked on the grid as the person draws.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::lab::Work;
+use super::paint::{paint_grid, paint_image};
+use super::use_lab;
+use crate::infer::{self, grid_axis, grid_position};
+use crate::models::ModelKind;
+
+/// The latent point of grid cell (row, column): columns walk z1 left to right, rows walk z2
+/// from top (high) to bottom (low), like a plot.
+fn cell_latent(row: usize, column: usize, axis: &[f32]) -> [f32; 2] {
+    [axis[column], axis[axis.len() - 1 - row]]
+}
+
+#[component]
+pub fn LatentGrid() -> impl IntoView {
+    let lab = use_lab();
+    let cells = RwSignal::new(12usize);
+    let range = RwSignal::new(3.0f32);
+    let quantiles = RwSignal::new(false);
+    let picked = RwSignal::new(None::<[f32; 2]>);
+    let grid = NodeRef::<Canvas>::new();
+    let large = NodeRef::<Canvas>::new();
+
+    // Redraw the grid when its settings or the model change.
+    Effect::new(move |_| {
+        let (n, r, q) = (cells.get(), range.get(), quantiles.get());
+        lab.models_version.track();
+        if !lab.has(ModelKind::Vae2d) {
+            return;
+        }
+        let axis = grid_axis(n, r, q);
+        let latents: Vec<f32> = (0..n * n).flat_map(|i| cell_latent(i / n, i % n, &axis)).collect();
+        spawn_local(async move {
+            let result = lab
+                .run(Work::Batch, |device, models| {
+                    let latents = latents.clone();
+                    async move {
+                        let vae = models.vae2d.ok_or("the 2-D VAE is not loaded")?;
+                        infer::decode_latents(&vae, latents, &device).await
+                    }
+                })
+                .await;
+            match (result, grid.get_untracked()) {
+                (Ok(pixels), Some(canvas)) => paint_grid(&canvas, &pixels, n),
+                (Err(message), _) => lab.notice.set(Some(message)),
+                _ => {}
+            }
+        });
+    });
+
+    // Decode the picked cell large.
+    Effect::new(move |_| {
+        let Some(z) = picked.get() else { return };
+        spawn_local(async move {
+            let result = lab
+                .run(Work::Live, |device, models| async move {
+                    let vae = models.vae2d.ok_or("the 2-D VAE is not loaded")?;
+                    infer::decode_latents(&vae, z.to_vec(), &device).await
+                })
+                .await;
+            if let (Ok(pixels), Some(canvas)) = (result, large.get_untracked()) {
+                paint_image(&canvas, &pixels);
+            }
+        });
+    });
+
+    let pick_at = move |ev: web_sys::MouseEvent| {
+        let Some(canvas) = grid.get_untracked() else { return };
+        let rect = canvas.get_bounding_client_rect();
+        let n = cells.get_untracked();
+        let fx = ((ev.client_x() as f64 - rect.left()) / rect.width()).clamp(0.0, 0.999);
+        let fy = ((ev.client_y() as f64 - rect.top()) / rect.height()).clamp(0.0, 0.999);
+        let axis = grid_axis(n, range.get_untracked(), quantiles.get_untracked());
+        picked.set(Some(cell_latent((fy * n as f64) as usize, (fx * n as f64) as usize, &axis)));
+    };
+
+    // The drawing's encoding, as a position over the grid in percent.
+    let marker = move || {
+        let mean = lab.analysis.with(|a| a.as_ref().and_then(|a| a.vae2d_mean.clone()))?;
+        let (r, q) = (range.get(), quantiles.get());
+        Some((grid_position(mean[0], r, q) * 100.0, (1.0 - grid_position(mean[1], r, q)) * 100.0))
+    };
+
+    view! {
+        <div class="controls">
+            <label>"Cells " <input type="number" min="3" max="30" prop:value=move || cells.get()
+                on:change=move |ev| cells.set(event_target_value(&ev).parse::<usize>().unwrap_or(12).clamp(3, 30)) data-testid="grid-cells"/></label>
+            <label>"Range ±" <input type="number" min="0.5" max="6" step="0.5" prop:value=move || range.get()
+                on:change=move |ev| range.set(event_target_value(&ev).parse::<f32>().unwrap_or(3.0).clamp(0.5, 6.0))/></label>
+            <label>"Spacing "
+                <select on:change=move |ev| quantiles.set(event_target_value(&ev) == "quantiles")>
+                    <option value="linear">"linear"</option>
+                    <option value="quantiles">"normal quantiles"</option>
+                </select>
+            </label>
+        </div>
+        <div class="grid-row">
+            <div class="grid-wrap">
+                <canvas node_ref=grid class="pixelated grid" data-testid="latent-grid"
+                    aria-label="Grid of digits decoded from the 2-D latent space; hover or click a cell"
+                    on:mousemove=pick_at on:click=pick_at></canvas>
+                {move || marker().map(|(x, y)| view! {
+                    <div class="marker" data-testid="grid-marker" style:left=format!("{x:.2}%") style:top=format!("{y:.2}%")
+                        title="Where your drawing lands"></div>
+                })}
+            </div>
+            <figure class="large">
+                <canvas node_ref=large class="pixelated big" width="28" height="28" data-testid="grid-preview"></canvas>
+                <figcaption data-testid="grid-picked">{move || picked.get()
+                    .map(|z| format!("z = ({:.2}, {:.2})", z[0], z[1]))
+                    .unwrap_or_else(|| "Hover over the grid".into())}</figcaption>
+            </figure>
+        </div>
+        <Show when=move || !lab.has(ModelKind::Vae2d)>
+            <p class="caption">"The 2-D VAE is not loaded."</p>
+        </Show>
+    }
+}

@@ -1,0 +1,69 @@
+//! The playground page (Leptos, client-side rendered). One component per file; `lab` holds the
+//! shared state and the models, `net` fetches the site's files, `paint` draws images.
+
+mod backend_badge;
+mod codes_3d;
+mod draw_pad;
+mod gan_gallery;
+mod lab;
+mod latent_grid;
+mod net;
+mod paint;
+mod reconstructions;
+mod weights_status;
+
+use leptos::prelude::*;
+
+use backend_badge::BackendBadge;
+use codes_3d::Codes3d;
+use draw_pad::DrawPad;
+use gan_gallery::GanGallery;
+pub use lab::Lab;
+use latent_grid::LatentGrid;
+use reconstructions::Reconstructions;
+use weights_status::WeightsStatus;
+
+/// The whole page.
+#[component]
+pub fn App() -> impl IntoView {
+    let lab = Lab::new();
+    provide_context(lab);
+    lab.start();
+    view! {
+        <header class="top">
+            <div class="title">
+                <h1>"latent-lab"</h1>
+                <p class="tagline">"An autoencoder, a VAE and a GAN on MNIST, running in your browser."</p>
+            </div>
+            <BackendBadge/>
+        </header>
+        <WeightsStatus/>
+        <main class="panels">
+            <section class="panel draw-panel" aria-labelledby="draw-title">
+                <h2 id="draw-title">"Draw a digit"</h2>
+                <DrawPad/>
+                <Reconstructions/>
+            </section>
+            <section class="panel" aria-labelledby="grid-title">
+                <h2 id="grid-title">"VAE latent space (2-D)"</h2>
+                <LatentGrid/>
+            </section>
+            <section class="panel" aria-labelledby="codes-title">
+                <h2 id="codes-title">"AE codes (3-D)"</h2>
+                <Codes3d/>
+            </section>
+            <section class="panel" aria-labelledby="gan-title">
+                <h2 id="gan-title">"GAN samples"</h2>
+                <GanGallery/>
+            </section>
+        </main>
+        <footer class="foot">
+            "MNIST (c) Yann LeCun and Corinna Cortes, CC BY-SA 3.0. Everything runs locally; nothing leaves this page."
+        </footer>
+    }
+}
+
+/// The shared state, for components.
+pub(crate) fn use_lab() -> Lab {
+    expect_context::<Lab>()
+}

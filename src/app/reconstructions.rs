@@ -1,0 +1,66 @@
+//! The AE's and the VAE's reconstructions of the drawing, side by side, each with what the
+//! classifier says it looks like.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+
+use super::paint::paint_image;
+use super::use_lab;
+use crate::infer::Label;
+
+fn label_text(label: Option<Label>) -> String {
+    label.map(|l| format!("looks like {} ({:.0}%)", l.class, l.confidence * 100.0)).unwrap_or_default()
+}
+
+/// One reconstruction canvas with its caption and label.
+#[component]
+fn ReconstructionView(
+    name: &'static str,
+    test_id: &'static str,
+    pixels: Signal<Option<Vec<f32>>>,
+    label: Signal<Option<Label>>,
+) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    Effect::new(move |_| {
+        let image = pixels.get().unwrap_or_else(|| vec![0.0; 784]);
+        if let Some(canvas) = canvas.get() {
+            paint_image(&canvas, &image);
+        }
+    });
+    view! {
+        <figure class="recon">
+            <canvas node_ref=canvas class="pixelated medium" width="28" height="28" data-testid=format!("{test_id}-image")></canvas>
+            <figcaption>
+                <strong>{name}</strong>
+                <span class="label" data-testid=format!("{test_id}-label") data-class=move || label.get().map(|l| l.class.to_string())>
+                    {move || label_text(label.get())}
+                </span>
+            </figcaption>
+        </figure>
+    }
+}
+
+#[component]
+pub fn Reconstructions() -> impl IntoView {
+    let lab = use_lab();
+    let pick = move |f: fn(&crate::infer::DrawingAnalysis) -> Option<Vec<f32>>| {
+        Signal::derive(move || lab.analysis.with(|a| a.as_ref().and_then(f)))
+    };
+    let label = move |f: fn(&crate::infer::DrawingAnalysis) -> Option<Label>| {
+        Signal::derive(move || lab.analysis.with(|a| a.as_ref().and_then(f)))
+    };
+    view! {
+        <div class="recons">
+            <ReconstructionView name="Autoencoder (3-D code)" test_id="ae"
+                pixels=pick(|a| a.ae_reconstruction.clone()) label=label(|a| a.ae_label)/>
+            <ReconstructionView name="VAE (decoded mean)" test_id="vae"
+                pixels=pick(|a| a.vae_reconstruction.clone()) label=label(|a| a.vae_label)/>
+        </div>
+        <p class="caption" data-testid="drawing-label"
+            data-count=move || lab.analyses.get().to_string() data-idle=move || (!lab.analysing.get()).to_string()
+            data-class=move || lab.analysis.with(|a| a.as_ref().and_then(|a| a.drawing_label).map(|l| l.class.to_string()))>
+            {move || lab.analysis.with(|a| a.as_ref().map(|a| format!("Your drawing {}", label_text(a.drawing_label))))
+                .unwrap_or_else(|| "Draw a digit in the box: the reconstructions follow your pen.".into())}
+        </p>
+    }
+}

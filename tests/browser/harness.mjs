@@ -1,0 +1,125 @@
+// Shared by the browser tests and the page benchmark: a static server for the built site (under
+// a sub-path, as a static host would serve it), headless Chromium with or without WebGPU, and
+// real MNIST test digits drawn on the pad as pointer strokes.
+import { createServer } from 'node:http';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { join, extname, dirname } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST = join(ROOT, 'dist');
+export const SUB_PATH = '/lab/';
+
+const TYPES = {
+  '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
+  '.json': 'application/json', '.png': 'image/png',
+};
+
+/// Serves dist/ under SUB_PATH on 127.0.0.1. `replace` maps a site path (e.g.
+/// 'pretrained/vae.llw') to the bytes to serve instead. Counts bytes sent, gzip-sized on request.
+export async function serveSite({ replace = {} } = {}) {
+  const sent = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    if (!url.pathname.startsWith(SUB_PATH)) {
+      res.writeHead(404).end();
+      return;
+    }
+    let rel = decodeURIComponent(url.pathname.slice(SUB_PATH.length)) || 'index.html';
+    if (rel.includes('..')) {
+      res.writeHead(400).end();
+      return;
+    }
+    let body;
+    if (rel in replace) body = replace[rel];
+    else {
+      const file = join(DIST, rel);
+      if (!existsSync(file) || statSync(file).isDirectory()) {
+        res.writeHead(404).end();
+        return;
+      }
+      body = readFileSync(file);
+    }
+    sent.push({ path: rel, bytes: body.length });
+    res.writeHead(200, { 'content-type': TYPES[extname(rel)] || 'application/octet-stream' });
+    res.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}${SUB_PATH}`, sent, close: () => new Promise((r) => server.close(r)) };
+}
+
+/// Headless Chromium; `webgpu` adds the flag that gives it SwiftShader's WebGPU adapter.
+export async function launch({ webgpu }) {
+  const args = [
+    '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--disable-quic',
+  ];
+  if (webgpu) args.push('--enable-unsafe-webgpu');
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args });
+}
+
+/// Opens the page and records any request that leaves the site's origin.
+export async function openPage(browser, site) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+  const foreign = [];
+  const errors = [];
+  page.on('request', (r) => { if (!r.url().startsWith(site.url)) foreign.push(r.url()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(site.url);
+  return { page, foreign, errors };
+}
+
+/// The MNIST test set as {images: Uint8Array[], labels: number[]}.
+export function mnistTest() {
+  const images = gunzipSync(readFileSync(join(ROOT, 'static/data/mnist/t10k-images-idx3-ubyte.gz')));
+  const labels = gunzipSync(readFileSync(join(ROOT, 'static/data/mnist/t10k-labels-idx1-ubyte.gz')));
+  const count = labels.readUInt32BE(4);
+  const out = { images: [], labels: [] };
+  for (let i = 0; i < count; i++) {
+    out.images.push(images.subarray(16 + i * 784, 16 + (i + 1) * 784));
+    out.labels.push(labels[8 + i]);
+  }
+  return out;
+}
+
+/// The first test digit of each class, in class order.
+export function oneDigitPerClass(test) {
+  return [...Array(10).keys()].map((d) => test.labels.indexOf(d));
+}
+
+/// Draws a 28x28 digit on the pad as horizontal pointer strokes over its inked runs.
+export async function drawDigit(page, image) {
+  const pad = page.getByTestId('draw-pad');
+  const box = await pad.boundingBox();
+  const cell = box.width / 28;
+  for (let y = 0; y < 28; y++) {
+    let x = 0;
+    while (x < 28) {
+      if (image[y * 28 + x] < 170) { x++; continue; }
+      const start = x;
+      while (x < 28 && image[y * 28 + x] >= 170) x++;
+      const py = box.y + (y + 0.5) * cell;
+      await page.mouse.move(box.x + (start + 0.5) * cell, py);
+      await page.mouse.down();
+      await page.mouse.move(box.x + (x - 0.5) * cell, py, { steps: 2 });
+      await page.mouse.up();
+    }
+  }
+}
+
+/// Waits until the live analysis has caught up with the drawing.
+export async function waitForAnalysis(page) {
+  // Let the pad's animation frame run first: it is what hands the drawing to the models.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.waitForFunction(() => {
+    const el = document.querySelector('[data-testid=drawing-label]');
+    return el && el.dataset.idle === 'true' && el.dataset.count !== '0';
+  }, null, { timeout: 120_000 });
+}
+
+export async function labelOf(page, testId) {
+  return page.getByTestId(testId).getAttribute('data-class');
+}

@@ -1,0 +1,166 @@
+// Browser tests of the built playground (dist/) in headless Chromium, on WebGPU (SwiftShader via
+// --enable-unsafe-webgpu) and on the CPU fallback (no adapter without the flag).
+// Screenshots of each panel go to tests/browser/screenshots/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ROOT, serveSite, launch, openPage, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, labelOf,
+} from './harness.mjs';
+
+const SHOTS = join(ROOT, 'tests/browser/screenshots');
+mkdirSync(SHOTS, { recursive: true });
+const mnist = mnistTest();
+
+async function waitForModels(page) {
+  await page.waitForFunction(() => !document.querySelector('.progress'), null, { timeout: 180_000 });
+  await page.waitForFunction(() => !document.querySelector('[data-testid=gan-generate]').disabled, null, { timeout: 60_000 });
+}
+
+async function clear(page) {
+  await page.getByTestId('clear').click();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+async function generate(page, { digit, seed }) {
+  await page.getByTestId('gan-digit').selectOption(String(digit));
+  const before = await page.getByTestId('gan-summary').getAttribute('data-seed');
+  if (seed === undefined) await page.getByTestId('gan-generate').click();
+  else {
+    await page.getByTestId('gan-seed').fill(String(seed));
+    await page.getByTestId('gan-use-seed').click();
+  }
+  await page.waitForFunction((old) => {
+    const el = document.querySelector('[data-testid=gan-summary]');
+    return el.dataset.labels && (el.dataset.seed !== old || old === null);
+  }, before, { timeout: 120_000 });
+  const summary = page.getByTestId('gan-summary');
+  const grid = await page.getByTestId('gan-grid').evaluate((c) => c.toDataURL());
+  return {
+    seed: await summary.getAttribute('data-seed'),
+    labels: (await summary.getAttribute('data-labels')).split(',').map(Number),
+    grid,
+  };
+}
+
+for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: false }]) {
+  let browser; let site; let page; let foreign; let errors;
+
+  before(async () => {
+    site = await serveSite();
+    browser = await launch(mode);
+    ({ page, foreign, errors } = await openPage(browser, site));
+    await waitForModels(page);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  test(`${mode.name}: the badge names the backend in use`, async () => {
+    const badge = page.getByTestId('backend-badge');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=backend-badge]').textContent.includes('Checking'));
+    const text = await badge.textContent();
+    if (mode.webgpu) assert.match(text, /^WebGPU/, text);
+    else assert.match(text, /^CPU/, text);
+    await page.locator('header').screenshot({ path: join(SHOTS, `${mode.name}-header.png`) });
+  });
+
+  test(`${mode.name}: drawn test digits are reconstructed as themselves by the AE and the VAE`, async () => {
+    let aeRight = 0; let vaeRight = 0;
+    const seen = [];
+    for (const index of oneDigitPerClass(mnist)) {
+      await clear(page);
+      await drawDigit(page, mnist.images[index]);
+      await waitForAnalysis(page);
+      const truth = String(mnist.labels[index]);
+      const ae = await labelOf(page, 'ae-label');
+      const vae = await labelOf(page, 'vae-label');
+      seen.push(`${truth}: ae ${ae} vae ${vae} drawing ${await labelOf(page, 'drawing-label')}`);
+      if (ae === truth) aeRight++;
+      if (vae === truth) vaeRight++;
+      if (truth === '7') await page.locator('.draw-panel').screenshot({ path: join(SHOTS, `${mode.name}-draw.png`) });
+    }
+    assert.ok(aeRight >= 8, `AE right on ${aeRight}/10: ${seen.join('; ')}`);
+    assert.ok(vaeRight >= 8, `VAE right on ${vaeRight}/10: ${seen.join('; ')}`);
+    const badge = await page.getByTestId('backend-badge').textContent();
+    assert.match(badge, /last forward [\d.]+ ms/, badge);
+  });
+
+  test(`${mode.name}: Generate with digit 3 draws threes, and a typed seed reproduces the grid`, async () => {
+    const first = await generate(page, { digit: 3 });
+    const threes = first.labels.filter((l) => l === 3).length;
+    assert.ok(threes >= 0.9 * first.labels.length, `${threes}/${first.labels.length} look like 3`);
+    const other = await generate(page, { digit: 3 });
+    assert.notEqual(other.grid, first.grid);
+    const again = await generate(page, { digit: 3, seed: first.seed });
+    assert.equal(again.seed, first.seed);
+    assert.equal(again.grid, first.grid, 'the same seed gives the same grid');
+    const box = await page.getByTestId('gan-grid').boundingBox();
+    await page.mouse.click(box.x + 10, box.y + 10);
+    await page.mouse.click(box.x + box.width - 10, box.y + box.height - 10);
+    await page.waitForFunction(() => document.querySelector('[data-testid=gan-walk]').width > 28);
+    await page.locator('section').nth(3).screenshot({ path: join(SHOTS, `${mode.name}-gan.png`) });
+  });
+
+  test(`${mode.name}: the latent grid decodes the hovered cell and marks the drawing`, async () => {
+    const grid = page.getByTestId('latent-grid');
+    await page.waitForFunction(() => document.querySelector('[data-testid=latent-grid]').width > 28, null, { timeout: 60_000 });
+    const box = await grid.boundingBox();
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.3);
+    await page.waitForFunction(() => document.querySelector('[data-testid=grid-picked]').textContent.startsWith('z ='));
+    const ink = await page.getByTestId('grid-preview').evaluate(async (c) => {
+      await new Promise((r) => setTimeout(r, 300));
+      const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+      let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i];
+      return s / 255;
+    });
+    assert.ok(ink > 20, `the decoded cell has ink (${ink})`);
+    const markerAt = async () => page.getByTestId('grid-marker').evaluate((m) => `${m.style.left},${m.style.top}`);
+    const digits = oneDigitPerClass(mnist);
+    await clear(page);
+    await drawDigit(page, mnist.images[digits[1]]);
+    await waitForAnalysis(page);
+    const one = await markerAt();
+    await clear(page);
+    await drawDigit(page, mnist.images[digits[0]]);
+    await waitForAnalysis(page);
+    const zero = await markerAt();
+    assert.notEqual(one, zero, 'the marker moves with the drawing');
+    await page.locator('section').nth(1).screenshot({ path: join(SHOTS, `${mode.name}-latent-grid.png`) });
+    await page.locator('section').nth(2).screenshot({ path: join(SHOTS, `${mode.name}-codes-3d.png`) });
+  });
+
+  test(`${mode.name}: nothing leaves the site and nothing crashed`, async () => {
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(errors, []);
+    await page.screenshot({ path: join(SHOTS, `${mode.name}-page.png`), fullPage: true });
+  });
+}
+
+test('a corrupted weight file shows a message and the other models keep working', async () => {
+  const vae = readFileSync(join(ROOT, 'dist/pretrained/vae.llw'));
+  const corrupt = Buffer.from(vae);
+  corrupt[corrupt.length - 5] ^= 0xff;
+  const site = await serveSite({ replace: { 'pretrained/vae.llw': corrupt } });
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page } = await openPage(browser, site);
+    await waitForModels(page);
+    const message = await page.getByTestId('weights-error-vae').textContent();
+    assert.match(message, /vae model could not be loaded.*corrupt/i, message);
+    const digits = oneDigitPerClass(mnist);
+    await drawDigit(page, mnist.images[digits[4]]);
+    await waitForAnalysis(page);
+    assert.equal(await labelOf(page, 'ae-label'), '4');
+    assert.equal(await labelOf(page, 'vae-label'), null);
+    const grid = await generate(page, { digit: 5 });
+    assert.ok(grid.labels.filter((l) => l === 5).length >= 30);
+    await page.screenshot({ path: join(SHOTS, 'corrupt-vae.png') });
+  } finally {
+    await browser.close();
+    await site.close();
+  }
+});
