@@ -11,5 +11,6 @@ pub mod data;
 pub mod device;
 pub mod infer;
 pub mod models;
+pub mod pytorch;
 pub mod train;
 pub mod weights;

@@ -150,6 +150,18 @@ pub fn model_metrics_gan(model: &Gan, judge: &Judge, device: &Device) -> BTreeMa
     out
 }
 
+/// Loads weights of either format into a fresh model: a latent-lab weight file, or (for the AE
+/// and the VAE) the PyTorch tutorial's `state_dict` (`.pth`), recognised by its content.
+pub fn load_any_model<M: Module>(bytes: &[u8], expected: ModelKind, fresh: M) -> Result<M, String> {
+    if crate::pytorch::looks_like_pth(bytes) {
+        let state = crate::pytorch::read_state_dict(bytes).map_err(|e| e.to_string())?;
+        let tensors = crate::pytorch::to_module_tensors(expected, &state).map_err(|e| e.to_string())?;
+        weights::load_named(fresh, &tensors).map_err(|e| e.to_string())
+    } else {
+        load_model(bytes, expected, fresh).map(|(model, _)| model).map_err(|e| e.to_string())
+    }
+}
+
 /// Loads the weights of a file into a fresh model of its kind and checks it is `expected`.
 pub fn load_model<M: Module>(bytes: &[u8], expected: ModelKind, fresh: M) -> Result<(M, WeightFile), WeightError> {
     let file = WeightFile::decode(bytes)?;

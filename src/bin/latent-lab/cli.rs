@@ -14,7 +14,7 @@ use latent_lab::data::{Dataset, DatasetKind, EpochBatches, IMAGE_PIXELS, IMAGE_S
 use latent_lab::device;
 use latent_lab::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
 use latent_lab::models::vae::LATENT;
-use latent_lab::train::any::{AnyTrainer, EVAL_SEED, Judge, load_model};
+use latent_lab::train::any::{AnyTrainer, EVAL_SEED, Judge, load_any_model};
 use latent_lab::train::{Trainer, eval, read_values};
 use latent_lab::weights::{self, Precision, Provenance, WeightFile};
 
@@ -70,6 +70,7 @@ enum Command {
     },
     /// Reconstruct the images of an IDX file (gzip or not) and write them as an IDX file.
     /// The VAE decodes the mean of q(z|x), so its reconstructions are deterministic.
+    /// --weights accepts our weight files and the tutorial's PyTorch .pth files.
     Reconstruct {
         #[arg(long, value_parser = parse_model)]
         model: ModelKind,
@@ -77,9 +78,19 @@ enum Command {
         images: PathBuf,
         #[arg(long)]
         out: PathBuf,
-        /// A weight file (default: the pretrained one).
+        /// A weight file, ours or the tutorial's PyTorch .pth (default: the pretrained one).
         #[arg(long)]
         weights: Option<PathBuf>,
+    },
+    /// Convert the PyTorch tutorial's state_dict (.pth) of the AE or the VAE into a latent-lab
+    /// weight file, with its MNIST test metrics in the header.
+    Import {
+        #[arg(long, value_parser = parse_model)]
+        model: ModelKind,
+        /// The .pth file written by torch.save(model.state_dict(), path).
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Write samples of the GAN or a VAE as an IDX image file (and optionally a PNG grid).
     Samples {
@@ -135,6 +146,7 @@ pub fn main() -> ExitCode {
             samples(&cli, model, count, seed, digit, out, png.as_deref(), weights.as_deref())
         }
         Command::Bench { steps } => bench(&cli, steps),
+        Command::Import { model, ref file, ref out } => import(&cli, model, file, out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -164,11 +176,12 @@ fn pretrained_path(cli: &Cli, kind: ModelKind) -> PathBuf {
     cli.pretrained.join(format!("{}.llw", kind.name()))
 }
 
-/// Loads a model's weights from `path` (or the pretrained file) into a fresh module.
+/// Loads a model's weights from `path` (or the pretrained file) into a fresh module; `path` may
+/// be one of our weight files or the PyTorch tutorial's `.pth`.
 fn load_weights<M: burn::module::Module>(cli: &Cli, kind: ModelKind, path: Option<&Path>, fresh: M) -> CliResult<M> {
     let path = path.map(Path::to_path_buf).unwrap_or_else(|| pretrained_path(cli, kind));
     let bytes = read_file(&path)?;
-    load_model(&bytes, kind, fresh).map(|(m, _)| m).map_err(|e| format!("{}: {e}", path.display()))
+    load_any_model(&bytes, kind, fresh).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn latent_of(kind: ModelKind) -> usize {
@@ -525,4 +538,39 @@ fn bench(cli: &Cli, steps: usize) -> CliResult<()> {
         println!("{:12} {:>10.2} {:>10.2}", kind.name(), times[times.len() / 2], mean);
     }
     Ok(())
+}
+
+fn import(cli: &Cli, kind: ModelKind, file: &Path, out: &Path) -> CliResult<()> {
+    let device = device::cpu(EVAL_SEED);
+    let test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
+    let (bytes, metrics) = match kind {
+        ModelKind::Ae => {
+            let model = load_weights(cli, kind, Some(file), Autoencoder::new(&device))?;
+            let metrics = latent_lab::train::any::model_metrics_ae(&model, &test, &device);
+            (model_bytes(&model, kind, &metrics), metrics)
+        }
+        ModelKind::Vae => {
+            let model = load_weights(cli, kind, Some(file), Vae::new(LATENT, &device))?;
+            let metrics = latent_lab::train::any::model_metrics_vae(&model, kind, &test, &device);
+            (model_bytes(&model, kind, &metrics), metrics)
+        }
+        _ => return Err("the tutorial's .pth files hold the AE or the VAE: use --model ae or vae".into()),
+    };
+    write_file(out, &bytes)?;
+    println!("imported {} into {} | test {}", file.display(), out.display(), describe_metrics(&metrics));
+    Ok(())
+}
+
+/// An imported model as a weight file (full precision: it is the person's own model).
+fn model_bytes<M: burn::module::Module>(model: &M, kind: ModelKind, metrics: &BTreeMap<String, f64>) -> Vec<u8> {
+    let provenance = Provenance {
+        model: kind,
+        architecture: kind.architecture().to_string(),
+        dataset: "mnist".into(),
+        epochs: 0,
+        steps: 0,
+        seed: 0,
+        metrics: metrics.clone(),
+    };
+    weights::encode(model, provenance, Precision::F32)
 }

@@ -1,0 +1,498 @@
+//! Reading the PyTorch tutorial's own weight files: `torch.save(model.state_dict(), ...)` writes
+//! a zip holding a pickle (`data.pkl`) and one raw little-endian file per tensor storage.
+//!
+//! Pickle is a program for a stack machine, and loading an arbitrary one runs arbitrary code.
+//! This reader never runs any: it understands only the opcodes a state_dict uses and the three
+//! callables one names (OrderedDict, torch's tensor rebuilder and its storage types); anything
+//! else is refused with a message that says what the file asked for.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io::Read;
+
+use crate::models::ModelKind;
+
+/// Tensors by state_dict key: shape (PyTorch's order) and values.
+pub type StateDict = BTreeMap<String, (Vec<usize>, Vec<f32>)>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PthError {
+    NotAZip,
+    Zip(String),
+    NoPickle,
+    Pickle(String),
+    RunsCode(String),
+    NotAStateDict(String),
+    UnsupportedTensor(String),
+    Architecture { model: ModelKind, problems: Vec<String> },
+}
+
+impl fmt::Display for PthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PthError::NotAZip => write!(f, "not a PyTorch .pth file (PyTorch saves a zip archive; this is not one)"),
+            PthError::Zip(e) => write!(f, "the .pth archive is damaged or truncated: {e}"),
+            PthError::NoPickle => write!(f, "the archive holds no data.pkl: not a file written by torch.save"),
+            PthError::Pickle(e) => write!(f, "the .pth file's pickle is damaged: {e}"),
+            PthError::RunsCode(what) => write!(
+                f,
+                "the file asks to run code ({what}); latent-lab never runs code from a file. Save the weights with torch.save(model.state_dict(), path)"
+            ),
+            PthError::NotAStateDict(what) => write!(
+                f,
+                "this is a whole pickled model ({what}), not a state_dict: save it with torch.save(model.state_dict(), path)"
+            ),
+            PthError::UnsupportedTensor(e) => write!(f, "unsupported tensor in the .pth file: {e}"),
+            PthError::Architecture { model, problems } => write!(
+                f,
+                "this state_dict is not the tutorial's {}: {}",
+                model.name(),
+                problems.join("; ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PthError {}
+
+/// True for a zip archive, which is what `torch.save` writes (our weight files start otherwise).
+pub fn looks_like_pth(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+// ---- zip -------------------------------------------------------------------------------------
+
+/// The files of a zip archive by name (stored or deflated entries, as torch.save writes them).
+fn unzip(bytes: &[u8]) -> Result<HashMap<String, Vec<u8>>, PthError> {
+    if !looks_like_pth(bytes) {
+        return Err(PthError::NotAZip);
+    }
+    let u16_at = |at: usize| -> Result<usize, PthError> {
+        bytes.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize).ok_or_else(|| PthError::Zip("cut short".into()))
+    };
+    let u32_at = |at: usize| -> Result<usize, PthError> {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .ok_or_else(|| PthError::Zip("cut short".into()))
+    };
+    // The end-of-central-directory record sits in the last 64 KiB + 22 bytes.
+    let search_from = bytes.len().saturating_sub(22 + 65_535);
+    let end = (search_from..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&i| bytes[i..].starts_with(b"PK\x05\x06"))
+        .ok_or_else(|| PthError::Zip("no end-of-archive record (the file is truncated)".into()))?;
+    let entries = u16_at(end + 10)?;
+    let mut at = u32_at(end + 16)?;
+    let mut files = HashMap::new();
+    for _ in 0..entries {
+        if u32_at(at)? != 0x0201_4b50 {
+            return Err(PthError::Zip("bad central directory entry".into()));
+        }
+        let method = u16_at(at + 10)?;
+        let compressed = u32_at(at + 20)?;
+        let name_len = u16_at(at + 28)?;
+        let extra_len = u16_at(at + 30)?;
+        let comment_len = u16_at(at + 32)?;
+        let local = u32_at(at + 42)?;
+        let name = String::from_utf8_lossy(bytes.get(at + 46..at + 46 + name_len).ok_or_else(|| PthError::Zip("cut short".into()))?).into_owned();
+        at += 46 + name_len + extra_len + comment_len;
+        if u32_at(local)? != 0x0403_4b50 {
+            return Err(PthError::Zip(format!("bad local header for {name}")));
+        }
+        let start = local + 30 + u16_at(local + 26)? + u16_at(local + 28)?;
+        let data = bytes.get(start..start + compressed).ok_or_else(|| PthError::Zip(format!("{name} is cut short")))?;
+        let data = match method {
+            0 => data.to_vec(),
+            8 => {
+                let mut out = Vec::new();
+                flate2::read::DeflateDecoder::new(data).read_to_end(&mut out).map_err(|e| PthError::Zip(format!("{name}: {e}")))?;
+                out
+            }
+            other => return Err(PthError::Zip(format!("{name} uses compression method {other}"))),
+        };
+        files.insert(name, data);
+    }
+    Ok(files)
+}
+
+// ---- pickle ----------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Tuple(Vec<Value>),
+    List(Vec<Value>),
+    Dict(Vec<(Value, Value)>),
+    Global(String),
+    Storage { key: String, dtype: String },
+    Tensor { key: String, dtype: String, offset: usize, size: Vec<usize>, stride: Vec<usize> },
+    Mark,
+}
+
+/// The callables a state_dict may name; anything else is refused.
+const ALLOWED_GLOBALS: [&str; 3] = ["collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter"];
+
+fn is_storage_type(name: &str) -> bool {
+    name.starts_with("torch.") && name.ends_with("Storage")
+}
+
+/// A class of a pickled model: the person's own (`__main__.VAE`) or one of torch's layers.
+fn is_model_class(name: &str) -> bool {
+    let (module, last) = name.rsplit_once('.').unwrap_or(("", name));
+    let class_like = last.chars().next().is_some_and(char::is_uppercase);
+    class_like && (module == "__main__" || module.starts_with("torch.nn"))
+}
+
+fn check_global(name: &str) -> Result<(), PthError> {
+    if ALLOWED_GLOBALS.contains(&name) || is_storage_type(name) {
+        Ok(())
+    } else if is_model_class(name) {
+        Err(PthError::NotAStateDict(format!("it names the class {name}")))
+    } else {
+        Err(PthError::RunsCode(format!("it calls {name}")))
+    }
+}
+
+struct Machine<'a> {
+    code: &'a [u8],
+    at: usize,
+    stack: Vec<Value>,
+    memo: HashMap<usize, Value>,
+}
+
+impl<'a> Machine<'a> {
+    fn bad(&self, what: &str) -> PthError {
+        PthError::Pickle(format!("{what} at byte {}", self.at))
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], PthError> {
+        let slice = self.code.get(self.at..self.at + n).ok_or_else(|| self.bad("cut short"))?;
+        self.at += n;
+        Ok(slice)
+    }
+
+    fn uint(&mut self, n: usize) -> Result<usize, PthError> {
+        Ok(self.take(n)?.iter().rev().fold(0usize, |acc, &b| (acc << 8) | b as usize))
+    }
+
+    fn line(&mut self) -> Result<String, PthError> {
+        let rest = &self.code[self.at..];
+        let end = rest.iter().position(|&b| b == b'\n').ok_or_else(|| self.bad("unterminated name"))?;
+        self.at += end + 1;
+        Ok(String::from_utf8_lossy(&rest[..end]).into_owned())
+    }
+
+    fn pop(&mut self) -> Result<Value, PthError> {
+        self.stack.pop().ok_or_else(|| self.bad("stack underflow"))
+    }
+
+    fn pop_to_mark(&mut self) -> Result<Vec<Value>, PthError> {
+        let mark = self.stack.iter().rposition(|v| *v == Value::Mark).ok_or_else(|| self.bad("no mark"))?;
+        let items = self.stack.split_off(mark + 1);
+        self.stack.pop();
+        Ok(items)
+    }
+
+    fn top_mut(&mut self) -> Result<&mut Value, PthError> {
+        let at = self.at;
+        self.stack.last_mut().ok_or(PthError::Pickle(format!("stack underflow at byte {at}")))
+    }
+
+    fn run(mut self) -> Result<Value, PthError> {
+        loop {
+            let op = self.take(1)?[0];
+            match op {
+                0x80 => {
+                    self.take(1)?;
+                }
+                0x95 => {
+                    self.take(8)?;
+                }
+                b'c' => {
+                    let name = format!("{}.{}", self.line()?, self.line()?);
+                    check_global(&name)?;
+                    self.stack.push(Value::Global(name));
+                }
+                0x93 => {
+                    let (name, module) = (self.pop()?, self.pop()?);
+                    let (Value::Str(module), Value::Str(name)) = (module, name) else { return Err(self.bad("STACK_GLOBAL needs names")) };
+                    let name = format!("{module}.{name}");
+                    check_global(&name)?;
+                    self.stack.push(Value::Global(name));
+                }
+                b'q' | b'r' | 0x94 => {
+                    let index = match op {
+                        b'q' => self.uint(1)?,
+                        b'r' => self.uint(4)?,
+                        _ => self.memo.len(),
+                    };
+                    let top = self.stack.last().ok_or_else(|| self.bad("nothing to memoize"))?.clone();
+                    self.memo.insert(index, top);
+                }
+                b'h' | b'j' => {
+                    let index = if op == b'h' { self.uint(1)? } else { self.uint(4)? };
+                    let value = self.memo.get(&index).cloned().ok_or_else(|| self.bad("unknown memo entry"))?;
+                    self.stack.push(value);
+                }
+                b'(' => self.stack.push(Value::Mark),
+                b')' => self.stack.push(Value::Tuple(Vec::new())),
+                b'}' => self.stack.push(Value::Dict(Vec::new())),
+                b']' => self.stack.push(Value::List(Vec::new())),
+                b't' => {
+                    let items = self.pop_to_mark()?;
+                    self.stack.push(Value::Tuple(items));
+                }
+                0x85..=0x87 => {
+                    let n = (op - 0x84) as usize;
+                    let items = self.stack.split_off(self.stack.len().checked_sub(n).ok_or_else(|| self.bad("stack underflow"))?);
+                    self.stack.push(Value::Tuple(items));
+                }
+                b'X' => {
+                    let n = self.uint(4)?;
+                    let s = String::from_utf8_lossy(self.take(n)?).into_owned();
+                    self.stack.push(Value::Str(s));
+                }
+                0x8c => {
+                    let n = self.uint(1)?;
+                    let s = String::from_utf8_lossy(self.take(n)?).into_owned();
+                    self.stack.push(Value::Str(s));
+                }
+                b'J' => {
+                    let v = i32::from_le_bytes(self.take(4)?.try_into().unwrap()) as i64;
+                    self.stack.push(Value::Int(v));
+                }
+                b'K' => {
+                    let v = self.uint(1)? as i64;
+                    self.stack.push(Value::Int(v));
+                }
+                b'M' => {
+                    let v = self.uint(2)? as i64;
+                    self.stack.push(Value::Int(v));
+                }
+                0x8a => {
+                    let n = self.uint(1)?;
+                    let bytes = self.take(n)?;
+                    if n > 8 {
+                        return Err(self.bad("integer too large"));
+                    }
+                    let mut buf = [if bytes.last().is_some_and(|b| b & 0x80 != 0) { 0xff } else { 0 }; 8];
+                    buf[..n].copy_from_slice(bytes);
+                    self.stack.push(Value::Int(i64::from_le_bytes(buf)));
+                }
+                b'G' => {
+                    let v = f64::from_be_bytes(self.take(8)?.try_into().unwrap());
+                    self.stack.push(Value::Float(v));
+                }
+                0x88 => self.stack.push(Value::Bool(true)),
+                0x89 => self.stack.push(Value::Bool(false)),
+                b'N' => self.stack.push(Value::None),
+                b'Q' => {
+                    let pid = self.pop()?;
+                    self.stack.push(persistent_load(pid)?);
+                }
+                b'R' => {
+                    let (args, callable) = (self.pop()?, self.pop()?);
+                    let result = reduce(callable, args)?;
+                    self.stack.push(result);
+                }
+                b's' => {
+                    let (value, key) = (self.pop()?, self.pop()?);
+                    match self.top_mut()? {
+                        Value::Dict(items) => items.push((key, value)),
+                        _ => return Err(PthError::Pickle("SETITEM on something that is not a dict".into())),
+                    }
+                }
+                b'u' => {
+                    let items = self.pop_to_mark()?;
+                    let at = self.at;
+                    match self.top_mut()? {
+                        Value::Dict(dict) => {
+                            let mut it = items.into_iter();
+                            while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                                dict.push((k, v));
+                            }
+                        }
+                        _ => return Err(PthError::Pickle(format!("SETITEMS on something that is not a dict at byte {at}"))),
+                    }
+                }
+                b'a' => {
+                    let value = self.pop()?;
+                    match self.top_mut()? {
+                        Value::List(items) => items.push(value),
+                        _ => return Err(PthError::Pickle("APPEND on something that is not a list".into())),
+                    }
+                }
+                b'e' => {
+                    let values = self.pop_to_mark()?;
+                    match self.top_mut()? {
+                        Value::List(items) => items.extend(values),
+                        _ => return Err(PthError::Pickle("APPENDS on something that is not a list".into())),
+                    }
+                }
+                // BUILD sets an object's state: for a state_dict only the OrderedDict's
+                // `_metadata`, which the weights do not need.
+                b'b' => {
+                    self.pop()?;
+                }
+                b'.' => return self.pop(),
+                other => {
+                    return Err(PthError::Pickle(format!(
+                        "opcode 0x{other:02x} at byte {} is not one a state_dict uses",
+                        self.at - 1
+                    )));
+                }
+            }
+        }
+    }
+}
+
+fn persistent_load(pid: Value) -> Result<Value, PthError> {
+    match pid {
+        Value::Tuple(items) => match &items[..] {
+            [Value::Str(kind), Value::Global(dtype), Value::Str(key), _location, _numel] if kind == "storage" => {
+                Ok(Value::Storage { key: key.clone(), dtype: dtype.clone() })
+            }
+            _ => Err(PthError::Pickle(format!("unknown persistent id {items:?}"))),
+        },
+        other => Err(PthError::Pickle(format!("unknown persistent id {other:?}"))),
+    }
+}
+
+fn ints(value: &Value) -> Option<Vec<usize>> {
+    match value {
+        Value::Tuple(items) => items.iter().map(|v| if let Value::Int(i) = v { usize::try_from(*i).ok() } else { None }).collect(),
+        _ => None,
+    }
+}
+
+fn reduce(callable: Value, args: Value) -> Result<Value, PthError> {
+    let Value::Global(name) = callable else { return Err(PthError::Pickle("REDUCE of something that is not callable".into())) };
+    let Value::Tuple(args) = args else { return Err(PthError::Pickle("REDUCE without an argument tuple".into())) };
+    match name.as_str() {
+        "collections.OrderedDict" => Ok(Value::Dict(Vec::new())),
+        "torch._utils._rebuild_tensor_v2" => match &args[..] {
+            [Value::Storage { key, dtype }, Value::Int(offset), size, stride, ..] => Ok(Value::Tensor {
+                key: key.clone(),
+                dtype: dtype.clone(),
+                offset: *offset as usize,
+                size: ints(size).ok_or_else(|| PthError::Pickle("bad tensor size".into()))?,
+                stride: ints(stride).ok_or_else(|| PthError::Pickle("bad tensor stride".into()))?,
+            }),
+            _ => Err(PthError::Pickle("unexpected arguments to _rebuild_tensor_v2".into())),
+        },
+        "torch._utils._rebuild_parameter" => args.into_iter().next().ok_or_else(|| PthError::Pickle("empty parameter".into())),
+        other => Err(PthError::RunsCode(format!("it calls {other}"))),
+    }
+}
+
+/// The values of a tensor from its storage bytes, following its offset and strides.
+fn tensor_values(storage: &[u8], offset: usize, size: &[usize], stride: &[usize]) -> Result<Vec<f32>, PthError> {
+    let count: usize = size.iter().product();
+    let mut out = Vec::with_capacity(count);
+    let mut index = vec![0usize; size.len()];
+    for _ in 0..count {
+        let element = offset + index.iter().zip(stride).map(|(i, s)| i * s).sum::<usize>();
+        let b = storage
+            .get(element * 4..element * 4 + 4)
+            .ok_or_else(|| PthError::UnsupportedTensor("a tensor reaches past its storage (the file is truncated)".into()))?;
+        out.push(f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        for d in (0..size.len()).rev() {
+            index[d] += 1;
+            if index[d] < size[d] {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a `torch.save(model.state_dict())` file into tensors by key.
+pub fn read_state_dict(bytes: &[u8]) -> Result<StateDict, PthError> {
+    let files = unzip(bytes)?;
+    let (pickle_name, pickle) = files.iter().find(|(name, _)| name.ends_with("data.pkl")).ok_or(PthError::NoPickle)?;
+    let prefix = pickle_name.trim_end_matches("data.pkl").to_string();
+    if files.get(&format!("{prefix}byteorder")).is_some_and(|b| b.as_slice() != b"little") {
+        return Err(PthError::UnsupportedTensor("the file was saved big-endian".into()));
+    }
+    let root = Machine { code: pickle, at: 0, stack: Vec::new(), memo: HashMap::new() }.run()?;
+    let Value::Dict(items) = root else { return Err(PthError::NotAStateDict("its top level is not a dict".into())) };
+    let mut out = StateDict::new();
+    for (key, value) in items {
+        let (Value::Str(key), Value::Tensor { key: storage, dtype, offset, size, stride }) = (key, value) else {
+            return Err(PthError::NotAStateDict("it holds entries that are not named tensors".into()));
+        };
+        if dtype != "torch.FloatStorage" {
+            return Err(PthError::UnsupportedTensor(format!("{key} is {dtype}; only float32 tensors are read")));
+        }
+        let data = files
+            .get(&format!("{prefix}data/{storage}"))
+            .ok_or_else(|| PthError::Zip(format!("the storage of {key} is missing")))?;
+        out.insert(key, (size.clone(), tensor_values(data, offset, &size, &stride)?));
+    }
+    Ok(out)
+}
+
+/// How the tutorial's keys map onto our modules: (PyTorch key, our path, PyTorch shape).
+fn layout(model: ModelKind) -> Vec<(String, String, Vec<usize>)> {
+    let linear = |torch: &str, ours: &str, fan_in: usize, fan_out: usize| {
+        vec![
+            (format!("{torch}.weight"), format!("{ours}.weight"), vec![fan_out, fan_in]),
+            (format!("{torch}.bias"), format!("{ours}.bias"), vec![fan_out]),
+        ]
+    };
+    match model {
+        ModelKind::Ae => {
+            let widths = crate::models::ae::WIDTHS;
+            let mut out = Vec::new();
+            for (i, w) in widths.windows(2).enumerate() {
+                out.extend(linear(&format!("encoder.{}", 2 * i), &format!("encoder.{i}"), w[0], w[1]));
+            }
+            for (i, w) in widths.iter().rev().copied().collect::<Vec<_>>().windows(2).enumerate() {
+                out.extend(linear(&format!("decoder.{}", 2 * i), &format!("decoder.{i}"), w[0], w[1]));
+            }
+            out
+        }
+        ModelKind::Vae => {
+            use crate::models::vae::{HIDDEN, LATENT};
+            [("fc1", 784, HIDDEN), ("fc21", HIDDEN, LATENT), ("fc22", HIDDEN, LATENT), ("fc3", LATENT, HIDDEN), ("fc4", HIDDEN, 784)]
+                .into_iter()
+                .flat_map(|(name, fan_in, fan_out)| linear(name, name, fan_in, fan_out))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Maps the tutorial's state_dict onto our module paths, transposing Linear weights (PyTorch
+/// stores [out, in], Burn [in, out]). Says which keys or shapes differ when they do.
+pub fn to_module_tensors(model: ModelKind, state: &StateDict) -> Result<StateDict, PthError> {
+    let expected = layout(model);
+    if expected.is_empty() {
+        return Err(PthError::Architecture { model, problems: vec!["only the AE and the VAE come from the tutorial".into()] });
+    }
+    let mut problems = Vec::new();
+    let mut out = StateDict::new();
+    for (torch_key, ours, shape) in &expected {
+        match state.get(torch_key) {
+            None => problems.push(format!("missing {torch_key}")),
+            Some((found, _)) if found != shape => problems.push(format!("{torch_key} has shape {found:?}, expected {shape:?}")),
+            Some((found, values)) if found.len() == 2 => {
+                let (rows, cols) = (found[0], found[1]);
+                let transposed = (0..cols).flat_map(|c| (0..rows).map(move |r| values[r * cols + c])).collect();
+                out.insert(ours.clone(), (vec![cols, rows], transposed));
+            }
+            Some((found, values)) => {
+                out.insert(ours.clone(), (found.clone(), values.clone()));
+            }
+        }
+    }
+    let known: Vec<&String> = expected.iter().map(|(k, _, _)| k).collect();
+    problems.extend(state.keys().filter(|k| !known.contains(k)).map(|k| format!("unexpected {k}")));
+    if problems.is_empty() { Ok(out) } else { Err(PthError::Architecture { model, problems }) }
+}

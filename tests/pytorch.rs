@@ -1,0 +1,138 @@
+//! The PyTorch tutorial's own weight files load and reproduce PyTorch's tensors; bad files are
+//! refused with a message that names the problem.
+
+mod common;
+
+use burn::tensor::{Tensor, TensorData};
+use latent_lab::device;
+use latent_lab::models::vae::LATENT;
+use latent_lab::models::{Autoencoder, ModelKind, Vae};
+use latent_lab::pytorch::{PthError, read_state_dict};
+use latent_lab::train::any::load_any_model;
+use latent_lab::train::read_values;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = common::repo_path(&format!("tests/fixtures/seed-pytorch/{name}"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The tensors of a safetensors file (f32 only), by name.
+fn safetensors(bytes: &[u8]) -> std::collections::HashMap<String, (Vec<usize>, Vec<f32>)> {
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+    let data = &bytes[8 + n..];
+    header
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| *k != "__metadata__")
+        .map(|(name, t)| {
+            assert_eq!(t["dtype"], "F32");
+            let shape: Vec<usize> = t["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
+            let [start, end] = [0, 1].map(|i| t["data_offsets"][i].as_u64().unwrap() as usize);
+            let values = data[start..end].chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+            (name.clone(), (shape, values))
+        })
+        .collect()
+}
+
+fn assert_close(name: &str, actual: &[f32], expected: &[f32]) {
+    assert_eq!(actual.len(), expected.len(), "{name}");
+    let worst = actual.iter().zip(expected).map(|(a, e)| (a - e).abs()).fold(0.0f32, f32::max);
+    assert!(worst <= 1e-4, "{name}: largest difference {worst}");
+}
+
+#[test]
+fn the_tutorials_weights_reproduce_pytorchs_tensors() {
+    let device = device::cpu(0);
+    let expected = safetensors(&fixture("expected.safetensors"));
+    let tensor = |name: &str| {
+        let (shape, values) = expected[name].clone();
+        Tensor::<2>::from_data(TensorData::new(values, shape), &device)
+    };
+
+    let ae = load_any_model(&fixture("sim_autoencoder.pth"), ModelKind::Ae, Autoencoder::new(&device)).unwrap();
+    let code = ae.encode(tensor("ae_input_m1_1"));
+    assert_close("ae_code", &read_values(code.clone()), &expected["ae_code"].1);
+    assert_close("ae_output", &read_values(ae.decode(code)), &expected["ae_output"].1);
+
+    let vae = load_any_model(&fixture("vae.pth"), ModelKind::Vae, Vae::new(LATENT, &device)).unwrap();
+    let (mu, logvar) = vae.encode(tensor("input_0_1"));
+    assert_close("vae_mu", &read_values(mu.clone()), &expected["vae_mu"].1);
+    assert_close("vae_logvar", &read_values(logvar), &expected["vae_logvar"].1);
+    assert_close("vae_decode_mu", &read_values(vae.decode(mu)), &expected["vae_decode_mu"].1);
+}
+
+/// A stored (uncompressed) zip of the given files, as torch.save writes them.
+fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let (mut out, mut central) = (Vec::new(), Vec::new());
+    for (name, data) in files {
+        let offset = out.len() as u32;
+        let mut local = b"PK\x03\x04".to_vec();
+        local.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        local.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        local.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        local.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        local.extend_from_slice(&[0, 0]);
+        out.extend(local);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        let mut entry = b"PK\x01\x02".to_vec();
+        entry.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        entry.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        entry.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        entry.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        entry.extend_from_slice(&[0; 12]);
+        entry.extend_from_slice(&offset.to_le_bytes());
+        entry.extend_from_slice(name.as_bytes());
+        central.extend(entry);
+    }
+    let start = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&start.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+fn error_of(bytes: &[u8]) -> PthError {
+    read_state_dict(bytes).unwrap_err()
+}
+
+#[test]
+fn bad_files_are_refused_with_a_message_that_names_the_problem() {
+    // The AE's file offered as the VAE: the keys say which.
+    let err = load_any_model(&fixture("sim_autoencoder.pth"), ModelKind::Vae, Vae::new(LATENT, &device::cpu(0))).unwrap_err();
+    assert!(err.contains("not the tutorial's vae") && err.contains("missing fc1.weight") && err.contains("unexpected encoder.0.weight"), "{err}");
+
+    // A VAE of another latent size: the shapes say which.
+    let state = read_state_dict(&fixture("vae.pth")).unwrap();
+    let mut other = state.clone();
+    other.insert("fc21.weight".into(), (vec![10, 400], vec![0.0; 4000]));
+    let err = latent_lab::pytorch::to_module_tensors(ModelKind::Vae, &other).unwrap_err().to_string();
+    assert!(err.contains("fc21.weight has shape [10, 400], expected [20, 400]"), "{err}");
+
+    // A whole pickled model (torch.save(model)) names the person's class.
+    let whole = zip(&[("vae/data.pkl", b"\x80\x02c__main__\nVAE\nq\x00)\x81q\x01.")]);
+    let err = error_of(&whole);
+    assert!(matches!(err, PthError::NotAStateDict(_)), "{err}");
+    assert!(err.to_string().contains("not a state_dict") && err.to_string().contains("__main__.VAE"), "{err}");
+
+    // A pickle that asks to run code.
+    let evil = zip(&[("x/data.pkl", b"\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00lsq\x01\x85R.")]);
+    let err = error_of(&evil);
+    assert!(matches!(err, PthError::RunsCode(_)) && err.to_string().contains("os.system"), "{err}");
+
+    // A truncated file.
+    let vae = fixture("vae.pth");
+    let err = error_of(&vae[..vae.len() / 2]);
+    assert!(err.to_string().contains("damaged or truncated"), "{err}");
+
+    // Something that is not a .pth at all.
+    assert_eq!(error_of(b"\x89PNG\r\n\x1a\n"), PthError::NotAZip);
+    let err = load_any_model(b"hello, I am a text file", ModelKind::Ae, Autoencoder::new(&device::cpu(0))).unwrap_err();
+    assert!(err.contains("not a latent-lab weight file"), "{err}");
+}
