@@ -12,4 +12,4 @@ echo "== site build (wasm32, trunk --release)"
 trunk build --release
 
 echo "== browser tests (headless Chromium)"
-(cd tests/browser && npm test)
+(cd tests/browser && LATENT_LAB_CLI="$CARGO_TARGET_DIR/release/latent-lab" npm test)

@@ -35,10 +35,14 @@ impl Cloud {
         for code in codes.chunks_exact(3) {
             (0..3).for_each(|i| centre[i] += code[i] / n);
         }
-        let scale = codes
+        // Scale by the 95th percentile of distances, not the largest: a few outlying codes
+        // would otherwise shrink the whole cloud to a speck.
+        let mut radii: Vec<f32> = codes
             .chunks_exact(3)
             .map(|c| (0..3).map(|i| (c[i] - centre[i]).powi(2)).sum::<f32>().sqrt())
-            .fold(1e-6f32, f32::max);
+            .collect();
+        radii.sort_by(f32::total_cmp);
+        let scale = radii.get(radii.len() * 95 / 100).copied().unwrap_or(1.0).max(1e-6);
         let points = codes
             .chunks_exact(3)
             .zip(labels)

@@ -10,6 +10,7 @@ mod latent_grid;
 mod net;
 mod paint;
 mod reconstructions;
+mod weights_drop;
 mod weights_status;
 
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ use gan_gallery::GanGallery;
 pub use lab::Lab;
 use latent_grid::LatentGrid;
 use reconstructions::Reconstructions;
+use weights_drop::WeightsDrop;
 use weights_status::WeightsStatus;
 
 /// The whole page.
@@ -43,6 +45,7 @@ pub fn App() -> impl IntoView {
                 <h2 id="draw-title">"Draw a digit"</h2>
                 <DrawPad/>
                 <Reconstructions/>
+                <WeightsDrop/>
             </section>
             <section class="panel" aria-labelledby="grid-title">
                 <h2 id="grid-title">"VAE latent space (2-D)"</h2>

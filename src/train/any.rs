@@ -150,6 +150,24 @@ pub fn model_metrics_gan(model: &Gan, judge: &Judge, device: &Device) -> BTreeMa
     out
 }
 
+/// Which model a weight file of either format is for: from our header, or from the tutorial's
+/// state_dict keys (the AE's `encoder.0.weight`, the VAE's `fc1.weight`).
+pub fn detect_model(bytes: &[u8]) -> Result<ModelKind, String> {
+    if crate::pytorch::looks_like_pth(bytes) {
+        let state = crate::pytorch::read_state_dict(bytes).map_err(|e| e.to_string())?;
+        if state.contains_key("encoder.0.weight") {
+            Ok(ModelKind::Ae)
+        } else if state.contains_key("fc1.weight") {
+            Ok(ModelKind::Vae)
+        } else {
+            let keys: Vec<&str> = state.keys().take(4).map(String::as_str).collect();
+            Err(format!("this state_dict is neither the tutorial's AE nor its VAE (keys {keys:?}…)"))
+        }
+    } else {
+        WeightFile::decode(bytes).map(|f| f.model()).map_err(|e| e.to_string())
+    }
+}
+
 /// Loads weights of either format into a fresh model: a latent-lab weight file, or (for the AE
 /// and the VAE) the PyTorch tutorial's `state_dict` (`.pth`), recognised by its content.
 pub fn load_any_model<M: Module>(bytes: &[u8], expected: ModelKind, fresh: M) -> Result<M, String> {

@@ -164,3 +164,53 @@ test('a corrupted weight file shows a message and the other models keep working'
     await site.close();
   }
 });
+
+test("the tutorial's vae.pth opened on the page becomes the VAE and matches the CLI", async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const site = await serveSite();
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page } = await openPage(browser, site);
+    await waitForModels(page);
+    const digits = oneDigitPerClass(mnist);
+    await drawDigit(page, mnist.images[digits[2]]);
+    await waitForAnalysis(page);
+    const pixels = (id) => page.getByTestId(id).evaluate((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)));
+    const before = await pixels('vae-image');
+
+    // A truncated file: a clear message, and the pretrained VAE stays.
+    const pth = readFileSync(join(ROOT, 'tests/fixtures/seed-pytorch/vae.pth'));
+    await page.getByTestId('weights-file').setInputFiles({ name: 'broken.pth', mimeType: 'application/octet-stream', buffer: pth.subarray(0, 1000) });
+    const error = await page.getByTestId('weights-drop-error').textContent();
+    assert.match(error, /broken\.pth.*(damaged|truncated).*current model stays/, error);
+    assert.match(await page.getByTestId('weights-sources').textContent(), /VAE: pretrained/);
+
+    await page.getByTestId('weights-file').setInputFiles(join(ROOT, 'tests/fixtures/seed-pytorch/vae.pth'));
+    await page.getByTestId('weights-drop-ok').waitFor();
+    assert.match(await page.getByTestId('weights-sources').textContent(), /VAE: vae\.pth/);
+    await waitForAnalysis(page);
+    await page.waitForFunction(() => document.querySelector('[data-testid=drawing-label]').dataset.idle === 'true');
+    const after = await pixels('vae-image');
+    const changed = after.reduce((s, v, i) => s + Math.abs(v - before[i]), 0) / 784;
+    assert.ok(changed > 2, `the reconstruction changed (mean |diff| ${changed})`);
+
+    // The CLI, given the same 28x28 input and the same file, reconstructs the same image.
+    const input = await pixels('model-input');
+    const dir = mkdtempSync(join(tmpdir(), 'latent-lab-'));
+    const header = Buffer.alloc(16);
+    [2051, 1, 28, 28].forEach((v, i) => header.writeUInt32BE(v, i * 4));
+    writeFileSync(join(dir, 'in.idx'), Buffer.concat([header, Buffer.from(input)]));
+    const cli = process.env.LATENT_LAB_CLI || join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'release/latent-lab');
+    execFileSync(cli, ['reconstruct', '--model', 'vae', '--weights', join(ROOT, 'tests/fixtures/seed-pytorch/vae.pth'),
+      '--images', join(dir, 'in.idx'), '--out', join(dir, 'out.idx')], { cwd: ROOT });
+    const out = readFileSync(join(dir, 'out.idx')).subarray(16);
+    const diff = after.reduce((s, v, i) => s + Math.abs(v - out[i]), 0) / 784;
+    assert.ok(diff < 3, `page and CLI agree (mean |diff| ${diff} of 255)`);
+    await page.locator('.draw-panel').screenshot({ path: join(SHOTS, 'pth-vae.png') });
+  } finally {
+    await browser.close();
+    await site.close();
+  }
+});
