@@ -101,18 +101,39 @@ pub fn GanGallery() -> impl IntoView {
         });
     });
 
-    let pick = move |ev: web_sys::MouseEvent| {
-        let Some(canvas) = grid.get_untracked() else { return };
-        let rect = canvas.get_bounding_client_rect();
-        let column = (((ev.client_x() as f64 - rect.left()) / rect.width()) * COLUMNS as f64) as usize;
-        let row = (((ev.client_y() as f64 - rect.top()) / rect.height()) * COLUMNS as f64) as usize;
-        let index = row.min(COLUMNS - 1) * COLUMNS + column.min(COLUMNS - 1);
+    let choose = move |index: usize| {
         picks.update(|p| {
             if p.len() == 2 {
                 p.clear();
             }
             p.push(index);
         });
+    };
+    let pick = move |ev: web_sys::MouseEvent| {
+        let Some(canvas) = grid.get_untracked() else { return };
+        let rect = canvas.get_bounding_client_rect();
+        let column = (((ev.client_x() as f64 - rect.left()) / rect.width()) * COLUMNS as f64) as usize;
+        let row = (((ev.client_y() as f64 - rect.top()) / rect.height()) * COLUMNS as f64) as usize;
+        choose(row.min(COLUMNS - 1) * COLUMNS + column.min(COLUMNS - 1));
+    };
+    // Keyboard: arrow keys move a cursor over the samples, Enter or Space picks one.
+    let cursor = RwSignal::new(0usize);
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let at = cursor.get_untracked();
+        let next = match ev.key().as_str() {
+            "ArrowLeft" => at.saturating_sub(1),
+            "ArrowRight" => (at + 1).min(SAMPLES - 1),
+            "ArrowUp" => at.saturating_sub(COLUMNS),
+            "ArrowDown" => (at + COLUMNS).min(SAMPLES - 1),
+            "Enter" | " " => {
+                ev.prevent_default();
+                choose(at);
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        cursor.set(next);
     };
 
     view! {
@@ -132,7 +153,9 @@ pub fn GanGallery() -> impl IntoView {
             <button on:click=move |_| generate_typed() disabled=move || !lab.has(ModelKind::Gan) data-testid="gan-use-seed">"Use seed"</button>
         </div>
         <canvas node_ref=grid class="pixelated gallery" data-testid="gan-grid" on:click=pick
-            aria-label="Generated digits; click two to see the walk between them"></canvas>
+            tabindex="0" on:keydown=on_key
+            aria-label="Generated digits; click two (or move with the arrow keys and press Enter) to see the walk between them"></canvas>
+        <p class="caption" aria-live="polite">{move || format!("Keyboard cursor on sample {} of {SAMPLES}", cursor.get() + 1)}</p>
         <p class="caption" data-testid="gan-summary"
             data-labels=move || shown.with(|s| s.as_ref().map(|s| s.generated.labels.iter().map(|l| l.class.to_string()).collect::<Vec<_>>().join(",")))
             data-seed=move || shown.with(|s| s.as_ref().map(|s| s.seed.to_string()))>

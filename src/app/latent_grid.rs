@@ -71,6 +71,24 @@ pub fn LatentGrid() -> impl IntoView {
         });
     });
 
+    // Keyboard: arrow keys walk the grid cell by cell.
+    let cursor = RwSignal::new((0usize, 0usize));
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let n = cells.get_untracked();
+        let (row, column) = cursor.get_untracked();
+        let (row, column) = match ev.key().as_str() {
+            "ArrowUp" => (row.saturating_sub(1), column),
+            "ArrowDown" => ((row + 1).min(n - 1), column),
+            "ArrowLeft" => (row, column.saturating_sub(1)),
+            "ArrowRight" => (row, (column + 1).min(n - 1)),
+            _ => return,
+        };
+        ev.prevent_default();
+        cursor.set((row, column));
+        let axis = grid_axis(n, range.get_untracked(), quantiles.get_untracked());
+        picked.set(Some(cell_latent(row, column, &axis)));
+    };
+
     let pick_at = move |ev: web_sys::MouseEvent| {
         let Some(canvas) = grid.get_untracked() else { return };
         let rect = canvas.get_bounding_client_rect();
@@ -104,8 +122,8 @@ pub fn LatentGrid() -> impl IntoView {
         <div class="grid-row">
             <div class="grid-wrap">
                 <canvas node_ref=grid class="pixelated grid" data-testid="latent-grid"
-                    aria-label="Grid of digits decoded from the 2-D latent space; hover or click a cell"
-                    on:mousemove=pick_at on:click=pick_at></canvas>
+                    aria-label="Grid of digits decoded from the 2-D latent space; hover or click a cell, or use the arrow keys"
+                    tabindex="0" on:keydown=on_key on:mousemove=pick_at on:click=pick_at></canvas>
                 {move || marker().map(|(x, y)| view! {
                     <div class="marker" data-testid="grid-marker" style:left=format!("{x:.2}%") style:top=format!("{y:.2}%")
                         title="Where your drawing lands"></div>
