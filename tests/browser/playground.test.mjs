@@ -165,7 +165,7 @@ test('a corrupted weight file shows a message and the other models keep working'
   }
 });
 
-test("the tutorial's vae.pth opened on the page becomes the VAE and matches the CLI", async () => {
+test("the tutorial's .pth files opened on the page become the AE and the VAE and match the CLI", async () => {
   const { execFileSync } = await import('node:child_process');
   const { writeFileSync, mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
@@ -178,7 +178,6 @@ test("the tutorial's vae.pth opened on the page becomes the VAE and matches the 
     await drawDigit(page, mnist.images[digits[2]]);
     await waitForAnalysis(page);
     const pixels = (id) => page.getByTestId(id).evaluate((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)));
-    const before = await pixels('vae-image');
 
     // A truncated file: a clear message, and the pretrained VAE stays.
     const pth = readFileSync(join(ROOT, 'tests/fixtures/seed-pytorch/vae.pth'));
@@ -187,28 +186,30 @@ test("the tutorial's vae.pth opened on the page becomes the VAE and matches the 
     assert.match(error, /broken\.pth.*(damaged|truncated).*current model stays/, error);
     assert.match(await page.getByTestId('weights-sources').textContent(), /VAE: pretrained/);
 
-    await page.getByTestId('weights-file').setInputFiles(join(ROOT, 'tests/fixtures/seed-pytorch/vae.pth'));
-    await page.getByTestId('weights-drop-ok').waitFor();
-    assert.match(await page.getByTestId('weights-sources').textContent(), /VAE: vae\.pth/);
-    await waitForAnalysis(page);
-    await page.waitForFunction(() => document.querySelector('[data-testid=drawing-label]').dataset.idle === 'true');
-    const after = await pixels('vae-image');
-    const changed = after.reduce((s, v, i) => s + Math.abs(v - before[i]), 0) / 784;
-    assert.ok(changed > 2, `the reconstruction changed (mean |diff| ${changed})`);
-
-    // The CLI, given the same 28x28 input and the same file, reconstructs the same image.
     const input = await pixels('model-input');
     const dir = mkdtempSync(join(tmpdir(), 'latent-lab-'));
     const header = Buffer.alloc(16);
     [2051, 1, 28, 28].forEach((v, i) => header.writeUInt32BE(v, i * 4));
     writeFileSync(join(dir, 'in.idx'), Buffer.concat([header, Buffer.from(input)]));
     const cli = process.env.LATENT_LAB_CLI || join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'release/latent-lab');
-    execFileSync(cli, ['reconstruct', '--model', 'vae', '--weights', join(ROOT, 'tests/fixtures/seed-pytorch/vae.pth'),
-      '--images', join(dir, 'in.idx'), '--out', join(dir, 'out.idx')], { cwd: ROOT });
-    const out = readFileSync(join(dir, 'out.idx')).subarray(16);
-    const diff = after.reduce((s, v, i) => s + Math.abs(v - out[i]), 0) / 784;
-    assert.ok(diff < 3, `page and CLI agree (mean |diff| ${diff} of 255)`);
-    await page.locator('.draw-panel').screenshot({ path: join(SHOTS, 'pth-vae.png') });
+    for (const [file, model, label] of [['vae.pth', 'vae', 'VAE'], ['sim_autoencoder.pth', 'ae', 'AE']]) {
+      const shown = await pixels(`${model}-image`);
+      const path = join(ROOT, 'tests/fixtures/seed-pytorch', file);
+      await page.getByTestId('weights-file').setInputFiles(path);
+      await page.waitForFunction((f) => document.querySelector('[data-testid=weights-drop-ok]')?.textContent.includes(f), file);
+      assert.match(await page.getByTestId('weights-sources').textContent(), new RegExp(`${label}: ${file.replace('.', '\\.')}`));
+      await waitForAnalysis(page);
+      const after = await pixels(`${model}-image`);
+      const changed = after.reduce((s, v, i) => s + Math.abs(v - shown[i]), 0) / 784;
+      assert.ok(changed > 2, `${file}: the reconstruction changed (mean |diff| ${changed})`);
+      // The CLI, given the same 28x28 input and the same file, reconstructs the same image.
+      execFileSync(cli, ['reconstruct', '--model', model, '--weights', path,
+        '--images', join(dir, 'in.idx'), '--out', join(dir, `${model}.idx`)], { cwd: ROOT });
+      const out = readFileSync(join(dir, `${model}.idx`)).subarray(16);
+      const diff = after.reduce((s, v, i) => s + Math.abs(v - out[i]), 0) / 784;
+      assert.ok(diff < 3, `${file}: page and CLI agree (mean |diff| ${diff} of 255)`);
+    }
+    await page.locator('.draw-panel').screenshot({ path: join(SHOTS, 'pth.png') });
   } finally {
     await browser.close();
     await site.close();
