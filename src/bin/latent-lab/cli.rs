@@ -48,6 +48,12 @@ enum Command {
         /// Where to write the weights (default: runs/<model>-<dataset>-e<epochs>-s<seed>.llw).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Continue from these weights instead of starting from scratch.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// Learning rate (default: the tutorial's, 1e-3; the GAN's 2e-4).
+        #[arg(long)]
+        lr: Option<f64>,
     },
     /// Train every shipped model with the pretrained schedule and rewrite the pretrained folder.
     TrainAll {
@@ -130,11 +136,12 @@ type CliResult<T> = Result<T, String>;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Train { model, epochs, seed, dataset, batch_size, ref out } => {
+        Command::Train { model, epochs, seed, dataset, batch_size, ref out, ref from, lr } => {
             let out = out.clone().unwrap_or_else(|| {
                 PathBuf::from(format!("runs/{}-{}-e{epochs}-s{seed}.llw", model.name(), dataset.name()))
             });
-            train_command(&cli, &TrainPlan { model, epochs, seed, dataset, batch_size }, &out).map(|_| ())
+            let plan = TrainPlan { model, epochs, seed, dataset, batch_size, from: from.clone(), lr };
+            train_command(&cli, &plan, &out).map(|_| ())
         }
         Command::TrainAll { seed, shorten } => train_all(&cli, seed, shorten),
         Command::Manifest => write_manifest(&cli),
@@ -194,6 +201,8 @@ struct TrainPlan {
     seed: u64,
     dataset: DatasetKind,
     batch_size: usize,
+    from: Option<PathBuf>,
+    lr: Option<f64>,
 }
 
 /// Trains one model per the plan, evaluating after each epoch; writes the weights to `out`.
@@ -212,11 +221,25 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
         reference,
         samples: 10_000,
     });
-    let mut trainer = AnyTrainer::fresh(plan.model, &device);
+    let (mut trainer, earlier_epochs, earlier_steps) = match &plan.from {
+        None => (AnyTrainer::fresh(plan.model, &device), 0, 0),
+        Some(path) => {
+            let bytes = read_file(path)?;
+            let file = WeightFile::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+            if file.model() != plan.model {
+                return Err(format!("{}: weights for {}, not {}", path.display(), file.model().name(), plan.model.name()));
+            }
+            let trainer = AnyTrainer::from_weights(&file, &device).map_err(|e| format!("{}: {e}", path.display()))?;
+            (trainer, file.header.provenance.epochs, file.header.provenance.steps)
+        }
+    };
+    if let Some(lr) = plan.lr {
+        trainer.set_learning_rate(lr);
+    }
     let mut batches = EpochBatches::new(train.len(), plan.batch_size, plan.seed);
     let names = trainer.metric_names();
     let mut metrics = BTreeMap::new();
-    let mut steps = 0;
+    let mut steps = earlier_steps;
     for epoch in 1..=plan.epochs {
         let bar = progress_bar(batches.batches_per_epoch(), &format!("{} epoch {epoch}/{}", plan.model.name(), plan.epochs));
         let started = Instant::now();
@@ -249,7 +272,7 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
         model: plan.model,
         architecture: plan.model.architecture().to_string(),
         dataset: plan.dataset.name().to_string(),
-        epochs: plan.epochs,
+        epochs: earlier_epochs + plan.epochs,
         steps,
         seed: plan.seed,
         metrics: metrics.clone(),
@@ -287,14 +310,24 @@ const PRETRAIN_SCHEDULE: [(ModelKind, usize); 5] = [
     (ModelKind::Gan, 10),
 ];
 
+/// A second stage at a tenth of the learning rate, from the first stage's weights: the 3-D
+/// autoencoder keeps improving there (test MSE 0.0322 -> 0.0297 measured) where 1e-3 stalls.
+const FINE_TUNE: [(ModelKind, usize, f64); 1] = [(ModelKind::Ae, 20, 1e-4)];
+
 /// Test images whose metrics the manifest also records, for a quick check that files load right.
 pub const MANIFEST_SUBSET: usize = 1000;
 
 fn train_all(cli: &Cli, seed: u64, shorten: usize) -> CliResult<()> {
     for (kind, epochs) in PRETRAIN_SCHEDULE {
         let epochs = (epochs / shorten.max(1)).max(1);
-        let plan = TrainPlan { model: kind, epochs, seed, dataset: DatasetKind::Mnist, batch_size: 128 };
+        let plan = TrainPlan { model: kind, epochs, seed, dataset: DatasetKind::Mnist, batch_size: 128, from: None, lr: None };
         train_command(cli, &plan, &pretrained_path(cli, kind))?;
+    }
+    for (kind, epochs, lr) in FINE_TUNE {
+        let epochs = (epochs / shorten.max(1)).max(1);
+        let path = pretrained_path(cli, kind);
+        let plan = TrainPlan { model: kind, epochs, seed, dataset: DatasetKind::Mnist, batch_size: 128, from: Some(path.clone()), lr: Some(lr) };
+        train_command(cli, &plan, &path)?;
     }
     write_manifest(cli)
 }
