@@ -1,7 +1,7 @@
 // Browser tests of the built playground (dist/) in headless Chromium, on WebGPU (SwiftShader via
 // --enable-unsafe-webgpu) and on the CPU fallback (no adapter without the flag).
 // Screenshots of each panel go to tests/browser/screenshots/.
-import { test, before, after } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,6 @@ const mnist = mnistTest();
 
 async function waitForModels(page) {
   await page.waitForFunction(() => !document.querySelector('.progress'), null, { timeout: 180_000 });
-  await page.waitForFunction(() => !document.querySelector('[data-testid=gan-generate]').disabled, null, { timeout: 60_000 });
 }
 
 async function clear(page) {
@@ -24,6 +23,7 @@ async function clear(page) {
 }
 
 async function generate(page, { digit, seed }) {
+  await page.waitForFunction(() => !document.querySelector('[data-testid=gan-generate]').disabled, null, { timeout: 60_000 });
   await page.getByTestId('gan-digit').selectOption(String(digit));
   const before = await page.getByTestId('gan-summary').getAttribute('data-seed');
   if (seed === undefined) await page.getByTestId('gan-generate').click();
@@ -44,7 +44,7 @@ async function generate(page, { digit, seed }) {
   };
 }
 
-for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: false }]) {
+for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: false }]) describe(mode.name, () => {
   let browser; let site; let page; let foreign; let errors;
 
   before(async () => {
@@ -138,7 +138,7 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     assert.deepEqual(errors, []);
     await page.screenshot({ path: join(SHOTS, `${mode.name}-page.png`), fullPage: true });
   });
-}
+});
 
 test('a corrupted weight file shows a message and the other models keep working', async () => {
   const vae = readFileSync(join(ROOT, 'dist/pretrained/vae.llw'));
