@@ -14,7 +14,7 @@ use latent_lab::data::{Dataset, DatasetKind, EpochBatches, IMAGE_PIXELS, IMAGE_S
 use latent_lab::device;
 use latent_lab::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
 use latent_lab::models::vae::LATENT;
-use latent_lab::train::any::{AnyTrainer, EVAL_SEED, Judge, load_any_model};
+use latent_lab::train::any::{AnyTrainer, EVAL_SEED, Judge, detect_model, load_any_model};
 use latent_lab::train::{Trainer, eval, read_values};
 use latent_lab::weights::{self, Precision, Provenance, WeightFile};
 
@@ -73,6 +73,10 @@ enum Command {
         /// Evaluate on the first N test images only.
         #[arg(long)]
         subset: Option<usize>,
+        /// Use these weights (ours or the tutorial's .pth) instead of the pretrained ones for
+        /// the model they are for; may be given more than once.
+        #[arg(long)]
+        weights: Vec<PathBuf>,
     },
     /// Reconstruct the images of an IDX file (gzip or not) and write them as an IDX file.
     /// The VAE decodes the mean of q(z|x), so its reconstructions are deterministic.
@@ -145,7 +149,7 @@ pub fn main() -> ExitCode {
         }
         Command::TrainAll { seed, shorten } => train_all(&cli, seed, shorten),
         Command::Manifest => write_manifest(&cli),
-        Command::Eval { json, subset } => eval_command(&cli, json, subset),
+        Command::Eval { json, subset, ref weights } => eval_command(&cli, json, subset, weights),
         Command::Reconstruct { model, ref images, ref out, ref weights } => {
             reconstruct(&cli, model, images, out, weights.as_deref())
         }
@@ -403,18 +407,24 @@ fn write_sample_grids(cli: &Cli, test: &Dataset, device: &burn::tensor::Device) 
     Ok(())
 }
 
-fn eval_command(cli: &Cli, json: bool, subset: Option<usize>) -> CliResult<()> {
+fn eval_command(cli: &Cli, json: bool, subset: Option<usize>, overrides: &[PathBuf]) -> CliResult<()> {
     let device = device::cpu(EVAL_SEED);
     let mut test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
     if let Some(n) = subset {
         test = test.first(n);
     }
+    let mut chosen: BTreeMap<&str, &Path> = BTreeMap::new();
+    for path in overrides {
+        let kind = detect_model(&read_file(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+        chosen.insert(kind.name(), path);
+    }
+    let path_for = |kind: ModelKind| chosen.get(kind.name()).copied();
     use latent_lab::train::any::*;
-    let ae = load_weights(cli, ModelKind::Ae, None, Autoencoder::new(&device))?;
-    let vae = load_weights(cli, ModelKind::Vae, None, Vae::new(LATENT, &device))?;
-    let vae2d = load_weights(cli, ModelKind::Vae2d, None, Vae::new(2, &device))?;
-    let classifier = load_weights(cli, ModelKind::Classifier, None, Classifier::new(&device))?;
-    let gan = load_weights(cli, ModelKind::Gan, None, Gan::new(&device))?;
+    let ae = load_weights(cli, ModelKind::Ae, path_for(ModelKind::Ae), Autoencoder::new(&device))?;
+    let vae = load_weights(cli, ModelKind::Vae, path_for(ModelKind::Vae), Vae::new(LATENT, &device))?;
+    let vae2d = load_weights(cli, ModelKind::Vae2d, path_for(ModelKind::Vae2d), Vae::new(2, &device))?;
+    let classifier = load_weights(cli, ModelKind::Classifier, path_for(ModelKind::Classifier), Classifier::new(&device))?;
+    let gan = load_weights(cli, ModelKind::Gan, path_for(ModelKind::Gan), Gan::new(&device))?;
     let reference = eval::reference_gaussian(&classifier, &test, &device);
     let samples = test.len();
     let judge = Judge { classifier: &classifier, reference: &reference, samples };
