@@ -238,6 +238,37 @@ pub fn normal_quantile(p: f64) -> f64 {
     }
 }
 
+impl Models {
+    /// The same models on another device (a copy of the weights).
+    pub fn to_device(&self, device: &Device) -> Models {
+        use burn::module::Module;
+        Models {
+            ae: self.ae.clone().map(|m| m.to_device(device)),
+            vae: self.vae.clone().map(|m| m.to_device(device)),
+            vae2d: self.vae2d.clone().map(|m| m.to_device(device)),
+            classifier: self.classifier.clone().map(|m| m.to_device(device)),
+            gan: self.gan.clone().map(|m| m.to_device(device)),
+        }
+    }
+}
+
+/// The AE's mean squared error per pixel on some images (pixels in [0, 1]).
+pub async fn ae_test_mse(ae: &Autoencoder, pixels: Vec<f32>, device: &Device) -> Result<f64, String> {
+    let x = images_tensor(pixels, device);
+    let error = (ae.reconstruct_pixels(x.clone()) - x).square().mean();
+    Ok(read(error).await?[0] as f64)
+}
+
+/// The VAE's test loss per image (BCE + KL, one z per image drawn from `seed`).
+pub async fn vae_test_loss(vae: &Vae, pixels: Vec<f32>, seed: u64, device: &Device) -> Result<f64, String> {
+    let n = pixels.len() / IMAGE_PIXELS;
+    let latent = vae.latent_size();
+    let eps = crate::data::rng::SplitMix64::new(seed).normals(n * latent);
+    let eps = Tensor::from_data(TensorData::new(eps, [n, latent]), device);
+    let terms = crate::models::vae::bce_terms_with_noise(vae, images_tensor(pixels, device), eps);
+    Ok(read((terms.reconstruction + terms.kl).mean()).await?[0] as f64)
+}
+
 /// Pixels per image, re-exported for the page's canvases.
 pub const PIXELS: usize = IMAGE_PIXELS;
 

@@ -83,6 +83,8 @@ pub struct Lab {
     pub notice: RwSignal<Option<String>>,
     /// Where each model's current weights came from ("pretrained" or the person's file name).
     pub sources: RwSignal<Vec<(ModelKind, String)>>,
+    /// Whether the panels use the model trained on this page ("mine") over the loaded one.
+    pub use_mine: RwSignal<bool>,
 }
 
 struct Engines {
@@ -115,6 +117,7 @@ impl Lab {
             analysing: RwSignal::new(false),
             notice: RwSignal::new(None),
             sources: RwSignal::new(PAGE_MODELS.iter().map(|&k| (k, "pretrained".to_string())).collect()),
+            use_mine: RwSignal::new(true),
         }
     }
 
@@ -310,6 +313,51 @@ impl Lab {
         Ok(kind)
     }
 
+    /// Makes the model being trained drive the other panels (when "mine" is chosen), on every
+    /// device; the loaded model is kept aside so that "pretrained" can bring it back.
+    pub fn use_trained(self, trainer: &crate::train::AnyTrainer) {
+        if !self.use_mine.get_untracked() {
+            return;
+        }
+        let mut trained = Models::default();
+        trainer.install_into(&mut trained);
+        let kind = trainer.kind();
+        ENGINES.with_borrow_mut(|engines| {
+            let mut all: Vec<&mut (Device, Models)> = vec![&mut engines.cpu];
+            all.extend(engines.gpu.as_mut());
+            for (device, models) in all {
+                let moved = trained.to_device(device);
+                SAVED.with_borrow_mut(|saved| {
+                    saved.entry((kind, device_key(device))).or_insert_with(|| only(models, kind));
+                });
+                merge(models, moved);
+            }
+        });
+        self.sources.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = "mine (trained here)".into()));
+        self.models_version.update(|v| *v += 1);
+        if let Some(pixels) = self.drawing.get_untracked() {
+            self.request_analysis(pixels);
+        }
+    }
+
+    /// Brings back the loaded ("pretrained" or opened) model in place of the trained one.
+    pub fn restore_loaded(self, kind: ModelKind) {
+        ENGINES.with_borrow_mut(|engines| {
+            let mut all: Vec<&mut (Device, Models)> = vec![&mut engines.cpu];
+            all.extend(engines.gpu.as_mut());
+            for (device, models) in all {
+                if let Some(saved) = SAVED.with_borrow_mut(|saved| saved.remove(&(kind, device_key(device)))) {
+                    merge(models, saved);
+                }
+            }
+        });
+        self.sources.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = "pretrained".into()));
+        self.models_version.update(|v| *v += 1);
+        if let Some(pixels) = self.drawing.get_untracked() {
+            self.request_analysis(pixels);
+        }
+    }
+
     /// Where a model's weights came from (tracked).
     pub fn source(self, kind: ModelKind) -> String {
         self.sources.with(|all| all.iter().find(|(k, _)| *k == kind).map(|(_, s)| s.clone()).unwrap_or_default())
@@ -325,6 +373,37 @@ impl Default for Lab {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A copy of `models` holding only the model of `kind`.
+fn only(models: &Models, kind: ModelKind) -> Models {
+    let mut out = Models::default();
+    match kind {
+        ModelKind::Ae => out.ae = models.ae.clone(),
+        ModelKind::Vae => out.vae = models.vae.clone(),
+        ModelKind::Vae2d => out.vae2d = models.vae2d.clone(),
+        ModelKind::Classifier => out.classifier = models.classifier.clone(),
+        ModelKind::Gan => out.gan = models.gan.clone(),
+    }
+    out
+}
+
+/// Takes every model that `from` has into `into`.
+fn merge(into: &mut Models, from: Models) {
+    into.ae = from.ae.or(into.ae.take());
+    into.vae = from.vae.or(into.vae.take());
+    into.vae2d = from.vae2d.or(into.vae2d.take());
+    into.classifier = from.classifier.or(into.classifier.take());
+    into.gan = from.gan.or(into.gan.take());
+}
+
+fn device_key(device: &Device) -> String {
+    format!("{device:?}")
+}
+
+thread_local! {
+    /// The loaded models that a trained one replaced, by (model, device).
+    static SAVED: RefCell<std::collections::HashMap<(ModelKind, String), Models>> = RefCell::new(Default::default());
 }
 
 fn engines_for(backend: Backend) -> Option<(Device, Models)> {

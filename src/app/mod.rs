@@ -6,10 +6,13 @@ mod codes_3d;
 mod draw_pad;
 mod gan_gallery;
 mod lab;
+mod loss_chart;
 mod latent_grid;
 mod net;
 mod paint;
 mod reconstructions;
+mod train_panel;
+mod training;
 mod weights_drop;
 mod weights_status;
 
@@ -22,6 +25,7 @@ use gan_gallery::GanGallery;
 pub use lab::Lab;
 use latent_grid::LatentGrid;
 use reconstructions::Reconstructions;
+use train_panel::TrainPanel;
 use weights_drop::WeightsDrop;
 use weights_status::WeightsStatus;
 
@@ -58,6 +62,10 @@ pub fn App() -> impl IntoView {
             <section class="panel" aria-labelledby="gan-title">
                 <h2 id="gan-title">"GAN samples"</h2>
                 <GanGallery/>
+            </section>
+            <section class="panel" aria-labelledby="train-title">
+                <h2 id="train-title">"Train in your browser"</h2>
+                <TrainPanel/>
             </section>
         </main>
         <footer class="foot">

@@ -130,6 +130,14 @@ pub fn kl_per_image(mu: Tensor<2>, logvar: Tensor<2>) -> Tensor<1> {
     (inner.sum_dim(1) * -0.5).squeeze_dim(1)
 }
 
+/// The loss terms per image for given noise `eps` (`[n, latent]`): the tutorial's test loss, with
+/// the noise chosen by the caller so that it repeats.
+pub fn bce_terms_with_noise(model: &Vae, images: Tensor<2>, eps: Tensor<2>) -> VaeLoss {
+    let (mu, logvar) = model.encode(images.clone());
+    let z = mu.clone() + eps * (logvar.clone() / 2.0).exp();
+    VaeLoss { reconstruction: bce_with_logits_per_image(model.decode_logits(z), images), kl: kl_per_image(mu, logvar) }
+}
+
 /// Both terms of the loss, per image.
 pub fn vae_loss(output: &VaeOutput, target: Tensor<2>, kind: ReconstructionLoss) -> VaeLoss {
     let reconstruction = match kind {

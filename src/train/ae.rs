@@ -22,6 +22,7 @@ impl Default for AeSettings {
     }
 }
 
+#[derive(Clone)]
 pub struct AeTrainer {
     model: Option<Autoencoder>,
     optim: ModuleOptimizer,

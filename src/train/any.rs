@@ -28,6 +28,7 @@ pub struct Judge<'a> {
     pub samples: usize,
 }
 
+#[derive(Clone)]
 pub enum AnyTrainer {
     Ae(AeTrainer),
     Vae(VaeTrainer, ModelKind),
@@ -60,6 +61,26 @@ impl AnyTrainer {
                 Self::Classifier(ClassifierTrainer::new(file.load_into(kind, t.model())?, device, 1e-3))
             }
         })
+    }
+
+    /// Puts the current weights (for inference) in the matching slot of `models`.
+    pub fn install_into(&self, models: &mut crate::infer::Models) {
+        match self {
+            Self::Ae(t) => models.ae = Some(t.model()),
+            Self::Vae(t, ModelKind::Vae2d) => models.vae2d = Some(t.model()),
+            Self::Vae(t, _) => models.vae = Some(t.model()),
+            Self::Gan(t) => models.gan = Some(t.model()),
+            Self::Classifier(t) => models.classifier = Some(t.model()),
+        }
+    }
+
+    /// The VAE's loss terms and the GAN's discriminator steps, from the next step on.
+    pub fn set_options(&mut self, reconstruction: crate::models::ReconstructionLoss, beta: f32, discriminator_steps: usize) {
+        match self {
+            Self::Vae(t, _) => t.set_loss(reconstruction, beta),
+            Self::Gan(t) => t.settings.discriminator_steps = discriminator_steps.max(1),
+            _ => {}
+        }
     }
 
     pub fn kind(&self) -> ModelKind {

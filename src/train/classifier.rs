@@ -9,6 +9,7 @@ use crate::data::Batch;
 use crate::models::Classifier;
 use crate::models::classifier::cross_entropy_loss;
 
+#[derive(Clone)]
 pub struct ClassifierTrainer {
     model: Option<Classifier>,
     optim: ModuleOptimizer,

@@ -13,7 +13,7 @@ use crate::data::rng::SplitMix64;
 use crate::data::{Dataset, IMAGE_PIXELS, NUM_CLASSES};
 use crate::models::classifier::FEATURES;
 use crate::models::gan::{self, Generator, NOISE};
-use crate::models::vae::{Vae, bce_with_logits_per_image, kl_per_image};
+use crate::models::vae::{Vae, bce_terms_with_noise};
 use crate::models::{Autoencoder, Classifier};
 
 /// Images per forward pass during evaluation.
@@ -59,11 +59,10 @@ pub fn vae_test_loss(model: &Vae, data: &Dataset, device: &Device, seed: u64) ->
     let latent = model.latent_size();
     let (mut reconstruction, mut kl) = (0.0, 0.0);
     for_each_batch(data, device, |indices, images| {
-        let (mu, logvar) = model.encode(images.clone());
         let eps = Tensor::from_data(TensorData::new(rng.normals(indices.len() * latent), [indices.len(), latent]), device);
-        let z = mu.clone() + eps * (logvar.clone() / 2.0).exp();
-        reconstruction += sum_all(bce_with_logits_per_image(model.decode_logits(z), images));
-        kl += sum_all(kl_per_image(mu, logvar));
+        let terms = bce_terms_with_noise(model, images, eps);
+        reconstruction += sum_all(terms.reconstruction);
+        kl += sum_all(terms.kl);
     });
     let n = data.len() as f64;
     VaeMetrics { loss: (reconstruction + kl) / n, reconstruction: reconstruction / n, kl: kl / n }

@@ -25,6 +25,7 @@ impl Default for GanSettings {
     }
 }
 
+#[derive(Clone)]
 pub struct GanTrainer {
     model: Option<Gan>,
     generator_optim: ModuleOptimizer,

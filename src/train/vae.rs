@@ -23,6 +23,7 @@ impl Default for VaeSettings {
     }
 }
 
+#[derive(Clone)]
 pub struct VaeTrainer {
     model: Option<Vae>,
     optim: ModuleOptimizer,
@@ -32,6 +33,12 @@ pub struct VaeTrainer {
 impl VaeTrainer {
     pub fn new(model: Vae, device: &Device, settings: VaeSettings) -> Self {
         Self { model: Some(model.to_device(device).train()), optim: adam(0.0, 0.9), settings }
+    }
+
+    /// Changes the loss from the next step on (the Train panel's controls).
+    pub fn set_loss(&mut self, reconstruction: ReconstructionLoss, beta: f32) {
+        self.settings.reconstruction = reconstruction;
+        self.settings.beta = beta;
     }
 
     pub fn model(&self) -> Vae {

@@ -215,3 +215,70 @@ test("the tutorial's .pth files opened on the page become the AE and the VAE and
     await site.close();
   }
 });
+
+test('training in the page: a short VAE run lowers the test loss, pause / step / resume, drawing keeps working, the NaN guard', async () => {
+  const site = await serveSite();
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openPage(browser, site);
+    await waitForModels(page);
+    const status = page.getByTestId('train-status');
+    const stepNow = async () => Number(await status.getAttribute('data-step'));
+    const stateIs = (s) => page.waitForFunction((want) => document.querySelector('[data-testid=train-status]').dataset.state === want, s, { timeout: 300_000 });
+
+    // Batch 500: one epoch is 120 steps; three epochs leave time to draw while it trains.
+    await page.getByLabel('Batch').fill('500');
+    await page.getByLabel('Batch').dispatchEvent('change');
+    await page.getByTestId('train-epochs').fill('3');
+    await page.getByTestId('train-epochs').dispatchEvent('change');
+    await page.getByTestId('train-start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= 5, null, { timeout: 300_000 });
+
+    // Pause, then one step at a time.
+    await page.getByTestId('train-pause').click();
+    await stateIs('paused');
+    const paused = await stepNow();
+    await page.waitForTimeout(500);
+    assert.equal(await stepNow(), paused, 'paused means no more steps');
+    await page.getByTestId('train-step').click();
+    await page.waitForFunction((s) => Number(document.querySelector('[data-testid=train-status]').dataset.step) === s + 1, paused);
+
+    // Resume; the draw panel keeps answering while the model trains.
+    await page.getByTestId('train-start').click();
+    await stateIs('running');
+    const digits = oneDigitPerClass(mnist);
+    await drawDigit(page, mnist.images[digits[3]]);
+    await waitForAnalysis(page);
+    assert.equal(await status.getAttribute('data-state'), 'running', 'still training while the drawing was analysed');
+    assert.ok(await labelOf(page, 'ae-label') !== null);
+
+    // The run ends: the test loss went down.
+    await stateIs('paused');
+    const metrics = page.getByTestId('train-test-metrics');
+    const initial = Number(await metrics.getAttribute('data-initial'));
+    const latest = Number(await metrics.getAttribute('data-latest'));
+    assert.ok(latest < initial - 50, `test loss ${initial} -> ${latest}`);
+    await page.locator('section').nth(4).screenshot({ path: join(SHOTS, 'cpu-train.png') });
+
+    // A learning rate of 1e6: the guard pauses and restores the last finite weights.
+    await page.getByTestId('train-reset').click();
+    await stateIs('idle');
+    await page.getByTestId('train-lr').fill('1e6');
+    await page.getByTestId('train-lr').dispatchEvent('change');
+    await page.getByTestId('train-start').click();
+    const message = page.getByTestId('train-message');
+    await message.waitFor({ timeout: 120_000 });
+    assert.match(await message.textContent(), /training paused and the last finite weights restored/);
+    assert.equal(await status.getAttribute('data-state'), 'paused');
+    await page.getByTestId('train-lr').fill('0.001');
+    await page.getByTestId('train-lr').dispatchEvent('change');
+    const before = await stepNow();
+    await page.getByTestId('train-step').click();
+    await page.waitForFunction((s) => Number(document.querySelector('[data-testid=train-status]').dataset.step) === s + 1, before);
+    assert.equal(await page.getByTestId('train-message').count(), 0, 'the restored weights train again with finite losses');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await site.close();
+  }
+});

@@ -1,0 +1,218 @@
+//! The Train panel: pick a model, a dataset and hyper-parameters, then Start / Pause / Step /
+//! Reset. Training runs step by step between frames on the selected backend, with live loss
+//! charts, previews and test metrics; the trained model can drive the other panels ("mine").
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::loss_chart::LossChart;
+use super::paint::paint_grid;
+use super::training::{Plan, RunState, Training};
+use super::use_lab;
+use crate::data::DatasetKind;
+use crate::models::{ModelKind, ReconstructionLoss};
+
+/// Hands control back to the browser (a zero-delay timeout), so that the page stays responsive
+/// between training steps.
+async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+fn parse_model(value: &str) -> ModelKind {
+    ModelKind::parse(value).unwrap_or(ModelKind::Vae)
+}
+
+#[component]
+pub fn TrainPanel() -> impl IntoView {
+    let lab = use_lab();
+    let training = Training::new();
+    let kind = RwSignal::new(ModelKind::Vae);
+    let dataset = RwSignal::new(DatasetKind::Mnist);
+    let lr = RwSignal::new(String::from("0.001"));
+    let batch = RwSignal::new(128usize);
+    let epochs = RwSignal::new(2usize);
+    let from_pretrained = RwSignal::new(false);
+    let bce = RwSignal::new(true);
+    let beta = RwSignal::new(1.0f32);
+    let d_steps = RwSignal::new(1usize);
+    let error = RwSignal::new(None::<String>);
+    let preview = NodeRef::<Canvas>::new();
+
+    let plan = move || -> Result<Plan, String> {
+        let learning_rate = lr.get_untracked().trim().parse::<f64>().map_err(|_| "The learning rate must be a number, e.g. 0.001.".to_string())?;
+        if !(learning_rate > 0.0) {
+            return Err("The learning rate must be positive.".into());
+        }
+        Ok(Plan {
+            kind: kind.get_untracked(),
+            dataset: dataset.get_untracked(),
+            learning_rate,
+            batch_size: batch.get_untracked().clamp(1, 1024),
+            epochs: epochs.get_untracked().max(1),
+            from_pretrained: from_pretrained.get_untracked(),
+            reconstruction: if bce.get_untracked() { ReconstructionLoss::Bce } else { ReconstructionLoss::Mse },
+            beta: beta.get_untracked(),
+            discriminator_steps: d_steps.get_untracked().max(1),
+        })
+    };
+
+    // Starts a session if there is none; Err carries a message for the panel.
+    let ensure_session = move || async move {
+        if training.has_session() {
+            return Ok(());
+        }
+        let plan = plan()?;
+        training.prepare(lab, &plan).await
+    };
+
+    let run = move || {
+        spawn_local(async move {
+            if let Err(message) = ensure_session().await {
+                error.set(Some(message));
+                training.state.set(RunState::Idle);
+                return;
+            }
+            error.set(None);
+            training.state.set(RunState::Running);
+            while training.state.get_untracked() == RunState::Running {
+                if !training.step(lab).await {
+                    break;
+                }
+                yield_to_browser().await;
+            }
+            if training.state.get_untracked() == RunState::Running {
+                training.state.set(RunState::Paused);
+            }
+        });
+    };
+    let step_once = move || {
+        spawn_local(async move {
+            if let Err(message) = ensure_session().await {
+                error.set(Some(message));
+                training.state.set(RunState::Idle);
+                return;
+            }
+            training.state.set(RunState::Paused);
+            training.step(lab).await;
+        });
+    };
+    let reset = move || {
+        training.reset();
+        lab.restore_loaded(kind.get_untracked());
+    };
+    // New hyper-parameters apply to a paused or running session without resetting it.
+    let retune = move || {
+        if let Ok(plan) = plan() {
+            training.retune(&plan);
+        }
+    };
+
+    Effect::new(move |_| {
+        if let (Some(pixels), Some(canvas)) = (training.preview.get(), preview.get()) {
+            paint_grid(&canvas, &pixels, 8);
+        }
+    });
+
+    let busy = move || matches!(training.state.get(), RunState::Running | RunState::Loading);
+    let idle = move || training.state.get() == RunState::Idle;
+    let status = move || {
+        training.progress.with(|p| {
+            let rate = if p.ms_per_step > 0.0 { 1000.0 / p.ms_per_step } else { 0.0 };
+            let eta_s = (p.total_steps.saturating_sub(p.step)) as f64 * p.ms_per_step / 1000.0;
+            format!(
+                "epoch {} · step {}/{} · {:.1} steps/s · {:.0} ms/step · ETA {:.0} s",
+                p.epoch, p.step, p.total_steps, rate, p.ms_per_step, eta_s
+            )
+        })
+    };
+    let state_name = move || format!("{:?}", training.state.get()).to_lowercase();
+
+    view! {
+        <div class="controls">
+            <label>"Model "
+                <select data-testid="train-model" disabled=move || !idle() on:change=move |ev| kind.set(parse_model(&event_target_value(&ev)))>
+                    <option value="ae">"AE"</option>
+                    <option value="vae" selected=true>"VAE"</option>
+                    <option value="vae2d">"VAE 2-D"</option>
+                    <option value="gan">"GAN"</option>
+                </select>
+            </label>
+            <label>"Data "
+                <select disabled=move || !idle() on:change=move |ev| dataset.set(DatasetKind::parse(&event_target_value(&ev)).unwrap_or(DatasetKind::Mnist))>
+                    <option value="mnist">"MNIST"</option>
+                    <option value="fashion">"Fashion-MNIST"</option>
+                </select>
+            </label>
+            <label>"Start from "
+                <select disabled=move || !idle() on:change=move |ev| from_pretrained.set(event_target_value(&ev) == "pretrained")>
+                    <option value="scratch">"scratch"</option>
+                    <option value="pretrained">"pretrained"</option>
+                </select>
+            </label>
+        </div>
+        <div class="controls">
+            <label>"Learning rate " <input type="text" size="7" data-testid="train-lr" prop:value=move || lr.get()
+                on:change=move |ev| { lr.set(event_target_value(&ev)); retune(); }/></label>
+            <label>"Batch " <input type="number" min="1" max="1024" disabled=move || !idle() prop:value=move || batch.get()
+                on:change=move |ev| batch.set(event_target_value(&ev).parse().unwrap_or(128))/></label>
+            <label>"Epochs " <input type="number" min="1" max="100" disabled=move || !idle() data-testid="train-epochs" prop:value=move || epochs.get()
+                on:change=move |ev| epochs.set(event_target_value(&ev).parse().unwrap_or(2))/></label>
+            <Show when=move || matches!(kind.get(), ModelKind::Vae | ModelKind::Vae2d)>
+                <label>"Reconstruction "
+                    <select on:change=move |ev| { bce.set(event_target_value(&ev) == "bce"); retune(); }>
+                        <option value="bce">"BCE"</option>
+                        <option value="mse">"MSE"</option>
+                    </select>
+                </label>
+                <label>"KL weight β " <input type="number" step="0.1" min="0" prop:value=move || beta.get()
+                    on:change=move |ev| { beta.set(event_target_value(&ev).parse().unwrap_or(1.0)); retune(); }/></label>
+            </Show>
+            <Show when=move || kind.get() == ModelKind::Gan>
+                <label>"D steps per G step " <input type="number" min="1" max="5" prop:value=move || d_steps.get()
+                    on:change=move |ev| { d_steps.set(event_target_value(&ev).parse().unwrap_or(1)); retune(); }/></label>
+            </Show>
+        </div>
+        <div class="buttons">
+            <button class="primary" data-testid="train-start" disabled=busy on:click=move |_| run()>
+                {move || if training.has_session() && !idle() { "Resume" } else { "Start" }}</button>
+            <button data-testid="train-pause" disabled=move || training.state.get() != RunState::Running
+                on:click=move |_| training.state.set(RunState::Paused)>"Pause"</button>
+            <button data-testid="train-step" disabled=busy on:click=move |_| step_once()>"Step one batch"</button>
+            <button data-testid="train-reset" disabled=busy on:click=move |_| reset()>"Reset"</button>
+            <label>"Panels use "
+                <select data-testid="train-use" on:change=move |ev| {
+                    let mine = event_target_value(&ev) == "mine";
+                    lab.use_mine.set(mine);
+                    if !mine { lab.restore_loaded(kind.get_untracked()); }
+                }>
+                    <option value="mine">"mine"</option>
+                    <option value="pretrained">"pretrained"</option>
+                </select>
+            </label>
+        </div>
+        <p class="caption" data-testid="train-status" data-state=state_name
+            data-step=move || training.progress.with(|p| p.step.to_string())>{status}</p>
+        <p class="caption" data-testid="train-test-metrics"
+            data-initial=move || training.progress.with(|p| p.initial_test_metrics.first().map(|m| m.1.to_string()))
+            data-latest=move || training.progress.with(|p| p.test_metrics.first().map(|m| m.1.to_string()))>
+            {move || training.progress.with(|p| p.test_metrics.iter().zip(p.initial_test_metrics.iter().map(Some).chain(std::iter::repeat(None)))
+                .map(|((n, v), first)| match first {
+                    Some((_, f)) => format!("{n}: {v:.4} (before training {f:.4})"),
+                    None => format!("{n}: {v:.4}"),
+                })
+                .collect::<Vec<_>>().join(" · "))}
+        </p>
+        {move || training.progress.with(|p| p.message.clone()).map(|m| view! { <p class="notice" role="status" data-testid="train-message">{m}</p> })}
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        <LossChart names=Signal::derive(move || training.progress.with(|p| p.names.clone()))
+            history=Signal::derive(move || training.progress.with(|p| p.history.clone()))/>
+        <canvas node_ref=preview class="pixelated strip" data-testid="train-preview"
+            aria-label="Fixed test digits (top) and what the model makes of them (bottom)"></canvas>
+    }
+}

@@ -1,0 +1,281 @@
+//! Training in the page: one session at a time, stepped between frames so the page never
+//! freezes, with a guard that pauses on a non-finite loss and restores the last good weights.
+
+use std::cell::RefCell;
+
+use burn::tensor::Device;
+use leptos::prelude::*;
+
+use super::lab::{Lab, Work};
+use super::net::{fetch_bytes, now_ms};
+use crate::data::{Dataset, DatasetKind, EpochBatches, Split};
+use crate::infer;
+use crate::models::ModelKind;
+use crate::train::{AnyTrainer, Trainer};
+
+/// Test digits used for previews and end-of-epoch metrics (a subset keeps epochs snappy).
+pub const TEST_SUBSET: usize = 1000;
+/// Steps between preview refreshes.
+pub const PREVIEW_EVERY: usize = 25;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    Idle,
+    Loading,
+    Running,
+    Paused,
+}
+
+/// What the panel shows about the session (plain data, in a signal).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    pub names: Vec<&'static str>,
+    /// One row per step: the step's metric values.
+    pub history: Vec<Vec<f32>>,
+    pub step: usize,
+    pub epoch: usize,
+    pub steps_per_epoch: usize,
+    pub total_steps: usize,
+    pub ms_per_step: f64,
+    pub test_metrics: Vec<(String, f64)>,
+    /// The same metrics before the first step, to compare against.
+    pub initial_test_metrics: Vec<(String, f64)>,
+    pub message: Option<String>,
+}
+
+struct Session {
+    trainer: AnyTrainer,
+    /// The weights (and optimizer state) that last gave a finite loss: a step's loss is
+    /// computed before its update, so these are the weights from before that step.
+    last_good: AnyTrainer,
+    device: Device,
+    train: Dataset,
+    test: Dataset,
+    batches: EpochBatches,
+}
+
+thread_local! {
+    static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
+    static DATA: RefCell<Vec<(DatasetKind, Dataset, Dataset)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The reactive side of training (Copy handles).
+#[derive(Clone, Copy)]
+pub struct Training {
+    pub state: RwSignal<RunState>,
+    pub progress: RwSignal<Progress>,
+    pub preview: RwSignal<Option<Vec<f32>>>,
+}
+
+/// The panel's choices when a session starts.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub kind: ModelKind,
+    pub dataset: DatasetKind,
+    pub learning_rate: f64,
+    pub batch_size: usize,
+    pub epochs: usize,
+    pub from_pretrained: bool,
+    pub reconstruction: crate::models::ReconstructionLoss,
+    pub beta: f32,
+    pub discriminator_steps: usize,
+}
+
+/// The training and test sets of a dataset, fetched from the site on first use and kept.
+async fn datasets(kind: DatasetKind) -> Result<(Dataset, Dataset), String> {
+    if let Some(found) = DATA.with_borrow(|d| d.iter().find(|(k, _, _)| *k == kind).map(|(_, a, b)| (a.clone(), b.clone()))) {
+        return Ok(found);
+    }
+    let mut parts = Vec::new();
+    for split in [Split::Train, Split::Test] {
+        let (images, labels) = split.file_names();
+        let base = format!("static/data/{}", kind.folder());
+        let images = fetch_bytes(&format!("{base}/{images}")).await?;
+        let labels = fetch_bytes(&format!("{base}/{labels}")).await?;
+        parts.push(Dataset::from_idx_bytes(&images, &labels).map_err(|e| e.to_string())?);
+    }
+    let test = parts.pop().expect("two splits").first(TEST_SUBSET);
+    let train = parts.pop().expect("two splits");
+    DATA.with_borrow_mut(|d| d.push((kind, train.clone(), test.clone())));
+    Ok((train, test))
+}
+
+/// Fixed test digits (pixels) shown in the previews.
+fn preview_inputs(test: &Dataset) -> Vec<f32> {
+    test.pixels_unit(&(0..8).collect::<Vec<_>>())
+}
+
+impl Training {
+    pub fn new() -> Self {
+        Self { state: RwSignal::new(RunState::Idle), progress: RwSignal::new(Progress::default()), preview: RwSignal::new(None) }
+    }
+
+    /// Loads the data (lazily) and builds a fresh session per the plan.
+    pub async fn prepare(self, lab: Lab, plan: &Plan) -> Result<(), String> {
+        self.state.set(RunState::Loading);
+        self.progress.update(|p| p.message = Some(format!("Loading {} training data…", plan.dataset.name())));
+        let (train, test) = datasets(plan.dataset).await?;
+        let (device, _, _) = lab.engine(Work::Batch);
+        let mut trainer = AnyTrainer::fresh(plan.kind, &device);
+        if plan.from_pretrained {
+            let bytes = fetch_bytes(&format!("pretrained/{}.llw", plan.kind.name())).await?;
+            let file = crate::weights::WeightFile::decode(&bytes).map_err(|e| e.to_string())?;
+            trainer = AnyTrainer::from_weights(&file, &device).map_err(|e| e.to_string())?;
+        }
+        trainer.set_learning_rate(plan.learning_rate);
+        trainer.set_options(plan.reconstruction, plan.beta, plan.discriminator_steps);
+        let batches = EpochBatches::new(train.len(), plan.batch_size, 1);
+        let steps_per_epoch = batches.batches_per_epoch();
+        self.progress.set(Progress {
+            names: trainer.metric_names().to_vec(),
+            steps_per_epoch,
+            total_steps: steps_per_epoch * plan.epochs.max(1),
+            ..Progress::default()
+        });
+        let last_good = trainer.clone();
+        let session = Session { trainer, last_good, device, train, test, batches };
+        self.evaluate(&session).await;
+        self.progress.update(|p| p.initial_test_metrics = p.test_metrics.clone());
+        SESSION.with_borrow_mut(|s| *s = Some(session));
+        Ok(())
+    }
+
+    pub fn has_session(self) -> bool {
+        SESSION.with_borrow(Option::is_some)
+    }
+
+    /// Applies new hyper-parameters to the running session without resetting it.
+    pub fn retune(self, plan: &Plan) {
+        SESSION.with_borrow_mut(|s| {
+            if let Some(s) = s {
+                s.trainer.set_learning_rate(plan.learning_rate);
+                s.trainer.set_options(plan.reconstruction, plan.beta, plan.discriminator_steps);
+            }
+        });
+    }
+
+    pub fn reset(self) {
+        SESSION.with_borrow_mut(|s| *s = None);
+        self.state.set(RunState::Idle);
+        self.progress.set(Progress::default());
+        self.preview.set(None);
+    }
+
+    /// One training step, its metrics read back asynchronously. Returns false when training
+    /// should stop (finished, or paused by the guard).
+    pub async fn step(self, lab: Lab) -> bool {
+        let Some(mut session) = SESSION.with_borrow_mut(Option::take) else { return false };
+        let started = now_ms();
+        let batch = session.train.batch(&session.batches.next_indices(), &session.device);
+        let before = session.trainer.clone();
+        let values = infer::read(session.trainer.step(&batch)).await;
+        let elapsed = now_ms() - started;
+        let keep_going = match values {
+            Ok(values) if values.iter().all(|v| v.is_finite()) => {
+                session.last_good = before;
+                self.record(&session, values, elapsed);
+                true
+            }
+            Ok(values) => {
+                session.trainer = session.last_good.clone();
+                self.progress.update(|p| {
+                    p.message = Some(format!(
+                        "The loss became {values:?} at step {}: training paused and the last finite weights restored. Lower the learning rate and resume.",
+                        p.step + 1
+                    ))
+                });
+                self.state.set(RunState::Paused);
+                false
+            }
+            Err(message) => {
+                session.trainer = session.last_good.clone();
+                self.progress.update(|p| p.message = Some(message));
+                self.state.set(RunState::Paused);
+                false
+            }
+        };
+        let step = self.progress.with_untracked(|p| p.step);
+        let epoch_done = session.batches.at_epoch_end();
+        if step % PREVIEW_EVERY == 1 || epoch_done {
+            self.refresh_preview(&session).await;
+            lab.use_trained(&session.trainer);
+        }
+        if epoch_done {
+            self.evaluate(&session).await;
+        }
+        SESSION.with_borrow_mut(|s| *s = Some(session));
+        let finished = self.progress.with_untracked(|p| p.step >= p.total_steps);
+        if finished {
+            self.state.set(RunState::Paused);
+            self.progress.update(|p| p.message = Some("Training finished.".into()));
+        }
+        keep_going && !finished
+    }
+
+    fn record(self, session: &Session, values: Vec<f32>, elapsed: f64) {
+        self.progress.update(|p| {
+            p.history.push(values);
+            p.step += 1;
+            p.epoch = session.batches.epoch() + usize::from(session.batches.at_epoch_end());
+            // An exponential average keeps the shown speed steady.
+            p.ms_per_step = if p.ms_per_step == 0.0 { elapsed } else { 0.9 * p.ms_per_step + 0.1 * elapsed };
+            p.message = None;
+        });
+    }
+
+    /// Reconstructions of fixed test digits (AE, VAE) or samples from fixed noise (GAN).
+    async fn refresh_preview(self, session: &Session) {
+        let mut models = infer::Models::default();
+        session.trainer.install_into(&mut models);
+        let inputs = preview_inputs(&session.test);
+        let device = &session.device;
+        let pixels = match session.trainer.kind() {
+            ModelKind::Ae => match &models.ae {
+                Some(ae) => infer::read(crate::models::Autoencoder::to_pixels(ae.forward(crate::models::Autoencoder::to_model_range(crate::data::mnist::images_tensor(inputs.clone(), device))))).await.ok(),
+                None => None,
+            },
+            ModelKind::Vae | ModelKind::Vae2d => match models.vae.as_ref().or(models.vae2d.as_ref()) {
+                Some(vae) => infer::read(vae.reconstruct_mean(crate::data::mnist::images_tensor(inputs.clone(), device))).await.ok(),
+                None => None,
+            },
+            ModelKind::Gan => match &models.gan {
+                Some(gan) => {
+                    let digits: Vec<u8> = (0..8).map(|i| (i % 10) as u8).collect();
+                    let noise = crate::train::eval::gan_noise(8, 7);
+                    infer::generate(gan, None, noise, infer::one_hot_rows(&digits), device).await.ok().map(|g| g.pixels)
+                }
+                None => None,
+            },
+            ModelKind::Classifier => None,
+        };
+        if let Some(pixels) = pixels {
+            let mut both = inputs;
+            both.extend(pixels);
+            self.preview.set(Some(both));
+        }
+    }
+
+    /// Test-set metrics at the end of an epoch (on the test subset; the GAN has none here).
+    async fn evaluate(self, session: &Session) {
+        let mut models = infer::Models::default();
+        session.trainer.install_into(&mut models);
+        let test = &session.test;
+        let pixels = test.pixels_unit(&(0..test.len()).collect::<Vec<_>>());
+        let metrics = match (&models.ae, models.vae.as_ref().or(models.vae2d.as_ref())) {
+            (Some(ae), _) => infer::ae_test_mse(ae, pixels, &session.device).await.map(|m| vec![("test MSE per pixel".to_string(), m)]),
+            (_, Some(vae)) => {
+                infer::vae_test_loss(vae, pixels, crate::train::any::EVAL_SEED, &session.device).await.map(|m| vec![("test loss (BCE+KL)".to_string(), m)])
+            }
+            _ => Ok(Vec::new()),
+        };
+        if let Ok(metrics) = metrics {
+            self.progress.update(|p| p.test_metrics = metrics);
+        }
+    }
+}
+
+impl Default for Training {
+    fn default() -> Self {
+        Self::new()
+    }
+}
