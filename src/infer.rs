@@ -269,6 +269,22 @@ pub async fn vae_test_loss(vae: &Vae, pixels: Vec<f32>, seed: u64, device: &Devi
     Ok(read((terms.reconstruction + terms.kl).mean()).await?[0] as f64)
 }
 
+/// Every float tensor of a module by path with its shape and values, read back in one go.
+pub async fn named_tensors<M: burn::module::Module>(model: &M) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>, String> {
+    let collected = crate::weights::TensorCollector::of(model).tensors;
+    let lengths: Vec<usize> = collected.iter().map(|(_, shape, _)| shape.iter().product()).collect();
+    let values = read(Tensor::cat(collected.iter().map(|(_, _, t)| t.clone()).collect(), 0)).await?;
+    let mut start = 0;
+    Ok(collected
+        .into_iter()
+        .zip(lengths)
+        .map(|((path, shape, _), len)| {
+            start += len;
+            (path, shape, values[start - len..start].to_vec())
+        })
+        .collect())
+}
+
 /// Pixels per image, re-exported for the page's canvases.
 pub const PIXELS: usize = IMAGE_PIXELS;
 

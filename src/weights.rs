@@ -12,6 +12,7 @@ use std::fmt;
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Tensor, TensorData};
+
 use sha2::{Digest, Sha256};
 
 use crate::models::ModelKind;
@@ -122,11 +123,12 @@ impl fmt::Display for WeightError {
 
 impl std::error::Error for WeightError {}
 
-/// Collects every float tensor of a module with its dotted path (e.g. `encoder.0.weight`).
+/// Collects every float tensor of a module with its dotted path (e.g. `encoder.0.weight`),
+/// flattened, with its shape; reading the values back is the caller's (sync or async) choice.
 #[derive(Default)]
-struct TensorCollector {
+pub struct TensorCollector {
     path: Vec<String>,
-    tensors: Vec<(String, TensorData)>,
+    pub tensors: Vec<(String, Vec<usize>, Tensor<1>)>,
 }
 
 impl ModuleVisitor for TensorCollector {
@@ -139,29 +141,37 @@ impl ModuleVisitor for TensorCollector {
     }
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let data = param.transform_for_save().val().into_data();
-        self.tensors.push((self.path.join("."), data));
+        let tensor = param.transform_for_save().val();
+        let shape = tensor.dims().to_vec();
+        self.tensors.push((self.path.join("."), shape, tensor.flatten::<1>(0, D - 1)));
     }
 }
 
-/// Every float tensor of a module, by path, as f32 values with their shapes.
+impl TensorCollector {
+    pub fn of<M: Module>(model: &M) -> Self {
+        let mut collector = Self::default();
+        model.visit(&mut collector);
+        collector
+    }
+}
+
+/// Every float tensor of a module, by path, as f32 values with their shapes (a synchronous
+/// read: native code; the page uses `infer::named_tensors`).
 pub fn named_tensors<M: Module>(model: &M) -> Vec<(String, Vec<usize>, Vec<f32>)> {
-    let mut collector = TensorCollector::default();
-    model.visit(&mut collector);
-    collector
+    TensorCollector::of(model)
         .tensors
         .into_iter()
-        .map(|(path, data)| {
-            let shape = data.shape().to_vec();
-            let values = crate::train::data_values(data);
-            (path, shape, values)
-        })
+        .map(|(path, shape, tensor)| (path, shape, crate::train::read_values(tensor)))
         .collect()
 }
 
 /// Serialises a module's weights with their provenance.
 pub fn encode<M: Module>(model: &M, provenance: Provenance, precision: Precision) -> Vec<u8> {
-    let tensors = named_tensors(model);
+    encode_named(named_tensors(model), provenance, precision)
+}
+
+/// Serialises tensors given by path (as `named_tensors` returns them) with their provenance.
+pub fn encode_named(tensors: Vec<(String, Vec<usize>, Vec<f32>)>, provenance: Provenance, precision: Precision) -> Vec<u8> {
     let mut data = Vec::new();
     for (_, _, values) in &tensors {
         for &v in values {

@@ -27,3 +27,19 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
 pub fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
+
+/// Offers bytes to the person as a downloaded file.
+pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
+    let fail = |e: wasm_bindgen::JsValue| js_error("download", e);
+    let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(fail)?;
+    let url_api = js_sys::Reflect::get(&js_sys::global(), &"URL".into()).map_err(fail)?;
+    let create: js_sys::Function = js_sys::Reflect::get(&url_api, &"createObjectURL".into()).map_err(fail)?.dyn_into().map_err(fail)?;
+    let url = create.call1(&url_api, &blob).map_err(fail)?.as_string().ok_or("no object URL")?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let link: web_sys::HtmlElement = document.create_element("a").map_err(fail)?.dyn_into().map_err(|e| js_error("download", e.into()))?;
+    link.set_attribute("href", &url).map_err(fail)?;
+    link.set_attribute("download", name).map_err(fail)?;
+    link.click();
+    Ok(())
+}

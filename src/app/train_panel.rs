@@ -185,6 +185,12 @@ pub fn TrainPanel() -> impl IntoView {
                 on:click=move |_| training.state.set(RunState::Paused)>"Pause"</button>
             <button data-testid="train-step" disabled=busy on:click=move |_| step_once()>"Step one batch"</button>
             <button data-testid="train-reset" disabled=busy on:click=move |_| reset()>"Reset"</button>
+            <button data-testid="train-export" disabled=move || busy() || idle() on:click=move |_| spawn_local(async move {
+                match training.export().await.and_then(|(name, bytes)| super::net::download(&name, &bytes)) {
+                    Ok(()) => error.set(None),
+                    Err(message) => error.set(Some(message)),
+                }
+            })>"Export weights"</button>
             <label>"Panels use "
                 <select data-testid="train-use" on:change=move |ev| {
                     let mine = event_target_value(&ev) == "mine";

@@ -52,6 +52,7 @@ struct Session {
     train: Dataset,
     test: Dataset,
     batches: EpochBatches,
+    dataset: DatasetKind,
 }
 
 thread_local! {
@@ -133,7 +134,7 @@ impl Training {
             ..Progress::default()
         });
         let last_good = trainer.clone();
-        let session = Session { trainer, last_good, device, train, test, batches };
+        let session = Session { trainer, last_good, device, train, test, batches, dataset: plan.dataset };
         self.evaluate(&session).await;
         self.progress.update(|p| p.initial_test_metrics = p.test_metrics.clone());
         SESSION.with_borrow_mut(|s| *s = Some(session));
@@ -152,6 +153,27 @@ impl Training {
                 s.trainer.set_options(plan.reconstruction, plan.beta, plan.discriminator_steps);
             }
         });
+    }
+
+    /// The trained weights as a latent-lab weight file (full precision), with a header that says
+    /// what they are: model, architecture, dataset, steps, test metrics.
+    pub async fn export(self) -> Result<(String, Vec<u8>), String> {
+        let Some(session) = SESSION.with_borrow_mut(Option::take) else { return Err("Nothing trained yet.".into()) };
+        let kind = session.trainer.kind();
+        let progress = self.progress.get_untracked();
+        let provenance = crate::weights::Provenance {
+            model: kind,
+            architecture: kind.architecture().to_string(),
+            dataset: session.dataset.name().to_string(),
+            epochs: progress.epoch,
+            steps: progress.step,
+            seed: 1,
+            metrics: progress.test_metrics.iter().cloned().collect(),
+        };
+        let result = session.trainer.encode_async(provenance, crate::weights::Precision::F32).await;
+        SESSION.with_borrow_mut(|s| *s = Some(session));
+        let name = format!("{}-mine-step{}.llw", kind.name(), progress.step);
+        result.map(|bytes| (name, bytes))
     }
 
     pub fn reset(self) {

@@ -101,6 +101,18 @@ impl AnyTrainer {
         }
     }
 
+    /// The weights as a weight file, read back asynchronously (works on every backend, the
+    /// browser's WebGPU included).
+    pub async fn encode_async(&self, provenance: Provenance, precision: Precision) -> Result<Vec<u8>, String> {
+        let named = match self {
+            Self::Ae(t) => crate::infer::named_tensors(&t.model()).await?,
+            Self::Vae(t, _) => crate::infer::named_tensors(&t.model()).await?,
+            Self::Gan(t) => crate::infer::named_tensors(&t.model()).await?,
+            Self::Classifier(t) => crate::infer::named_tensors(&t.model()).await?,
+        };
+        Ok(weights::encode_named(named, provenance, precision))
+    }
+
     /// The weights as a weight file.
     pub fn encode(&self, provenance: Provenance, precision: Precision) -> Vec<u8> {
         match self {

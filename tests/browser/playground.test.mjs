@@ -260,6 +260,29 @@ test('training in the page: a short VAE run lowers the test loss, pause / step /
     assert.ok(latest < initial - 50, `test loss ${initial} -> ${latest}`);
     await page.locator('section').nth(4).screenshot({ path: join(SHOTS, 'cpu-train.png') });
 
+    // Export the trained VAE, import the file: the same reconstruction.
+    await waitForAnalysis(page);
+    const pixels = () => page.getByTestId('vae-image').evaluate((c) => c.toDataURL());
+    const trained = await pixels();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('train-export').click()]);
+    const exported = await download.path();
+    assert.match(download.suggestedFilename(), /^vae-mine-step\d+\.llw$/);
+    await page.getByTestId('train-use').selectOption('pretrained');
+    await waitForAnalysis(page);
+    assert.notEqual(await pixels(), trained, 'the pretrained VAE is back');
+    await page.getByTestId('weights-file').setInputFiles({ name: download.suggestedFilename(), mimeType: 'application/octet-stream', buffer: readFileSync(exported) });
+    await page.getByTestId('weights-drop-ok').waitFor();
+    await waitForAnalysis(page);
+    assert.equal(await pixels(), trained, 'export then import gives the identical reconstruction');
+    // A corrupt file: a message, and the model stays.
+    const corrupt = Buffer.from(readFileSync(exported));
+    corrupt[corrupt.length - 3] ^= 0x55;
+    await page.getByTestId('weights-file').setInputFiles({ name: 'corrupt.llw', mimeType: 'application/octet-stream', buffer: corrupt });
+    assert.match(await page.getByTestId('weights-drop-error').textContent(), /corrupt\.llw.*corrupt.*current model stays/);
+    await waitForAnalysis(page);
+    assert.equal(await pixels(), trained, 'a corrupt file leaves the model as it was');
+    await page.getByTestId('train-use').selectOption('mine');
+
     // A learning rate of 1e6: the guard pauses and restores the last finite weights.
     await page.getByTestId('train-reset').click();
     await stateIs('idle');
