@@ -238,18 +238,11 @@ pub fn normal_quantile(p: f64) -> f64 {
     }
 }
 
-impl Models {
-    /// The same models on another device (a copy of the weights).
-    pub fn to_device(&self, device: &Device) -> Models {
-        use burn::module::Module;
-        Models {
-            ae: self.ae.clone().map(|m| m.to_device(device)),
-            vae: self.vae.clone().map(|m| m.to_device(device)),
-            vae2d: self.vae2d.clone().map(|m| m.to_device(device)),
-            classifier: self.classifier.clone().map(|m| m.to_device(device)),
-            gan: self.gan.clone().map(|m| m.to_device(device)),
-        }
-    }
+/// The weights of `model` in `fresh` (a module of the same architecture, possibly on another
+/// device), read back asynchronously: the browser cannot move tensors off WebGPU synchronously.
+pub async fn copy_weights<M: burn::module::Module>(model: &M, fresh: M) -> Result<M, String> {
+    let tensors = named_tensors(model).await?.into_iter().map(|(path, shape, values)| (path, (shape, values))).collect();
+    crate::weights::load_named(fresh, &tensors).map_err(|e| e.to_string())
 }
 
 /// The AE's mean squared error per pixel on some images (pixels in [0, 1]).

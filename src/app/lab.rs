@@ -315,24 +315,31 @@ impl Lab {
 
     /// Makes the model being trained drive the other panels (when "mine" is chosen), on every
     /// device; the loaded model is kept aside so that "pretrained" can bring it back.
-    pub fn use_trained(self, trainer: &crate::train::AnyTrainer) {
+    pub async fn use_trained(self, trainer: &crate::train::AnyTrainer) {
         if !self.use_mine.get_untracked() {
             return;
         }
         let mut trained = Models::default();
         trainer.install_into(&mut trained);
         let kind = trainer.kind();
-        ENGINES.with_borrow_mut(|engines| {
-            let mut all: Vec<&mut (Device, Models)> = vec![&mut engines.cpu];
-            all.extend(engines.gpu.as_mut());
-            for (device, models) in all {
-                let moved = trained.to_device(device);
-                SAVED.with_borrow_mut(|saved| {
-                    saved.entry((kind, device_key(device))).or_insert_with(|| only(models, kind));
-                });
-                merge(models, moved);
-            }
+        let devices: Vec<Device> = ENGINES.with_borrow(|e| {
+            let mut all = vec![e.cpu.0.clone()];
+            all.extend(e.gpu.as_ref().map(|g| g.0.clone()));
+            all
         });
+        for device in devices {
+            let Ok(moved) = copy_models(&trained, &device).await else { continue };
+            ENGINES.with_borrow_mut(|engines| {
+                let mut all: Vec<&mut (Device, Models)> = vec![&mut engines.cpu];
+                all.extend(engines.gpu.as_mut());
+                for (engine_device, models) in all.into_iter().filter(|(d, _)| device_key(d) == device_key(&device)) {
+                    SAVED.with_borrow_mut(|saved| {
+                        saved.entry((kind, device_key(engine_device))).or_insert_with(|| only(models, kind));
+                    });
+                    merge(models, moved.clone());
+                }
+            });
+        }
         self.sources.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = "mine (trained here)".into()));
         self.models_version.update(|v| *v += 1);
         if let Some(pixels) = self.drawing.get_untracked() {
@@ -373,6 +380,18 @@ impl Default for Lab {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Copies of the models on `device` (weights read back asynchronously).
+async fn copy_models(models: &Models, device: &Device) -> Result<Models, String> {
+    use infer::copy_weights;
+    Ok(Models {
+        ae: match &models.ae { Some(m) => Some(copy_weights(m, Autoencoder::new(device)).await?), None => None },
+        vae: match &models.vae { Some(m) => Some(copy_weights(m, Vae::new(m.latent_size(), device)).await?), None => None },
+        vae2d: match &models.vae2d { Some(m) => Some(copy_weights(m, Vae::new(2, device)).await?), None => None },
+        classifier: match &models.classifier { Some(m) => Some(copy_weights(m, Classifier::new(device)).await?), None => None },
+        gan: match &models.gan { Some(m) => Some(copy_weights(m, Gan::new(device)).await?), None => None },
+    })
 }
 
 /// A copy of `models` holding only the model of `kind`.

@@ -43,3 +43,14 @@ pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
     link.click();
     Ok(())
 }
+
+/// Hands control back to the browser (a zero-delay timeout), so that the page stays responsive
+/// between pieces of long work.
+pub async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}

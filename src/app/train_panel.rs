@@ -7,22 +7,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::loss_chart::LossChart;
+use super::net::yield_to_browser;
 use super::paint::paint_grid;
 use super::training::{Plan, RunState, Training};
 use super::use_lab;
 use crate::data::DatasetKind;
 use crate::models::{ModelKind, ReconstructionLoss};
-
-/// Hands control back to the browser (a zero-delay timeout), so that the page stays responsive
-/// between training steps.
-async fn yield_to_browser() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
 
 fn parse_model(value: &str) -> ModelKind {
     ModelKind::parse(value).unwrap_or(ModelKind::Vae)
@@ -86,6 +76,8 @@ pub fn TrainPanel() -> impl IntoView {
                 }
                 yield_to_browser().await;
             }
+            // Test metrics on pausing, so that every stop shows where the model stands.
+            training.evaluate_now().await;
             if training.state.get_untracked() == RunState::Running {
                 training.state.set(RunState::Paused);
             }

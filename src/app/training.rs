@@ -57,6 +57,8 @@ struct Session {
 
 thread_local! {
     static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
+    /// True while a step or an evaluation has the session out of SESSION.
+    static IN_USE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     static DATA: RefCell<Vec<(DatasetKind, Dataset, Dataset)>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -106,6 +108,26 @@ fn preview_inputs(test: &Dataset) -> Vec<f32> {
     test.pixels_unit(&(0..8).collect::<Vec<_>>())
 }
 
+/// Takes the session for a piece of work, waiting (without blocking the page) while another
+/// piece of work has it; None when there is no session.
+async fn take_session() -> Option<Session> {
+    loop {
+        if let Some(session) = SESSION.with_borrow_mut(Option::take) {
+            IN_USE.set(true);
+            return Some(session);
+        }
+        if !IN_USE.get() {
+            return None;
+        }
+        super::net::yield_to_browser().await;
+    }
+}
+
+fn put_back(session: Session) {
+    SESSION.with_borrow_mut(|s| *s = Some(session));
+    IN_USE.set(false);
+}
+
 impl Training {
     pub fn new() -> Self {
         Self { state: RwSignal::new(RunState::Idle), progress: RwSignal::new(Progress::default()), preview: RwSignal::new(None) }
@@ -142,7 +164,7 @@ impl Training {
     }
 
     pub fn has_session(self) -> bool {
-        SESSION.with_borrow(Option::is_some)
+        SESSION.with_borrow(Option::is_some) || IN_USE.get()
     }
 
     /// Applies new hyper-parameters to the running session without resetting it.
@@ -158,7 +180,7 @@ impl Training {
     /// The trained weights as a latent-lab weight file (full precision), with a header that says
     /// what they are: model, architecture, dataset, steps, test metrics.
     pub async fn export(self) -> Result<(String, Vec<u8>), String> {
-        let Some(session) = SESSION.with_borrow_mut(Option::take) else { return Err("Nothing trained yet.".into()) };
+        let Some(session) = take_session().await else { return Err("Nothing trained yet.".into()) };
         let kind = session.trainer.kind();
         let progress = self.progress.get_untracked();
         let provenance = crate::weights::Provenance {
@@ -171,13 +193,14 @@ impl Training {
             metrics: progress.test_metrics.iter().cloned().collect(),
         };
         let result = session.trainer.encode_async(provenance, crate::weights::Precision::F32).await;
-        SESSION.with_borrow_mut(|s| *s = Some(session));
+        put_back(session);
         let name = format!("{}-mine-step{}.llw", kind.name(), progress.step);
         result.map(|bytes| (name, bytes))
     }
 
     pub fn reset(self) {
         SESSION.with_borrow_mut(|s| *s = None);
+        IN_USE.set(false);
         self.state.set(RunState::Idle);
         self.progress.set(Progress::default());
         self.preview.set(None);
@@ -186,7 +209,7 @@ impl Training {
     /// One training step, its metrics read back asynchronously. Returns false when training
     /// should stop (finished, or paused by the guard).
     pub async fn step(self, lab: Lab) -> bool {
-        let Some(mut session) = SESSION.with_borrow_mut(Option::take) else { return false };
+        let Some(mut session) = take_session().await else { return false };
         let started = now_ms();
         let batch = session.train.batch(&session.batches.next_indices(), &session.device);
         let before = session.trainer.clone();
@@ -220,12 +243,12 @@ impl Training {
         let epoch_done = session.batches.at_epoch_end();
         if step % PREVIEW_EVERY == 1 || epoch_done {
             self.refresh_preview(&session).await;
-            lab.use_trained(&session.trainer);
+            lab.use_trained(&session.trainer).await;
         }
         if epoch_done {
             self.evaluate(&session).await;
         }
-        SESSION.with_borrow_mut(|s| *s = Some(session));
+        put_back(session);
         let finished = self.progress.with_untracked(|p| p.step >= p.total_steps);
         if finished {
             self.state.set(RunState::Paused);
@@ -275,6 +298,13 @@ impl Training {
             both.extend(pixels);
             self.preview.set(Some(both));
         }
+    }
+
+    /// Test-set metrics now (the panel calls it when a run pauses).
+    pub async fn evaluate_now(self) {
+        let Some(session) = take_session().await else { return };
+        self.evaluate(&session).await;
+        put_back(session);
     }
 
     /// Test-set metrics at the end of an epoch (on the test subset; the GAN has none here).

@@ -305,3 +305,29 @@ test('training in the page: a short VAE run lowers the test loss, pause / step /
     await site.close();
   }
 });
+
+test('training on WebGPU: a few VAE steps lower the test loss', async () => {
+  const site = await serveSite();
+  const browser = await launch({ webgpu: true });
+  try {
+    const { page, errors } = await openPage(browser, site);
+    await waitForModels(page);
+    await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').textContent.startsWith('WebGPU'));
+    await page.getByTestId('train-start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= 8, null, { timeout: 300_000 });
+    await page.getByTestId('train-pause').click();
+    const metrics = page.getByTestId('train-test-metrics');
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid=train-test-metrics]');
+      return el.dataset.latest && el.dataset.latest !== el.dataset.initial;
+    }, null, { timeout: 120_000 });
+    const initial = Number(await metrics.getAttribute('data-initial'));
+    const latest = Number(await metrics.getAttribute('data-latest'));
+    assert.ok(latest < initial - 50, `test loss ${initial} -> ${latest}`);
+    assert.deepEqual(errors, []);
+    await page.locator('section').nth(4).screenshot({ path: join(SHOTS, 'webgpu-train.png') });
+  } finally {
+    await browser.close();
+    await site.close();
+  }
+});
