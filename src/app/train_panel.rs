@@ -52,23 +52,34 @@ pub fn TrainPanel() -> impl IntoView {
         })
     };
 
-    // Starts a session if there is none; Err carries a message for the panel.
+    // Starts a session if there is none. False (with the reason shown in the panel) when it
+    // cannot: a bad setting, or data or weights that did not load.
     let ensure_session = move || async move {
         if training.has_session() {
-            return Ok(());
+            return true;
         }
-        let plan = plan()?;
-        training.prepare(lab, &plan).await
+        let prepared = match plan() {
+            Ok(plan) => training.prepare(lab, &plan).await,
+            Err(message) => Err(message),
+        };
+        match prepared {
+            Ok(()) => {
+                error.set(None);
+                true
+            }
+            Err(message) => {
+                error.set(Some(message));
+                training.state.set(RunState::Idle);
+                false
+            }
+        }
     };
 
     let run = move || {
         spawn_local(async move {
-            if let Err(message) = ensure_session().await {
-                error.set(Some(message));
-                training.state.set(RunState::Idle);
+            if !ensure_session().await {
                 return;
             }
-            error.set(None);
             training.state.set(RunState::Running);
             while training.state.get_untracked() == RunState::Running {
                 if !training.step(lab).await {
@@ -85,9 +96,7 @@ pub fn TrainPanel() -> impl IntoView {
     };
     let step_once = move || {
         spawn_local(async move {
-            if let Err(message) = ensure_session().await {
-                error.set(Some(message));
-                training.state.set(RunState::Idle);
+            if !ensure_session().await {
                 return;
             }
             training.state.set(RunState::Paused);
