@@ -146,3 +146,15 @@ fn gan_steps_run_and_report_finite_values() {
         assert!((0.0..=1.0).contains(&values[2]) && (0.0..=1.0).contains(&values[3]), "{values:?}");
     }
 }
+
+#[test]
+fn gan_one_hot_rows_mark_each_label() {
+    let device = device::cpu(1);
+    let labels = Tensor::<1, Int>::from_data(TensorData::from([3i64, 0, 9]), &device);
+    let rows = read_values(latent_lab::models::gan::one_hot(labels));
+    let mut expected = vec![0.0f32; 30];
+    for (row, label) in [3usize, 0, 9].into_iter().enumerate() {
+        expected[row * 10 + label] = 1.0;
+    }
+    assert_eq!(rows, expected);
+}

@@ -83,9 +83,13 @@ fn downsample(channels_in: usize, channels_out: usize, device: &Device) -> Conv2
         .init(device)
 }
 
-/// Labels `[n]` as one-hot rows `[n, 10]` of floats.
+/// Labels `[n]` as one-hot rows `[n, 10]` of floats. Built by comparing with 0..10 rather than
+/// with Burn's `one_hot`, whose range check reads the labels back synchronously, which the
+/// browser cannot do on WebGPU.
 pub fn one_hot(labels: Tensor<1, Int>) -> Tensor<2> {
-    labels.one_hot::<2>(10).float()
+    let [n] = labels.dims();
+    let classes = Tensor::<1, Int>::arange(0..10, &labels.device()).reshape([1, 10]).expand([n, 10]);
+    labels.reshape([n, 1]).expand([n, 10]).equal(classes).float()
 }
 
 impl Generator {
