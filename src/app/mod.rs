@@ -10,6 +10,7 @@ mod loss_chart;
 mod latent_grid;
 mod net;
 mod paint;
+mod panel;
 mod reconstructions;
 mod train_panel;
 mod training;
@@ -24,6 +25,7 @@ use draw_pad::DrawPad;
 use gan_gallery::GanGallery;
 pub use lab::Lab;
 use latent_grid::LatentGrid;
+use panel::Panel;
 use reconstructions::Reconstructions;
 use train_panel::TrainPanel;
 use weights_drop::WeightsDrop;
@@ -45,28 +47,15 @@ pub fn App() -> impl IntoView {
         </header>
         <WeightsStatus/>
         <main class="panels">
-            <section class="panel draw-panel" aria-labelledby="draw-title">
-                <h2 id="draw-title">"Draw a digit"</h2>
+            <Panel id="draw" title="Draw a digit" class="draw-panel">
                 <DrawPad/>
                 <Reconstructions/>
                 <WeightsDrop/>
-            </section>
-            <section class="panel" aria-labelledby="grid-title">
-                <h2 id="grid-title">"VAE latent space (2-D)"</h2>
-                <LatentGrid/>
-            </section>
-            <section class="panel" aria-labelledby="codes-title">
-                <h2 id="codes-title">"AE codes (3-D)"</h2>
-                <Codes3d/>
-            </section>
-            <section class="panel" aria-labelledby="gan-title">
-                <h2 id="gan-title">"GAN samples"</h2>
-                <GanGallery/>
-            </section>
-            <section class="panel" aria-labelledby="train-title">
-                <h2 id="train-title">"Train in your browser"</h2>
-                <TrainPanel/>
-            </section>
+            </Panel>
+            <Panel id="grid" title="VAE latent space (2-D)"><LatentGrid/></Panel>
+            <Panel id="codes" title="AE codes (3-D)"><Codes3d/></Panel>
+            <Panel id="gan" title="GAN samples"><GanGallery/></Panel>
+            <Panel id="train" title="Train in your browser"><TrainPanel/></Panel>
         </main>
         <footer class="foot">
             "MNIST (c) Yann LeCun and Corinna Cortes, CC BY-SA 3.0. Everything runs locally; nothing leaves this page."
