@@ -219,14 +219,20 @@ impl Lab {
         let (device, models, backend) = self.engine(work);
         match job(device, models).await {
             Err(message) if backend == Backend::WebGpu => {
-                ENGINES.with_borrow_mut(|e| e.gpu = None);
-                self.gpu.set(GpuStatus::Unavailable(format!("the GPU device was lost ({message}); switched to the CPU")));
-                self.notice.set(Some("WebGPU stopped working; the page switched to the CPU and kept your work.".into()));
+                self.gpu_lost(&message);
                 let (device, models) = engines_for(Backend::Cpu).expect("the CPU is always there");
                 job(device, models).await
             }
             other => other,
         }
+    }
+
+    /// Stops using WebGPU after it failed (a lost device) and says so; the CPU engine, whose
+    /// models are always loaded, takes over every kind of work.
+    pub fn gpu_lost(self, message: &str) {
+        ENGINES.with_borrow_mut(|e| e.gpu = None);
+        self.gpu.set(GpuStatus::Unavailable(format!("the GPU device was lost ({message}); switched to the CPU")));
+        self.notice.set(Some("WebGPU stopped working; the page switched to the CPU and kept your work.".into()));
     }
 
     /// Asks for a live analysis of the current drawing. At most one runs at a time; a drawing

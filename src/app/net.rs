@@ -54,3 +54,15 @@ pub async fn yield_to_browser() {
     });
     let _ = JsFuture::from(promise).await;
 }
+
+/// Largest weight file accepted: every model here is a few megabytes.
+const MAX_FILE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+
+/// The bytes of a file the person picked or dropped, refusing one far too large to be weights.
+pub async fn file_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    if file.size() > MAX_FILE_BYTES {
+        return Err(format!("{} is {:.0} MB, far larger than any weight file of these models", file.name(), file.size() / 1e6));
+    }
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.map_err(|e| format!("{}: {e:?}", file.name()))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}

@@ -103,6 +103,17 @@ pub fn TrainPanel() -> impl IntoView {
             training.step(lab).await;
         });
     };
+    // Continues training from an exported file; a bad file or one for another model leaves
+    // everything as it was.
+    let import = move |file: web_sys::File| {
+        spawn_local(async move {
+            let result = match (super::net::file_bytes(&file).await, plan()) {
+                (Ok(bytes), Ok(plan)) => training.import(lab, &plan, &file.name(), &bytes).await,
+                (Err(message), _) | (_, Err(message)) => Err(message),
+            };
+            error.set(result.err().map(|message| format!("{message} The current model stays.")));
+        });
+    };
     let reset = move || {
         training.reset();
         lab.restore_loaded(kind.get_untracked());
@@ -181,7 +192,7 @@ pub fn TrainPanel() -> impl IntoView {
         </div>
         <div class="buttons">
             <button class="primary" data-testid="train-start" disabled=busy on:click=move |_| run()>
-                {move || if training.has_session() && !idle() { "Resume" } else { "Start" }}</button>
+                {move || if training.state.get() == RunState::Paused { "Resume" } else { "Start" }}</button>
             <button data-testid="train-pause" disabled=move || training.state.get() != RunState::Running
                 on:click=move |_| training.state.set(RunState::Paused)>"Pause"</button>
             <button data-testid="train-step" disabled=busy on:click=move |_| step_once()>"Step one batch"</button>
@@ -192,6 +203,17 @@ pub fn TrainPanel() -> impl IntoView {
                     Err(message) => error.set(Some(message)),
                 }
             })>"Export weights"</button>
+            <label class="file-button" class:disabled=busy>"Import weights"
+                <input type="file" accept=".llw" data-testid="train-import" disabled=busy
+                    aria-label="Continue training from a weight file exported here"
+                    on:change=move |ev| {
+                        let input: web_sys::HtmlInputElement = event_target(&ev);
+                        if let Some(file) = input.files().and_then(|files| files.get(0)) {
+                            import(file);
+                        }
+                        input.set_value("");
+                    }/>
+            </label>
             <label>"Panels use "
                 <select data-testid="train-use" on:change=move |ev| {
                     let mine = event_target_value(&ev) == "mine";
@@ -204,7 +226,8 @@ pub fn TrainPanel() -> impl IntoView {
             </label>
         </div>
         <p class="caption" data-testid="train-status" data-state=state_name
-            data-step=move || training.progress.with(|p| p.step.to_string())>{status}</p>
+            data-step=move || training.progress.with(|p| p.step.to_string())
+            data-step-ms-total=move || training.progress.with(|p| p.step_ms_total.to_string())>{status}</p>
         <p class="caption" data-testid="train-test-metrics"
             data-initial=move || training.progress.with(|p| p.initial_test_metrics.first().map(|m| m.1.to_string()))
             data-latest=move || training.progress.with(|p| p.test_metrics.first().map(|m| m.1.to_string()))>
@@ -216,7 +239,8 @@ pub fn TrainPanel() -> impl IntoView {
                 .collect::<Vec<_>>().join(" · "))}
         </p>
         {move || training.progress.with(|p| p.message.clone()).map(|m| view! { <p class="notice" role="status" data-testid="train-message">{m}</p> })}
-        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        {move || training.progress.with(|p| p.notice.clone()).map(|m| view! { <p class="notice" role="alert" data-testid="train-notice">{m}</p> })}
+        {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="train-error">{e}</p> })}
         <LossChart names=Signal::derive(move || training.progress.with(|p| p.names.clone()))
             history=Signal::derive(move || training.progress.with(|p| p.history.clone()))/>
         <canvas node_ref=preview class="pixelated strip" data-testid="train-preview"

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use super::lab::{Lab, Work};
 use super::net::{fetch_bytes, now_ms};
 use crate::data::{Dataset, DatasetKind, EpochBatches, Split};
+use crate::device::Backend;
 use crate::infer;
 use crate::models::ModelKind;
 use crate::train::{AnyTrainer, Trainer};
@@ -37,10 +38,21 @@ pub struct Progress {
     pub steps_per_epoch: usize,
     pub total_steps: usize,
     pub ms_per_step: f64,
+    /// Sum of every step's time (what the page benchmark divides by the step count).
+    pub step_ms_total: f64,
     pub test_metrics: Vec<(String, f64)>,
     /// The same metrics before the first step, to compare against.
     pub initial_test_metrics: Vec<(String, f64)>,
     pub message: Option<String>,
+    /// A fault the session recovered from (a lost GPU): stays shown until Reset.
+    pub notice: Option<String>,
+}
+
+/// A copy of the weights in main memory (a weight file), so that losing the GPU loses at most
+/// the steps since it was taken.
+struct Checkpoint {
+    bytes: Vec<u8>,
+    step: usize,
 }
 
 struct Session {
@@ -49,10 +61,13 @@ struct Session {
     /// computed before its update, so these are the weights from before that step.
     last_good: AnyTrainer,
     device: Device,
+    backend: Backend,
+    /// Kept only while training on the GPU (on the CPU the weights are in main memory already).
+    checkpoint: Option<Checkpoint>,
     train: Dataset,
     test: Dataset,
     batches: EpochBatches,
-    dataset: DatasetKind,
+    plan: Plan,
 }
 
 thread_local! {
@@ -136,15 +151,55 @@ impl Training {
     /// Loads the data (lazily) and builds a fresh session per the plan.
     pub async fn prepare(self, lab: Lab, plan: &Plan) -> Result<(), String> {
         self.state.set(RunState::Loading);
-        self.progress.update(|p| p.message = Some(format!("Loading {} training data…", plan.dataset.name())));
-        let (train, test) = datasets(plan.dataset).await?;
-        let (device, _, _) = lab.engine(Work::Batch);
-        let mut trainer = AnyTrainer::fresh(plan.kind, &device);
-        if plan.from_pretrained {
+        let (device, _, backend) = lab.engine(Work::Batch);
+        let trainer = if plan.from_pretrained {
             let bytes = fetch_bytes(&format!("pretrained/{}.llw", plan.kind.name())).await?;
             let file = crate::weights::WeightFile::decode(&bytes).map_err(|e| e.to_string())?;
-            trainer = AnyTrainer::from_weights(&file, &device).map_err(|e| e.to_string())?;
+            AnyTrainer::from_weights(&file, &device).map_err(|e| e.to_string())?
+        } else {
+            AnyTrainer::fresh(plan.kind, &device)
+        };
+        self.install(plan, trainer, (device, backend), 0).await
+    }
+
+    /// Continues training from an exported weight file, for the model the panel is set to. A
+    /// file that cannot be read, or that holds another model, leaves the current session as it
+    /// was and says why.
+    pub async fn import(self, lab: Lab, plan: &Plan, file_name: &str, bytes: &[u8]) -> Result<String, String> {
+        let file = crate::weights::WeightFile::decode(bytes).map_err(|e| format!("{file_name}: {e}"))?;
+        if file.model() != plan.kind {
+            return Err(format!(
+                "{file_name} holds {} weights, but the Train panel is set to {}. Reset, choose {} under Model and import it again.",
+                file.model().title(),
+                plan.kind.title(),
+                file.model().title()
+            ));
         }
+        let (device, _, backend) = lab.engine(Work::Batch);
+        let trainer = AnyTrainer::from_weights(&file, &device).map_err(|e| format!("{file_name}: {e}"))?;
+        let steps = file.header.provenance.steps;
+        // The session is replaced only once the file and the data are known to be good.
+        datasets(plan.dataset).await?;
+        self.reset();
+        self.install(plan, trainer, (device, backend), steps).await?;
+        if let Some(session) = take_session().await {
+            lab.use_trained(&session.trainer).await;
+            self.refresh_preview(&session).await;
+            put_back(session);
+        }
+        self.state.set(RunState::Paused);
+        let note = format!("Imported {file_name} ({steps} steps on {}): Start continues training it.", file.header.provenance.dataset);
+        self.progress.update(|p| p.message = Some(note.clone()));
+        Ok(note)
+    }
+
+    /// Makes `trainer` the session: loads the data (lazily), applies the plan's settings and
+    /// measures the test metrics it starts from. `steps_before` counts steps an imported file
+    /// was already trained for.
+    async fn install(self, plan: &Plan, mut trainer: AnyTrainer, (device, backend): (Device, Backend), steps_before: usize) -> Result<(), String> {
+        self.state.set(RunState::Loading);
+        self.progress.update(|p| p.message = Some(format!("Loading {} training data…", plan.dataset.name())));
+        let (train, test) = datasets(plan.dataset).await?;
         trainer.set_learning_rate(plan.learning_rate);
         trainer.set_options(plan.reconstruction, plan.beta, plan.discriminator_steps);
         let batches = EpochBatches::new(train.len(), plan.batch_size, 1);
@@ -152,13 +207,16 @@ impl Training {
         self.progress.set(Progress {
             names: trainer.metric_names().to_vec(),
             steps_per_epoch,
-            total_steps: steps_per_epoch * plan.epochs.max(1),
+            step: steps_before,
+            total_steps: steps_before + steps_per_epoch * plan.epochs.max(1),
             ..Progress::default()
         });
         let last_good = trainer.clone();
-        let session = Session { trainer, last_good, device, train, test, batches, dataset: plan.dataset };
+        let plan = plan.clone();
+        let mut session = Session { trainer, last_good, device, backend, checkpoint: None, train, test, batches, plan };
         self.evaluate(&session).await;
         self.progress.update(|p| p.initial_test_metrics = p.test_metrics.clone());
+        self.keep_checkpoint(&mut session).await;
         SESSION.with_borrow_mut(|s| *s = Some(session));
         Ok(())
     }
@@ -173,6 +231,10 @@ impl Training {
             if let Some(s) = s {
                 s.trainer.set_learning_rate(plan.learning_rate);
                 s.trainer.set_options(plan.reconstruction, plan.beta, plan.discriminator_steps);
+                s.plan.learning_rate = plan.learning_rate;
+                s.plan.reconstruction = plan.reconstruction;
+                s.plan.beta = plan.beta;
+                s.plan.discriminator_steps = plan.discriminator_steps;
             }
         });
     }
@@ -182,20 +244,65 @@ impl Training {
     pub async fn export(self) -> Result<(String, Vec<u8>), String> {
         let Some(session) = take_session().await else { return Err("Nothing trained yet.".into()) };
         let kind = session.trainer.kind();
-        let progress = self.progress.get_untracked();
-        let provenance = crate::weights::Provenance {
+        let result = session.trainer.encode_async(self.provenance(&session), crate::weights::Precision::F32).await;
+        put_back(session);
+        let name = format!("{}-mine-step{}.llw", kind.name(), self.progress.with_untracked(|p| p.step));
+        result.map(|bytes| (name, bytes))
+    }
+
+    /// What a weight file of the session says about itself: model, architecture, dataset,
+    /// epochs and steps so far, the latest test metrics.
+    fn provenance(self, session: &Session) -> crate::weights::Provenance {
+        let kind = session.trainer.kind();
+        self.progress.with_untracked(|p| crate::weights::Provenance {
             model: kind,
             architecture: kind.architecture().to_string(),
-            dataset: session.dataset.name().to_string(),
-            epochs: progress.epoch,
-            steps: progress.step,
+            dataset: session.plan.dataset.name().to_string(),
+            epochs: p.epoch,
+            steps: p.step,
             seed: 1,
-            metrics: progress.test_metrics.iter().cloned().collect(),
-        };
-        let result = session.trainer.encode_async(provenance, crate::weights::Precision::F32).await;
-        put_back(session);
-        let name = format!("{}-mine-step{}.llw", kind.name(), progress.step);
-        result.map(|bytes| (name, bytes))
+            metrics: p.test_metrics.iter().cloned().collect(),
+        })
+    }
+
+    /// Copies the weights to main memory when they live on the GPU.
+    async fn keep_checkpoint(self, session: &mut Session) {
+        if session.backend != Backend::WebGpu {
+            return;
+        }
+        if let Ok(bytes) = session.trainer.encode_async(self.provenance(session), crate::weights::Precision::F32).await {
+            session.checkpoint = Some(Checkpoint { bytes, step: self.progress.with_untracked(|p| p.step) });
+        }
+    }
+
+    /// After the GPU failed mid-run: stops using it page-wide and rebuilds the session on the
+    /// CPU from the last checkpoint, rewinding the counters to it. The optimizer's moments start
+    /// afresh; the weights are kept.
+    fn move_to_cpu(self, lab: Lab, session: &mut Session, failure: &str) -> Result<(), String> {
+        lab.gpu_lost(failure);
+        let checkpoint = session.checkpoint.as_ref().ok_or("no copy of the weights was kept off the GPU")?;
+        let file = crate::weights::WeightFile::decode(&checkpoint.bytes).map_err(|e| e.to_string())?;
+        let (device, _, backend) = lab.engine(Work::Batch);
+        let mut trainer = AnyTrainer::from_weights(&file, &device).map_err(|e| e.to_string())?;
+        trainer.set_learning_rate(session.plan.learning_rate);
+        trainer.set_options(session.plan.reconstruction, session.plan.beta, session.plan.discriminator_steps);
+        let lost_at = self.progress.with_untracked(|p| p.step);
+        let resumed_at = checkpoint.step;
+        self.progress.update(|p| {
+            let undone = p.step - resumed_at;
+            p.history.truncate(p.history.len().saturating_sub(undone));
+            p.step = resumed_at;
+            p.notice = Some(format!(
+                "WebGPU stopped working at step {} ({failure}). Training goes on on the CPU from the weights of step {resumed_at}, copied off the GPU every {PREVIEW_EVERY} steps.",
+                lost_at + 1
+            ));
+        });
+        session.last_good = trainer.clone();
+        session.trainer = trainer;
+        session.device = device;
+        session.backend = backend;
+        session.checkpoint = None;
+        Ok(())
     }
 
     pub fn reset(self) {
@@ -232,6 +339,14 @@ impl Training {
                 self.state.set(RunState::Paused);
                 false
             }
+            Err(message) if session.backend == Backend::WebGpu => match self.move_to_cpu(lab, &mut session, &message) {
+                Ok(()) => true,
+                Err(why) => {
+                    self.progress.update(|p| p.message = Some(format!("WebGPU stopped working ({message}) and training could not move to the CPU: {why}.")));
+                    self.state.set(RunState::Paused);
+                    false
+                }
+            },
             Err(message) => {
                 session.trainer = session.last_good.clone();
                 self.progress.update(|p| p.message = Some(message));
@@ -244,6 +359,7 @@ impl Training {
         if step % PREVIEW_EVERY == 1 || epoch_done {
             self.refresh_preview(&session).await;
             lab.use_trained(&session.trainer).await;
+            self.keep_checkpoint(&mut session).await;
         }
         if epoch_done {
             self.evaluate(&session).await;
@@ -264,6 +380,7 @@ impl Training {
             p.epoch = session.batches.epoch() + usize::from(session.batches.at_epoch_end());
             // An exponential average keeps the shown speed steady.
             p.ms_per_step = if p.ms_per_step == 0.0 { elapsed } else { 0.9 * p.ms_per_step + 0.1 * elapsed };
+            p.step_ms_total += elapsed;
             p.message = None;
         });
     }

@@ -3,22 +3,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::File;
 
+use super::net::file_bytes;
 use super::use_lab;
 use crate::models::ModelKind;
-
-/// Largest file accepted: the tutorial's files are a few megabytes.
-const MAX_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
-
-async fn file_bytes(file: &File) -> Result<Vec<u8>, String> {
-    if file.size() > MAX_BYTES {
-        return Err(format!("{} is {:.0} MB, far larger than any weight file of these models", file.name(), file.size() / 1e6));
-    }
-    let buffer = JsFuture::from(file.array_buffer()).await.map_err(|e| format!("{}: {e:?}", file.name()))?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
-}
 
 #[component]
 pub fn WeightsDrop() -> impl IntoView {

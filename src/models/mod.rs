@@ -35,6 +35,17 @@ impl ModelKind {
         }
     }
 
+    /// The name people see (the Train panel's model list).
+    pub fn title(self) -> &'static str {
+        match self {
+            ModelKind::Ae => "AE",
+            ModelKind::Vae => "VAE",
+            ModelKind::Vae2d => "VAE 2-D",
+            ModelKind::Gan => "GAN",
+            ModelKind::Classifier => "classifier",
+        }
+    }
+
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.name() == name)
     }
