@@ -18,8 +18,15 @@ const TYPES = {
 };
 
 /// Serves dist/ under SUB_PATH on 127.0.0.1. `replace` maps a site path (e.g.
-/// 'pretrained/vae.llw') to the bytes to serve instead. Counts bytes sent, gzip-sized on request.
-export async function serveSite({ replace = {} } = {}) {
+/// 'pretrained/vae.llw') to the bytes to serve instead; `mounts` maps a path prefix (e.g.
+/// 'baseline/') to another folder to serve it from. Counts bytes sent.
+export async function serveSite({ replace = {}, mounts = {} } = {}) {
+  // Longest prefix first, so that 'a/b/' wins over 'a/'.
+  const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
+  const fileFor = (rel) => {
+    const prefix = prefixes.find((p) => rel.startsWith(p));
+    return prefix === undefined ? join(DIST, rel) : join(mounts[prefix], rel.slice(prefix.length));
+  };
   const sent = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
@@ -35,7 +42,7 @@ export async function serveSite({ replace = {} } = {}) {
     let body;
     if (rel in replace) body = replace[rel];
     else {
-      const file = join(DIST, rel);
+      const file = fileFor(rel);
       if (!existsSync(file) || statSync(file).isDirectory()) {
         res.writeHead(404).end();
         return;
@@ -62,14 +69,21 @@ export async function launch({ webgpu }) {
 }
 
 /// Opens the page and records any request that leaves the site's origin.
-export async function openPage(browser, site) {
+/// `init`, if given, runs in the page before any of its own scripts.
+export async function openPage(browser, site, { init } = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+  if (init) await page.addInitScript(init);
   const foreign = [];
   const errors = [];
   page.on('request', (r) => { if (!r.url().startsWith(site.url)) foreign.push(r.url()); });
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(site.url);
   return { page, foreign, errors };
+}
+
+/// Waits until every weight file has loaded (or failed with its message).
+export async function waitForModels(page) {
+  await page.waitForFunction(() => !document.querySelector('.progress'), null, { timeout: 180_000 });
 }
 
 /// The MNIST test set as {images: Uint8Array[], labels: number[]}.

@@ -6,15 +6,44 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ROOT, serveSite, launch, openPage, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, labelOf,
+  ROOT, serveSite, launch, openPage, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, labelOf, waitForModels,
 } from './harness.mjs';
 
 const SHOTS = join(ROOT, 'tests/browser/screenshots');
 mkdirSync(SHOTS, { recursive: true });
 const mnist = mnistTest();
 
-async function waitForModels(page) {
-  await page.waitForFunction(() => !document.querySelector('.progress'), null, { timeout: 180_000 });
+/// Serves the site, opens it in a fresh browser, waits for the models, runs `body`, closes all.
+async function withPage({ webgpu = false, replace, init } = {}, body) {
+  const site = await serveSite({ replace });
+  const browser = await launch({ webgpu });
+  try {
+    const opened = await openPage(browser, site, { init });
+    await waitForModels(opened.page);
+    return await body(opened);
+  } finally {
+    await browser.close();
+    await site.close();
+  }
+}
+
+const stepOf = async (page) => Number(await page.getByTestId('train-status').getAttribute('data-step'));
+const trainStateIs = (page, state, timeout = 300_000) => page.waitForFunction(
+  (want) => document.querySelector('[data-testid=train-status]').dataset.state === want, state, { timeout });
+const cliPath = () => process.env.LATENT_LAB_CLI || join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'release/latent-lab');
+
+/// Sets a Train panel field the way a person does: type, then leave the field.
+async function setField(page, locator, value) {
+  await locator.fill(String(value));
+  await locator.dispatchEvent('change');
+}
+
+/// Exports the trained weights and evaluates them with the CLI on the full MNIST test set.
+async function exportAndEvaluate(page) {
+  const { execFileSync } = await import('node:child_process');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('train-export').click()]);
+  const out = execFileSync(cliPath(), ['eval', '--json', '--weights', await download.path()], { cwd: ROOT, maxBuffer: 1 << 24 });
+  return JSON.parse(out.toString());
 }
 
 async function clear(page) {
@@ -217,20 +246,14 @@ test("the tutorial's .pth files opened on the page become the AE and the VAE and
 });
 
 test('training in the page: a short VAE run lowers the test loss, pause / step / resume, drawing keeps working, the NaN guard', async () => {
-  const site = await serveSite();
-  const browser = await launch({ webgpu: false });
-  try {
-    const { page, errors } = await openPage(browser, site);
-    await waitForModels(page);
+  await withPage({}, async ({ page, errors }) => {
     const status = page.getByTestId('train-status');
-    const stepNow = async () => Number(await status.getAttribute('data-step'));
-    const stateIs = (s) => page.waitForFunction((want) => document.querySelector('[data-testid=train-status]').dataset.state === want, s, { timeout: 300_000 });
+    const stepNow = () => stepOf(page);
+    const stateIs = (s) => trainStateIs(page, s);
 
     // Batch 500: one epoch is 120 steps; three epochs leave time to draw while it trains.
-    await page.getByLabel('Batch').fill('500');
-    await page.getByLabel('Batch').dispatchEvent('change');
-    await page.getByTestId('train-epochs').fill('3');
-    await page.getByTestId('train-epochs').dispatchEvent('change');
+    await setField(page, page.getByLabel('Batch'), 500);
+    await setField(page, page.getByTestId('train-epochs'), 3);
     await page.getByTestId('train-start').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= 5, null, { timeout: 300_000 });
 
@@ -283,35 +306,44 @@ test('training in the page: a short VAE run lowers the test loss, pause / step /
     assert.equal(await pixels(), trained, 'a corrupt file leaves the model as it was');
     await page.getByTestId('train-use').selectOption('mine');
 
+    // The Train panel's own import: a file for another model and a corrupt file are refused with
+    // a message and change nothing; the exported file continues the session where it was.
+    const exportedStep = await stepNow();
+    await page.getByTestId('train-import').setInputFiles(join(ROOT, 'dist/pretrained/gan.llw'));
+    assert.match(await page.getByTestId('train-error').textContent(), /gan\.llw holds GAN weights, but the Train panel is set to VAE.*current model stays/);
+    await page.getByTestId('train-import').setInputFiles({ name: 'corrupt.llw', mimeType: 'application/octet-stream', buffer: corrupt });
+    await page.waitForFunction(() => document.querySelector('[data-testid=train-error]')?.textContent.startsWith('corrupt.llw'));
+    assert.match(await page.getByTestId('train-error').textContent(), /corrupt\.llw.*corrupt.*current model stays/);
+    assert.equal(await stepNow(), exportedStep, 'refused imports leave the session alone');
+    await waitForAnalysis(page);
+    assert.equal(await pixels(), trained, 'refused imports leave the model alone');
+    await page.getByTestId('train-import').setInputFiles(exported);
+    await page.getByTestId('train-message').filter({ hasText: 'Imported' }).waitFor();
+    assert.equal(await page.getByTestId('train-error').count(), 0);
+    assert.equal(await stepNow(), exportedStep, 'the imported file carries its step count');
+    await waitForAnalysis(page);
+    assert.equal(await pixels(), trained, 'the imported weights drive the panels');
+
     // A learning rate of 1e6: the guard pauses and restores the last finite weights.
     await page.getByTestId('train-reset').click();
     await stateIs('idle');
-    await page.getByTestId('train-lr').fill('1e6');
-    await page.getByTestId('train-lr').dispatchEvent('change');
+    await setField(page, page.getByTestId('train-lr'), '1e6');
     await page.getByTestId('train-start').click();
     const message = page.getByTestId('train-message');
     await message.waitFor({ timeout: 120_000 });
     assert.match(await message.textContent(), /training paused and the last finite weights restored/);
     assert.equal(await status.getAttribute('data-state'), 'paused');
-    await page.getByTestId('train-lr').fill('0.001');
-    await page.getByTestId('train-lr').dispatchEvent('change');
+    await setField(page, page.getByTestId('train-lr'), '0.001');
     const before = await stepNow();
     await page.getByTestId('train-step').click();
     await page.waitForFunction((s) => Number(document.querySelector('[data-testid=train-status]').dataset.step) === s + 1, before);
     assert.equal(await page.getByTestId('train-message').count(), 0, 'the restored weights train again with finite losses');
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-    await site.close();
-  }
+  });
 });
 
 test('training on WebGPU: a few VAE steps lower the test loss', async () => {
-  const site = await serveSite();
-  const browser = await launch({ webgpu: true });
-  try {
-    const { page, errors } = await openPage(browser, site);
-    await waitForModels(page);
+  await withPage({ webgpu: true }, async ({ page, errors }) => {
     await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').textContent.startsWith('WebGPU'));
     await page.getByTestId('train-start').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= 8, null, { timeout: 300_000 });
@@ -326,8 +358,91 @@ test('training on WebGPU: a few VAE steps lower the test loss', async () => {
     assert.ok(latest < initial - 50, `test loss ${initial} -> ${latest}`);
     assert.deepEqual(errors, []);
     await page.locator('section').nth(4).screenshot({ path: join(SHOTS, 'webgpu-train.png') });
-  } finally {
-    await browser.close();
-    await site.close();
-  }
+  });
+});
+
+test('CPU path: the VAE trained from scratch for 2 epochs at batch 128 reaches a test loss <= 125', async () => {
+  await withPage({}, async ({ page, errors }) => {
+    await page.getByTestId('train-model').selectOption('vae');
+    await setField(page, page.getByTestId('train-epochs'), 2);
+    await page.getByTestId('train-start').click();
+    await page.getByTestId('train-message').filter({ hasText: 'Training finished' }).waitFor({ timeout: 900_000 });
+    assert.equal(await stepOf(page), 2 * Math.ceil(60000 / 128), 'two epochs of batch 128');
+    const pageLoss = Number(await page.getByTestId('train-test-metrics').getAttribute('data-latest'));
+    const cli = await exportAndEvaluate(page);
+    console.log(`VAE, 2 epochs in the page: test loss ${pageLoss.toFixed(2)} (first 1,000 test digits), ${cli.vae_test_loss.toFixed(2)} (CLI, all 10,000)`);
+    assert.ok(cli.vae_test_loss <= 125, `test loss over the 10,000 test digits: ${cli.vae_test_loss}`);
+    assert.ok(pageLoss <= 125, `test loss the page shows: ${pageLoss}`);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('CPU path: a GAN trained in the page for one epoch draws digits the classifier recognises', async () => {
+  await withPage({}, async ({ page, errors }) => {
+    await page.getByTestId('train-model').selectOption('gan');
+    await setField(page, page.getByTestId('train-epochs'), 1);
+    await page.getByTestId('train-start').click();
+    await page.getByTestId('train-message').filter({ hasText: 'Training finished' }).waitFor({ timeout: 1_200_000 });
+    const status = await page.getByTestId('train-status').textContent();
+    // The GAN panel now draws with the trained generator ("mine"): most of a grid of sevens
+    // are read as sevens.
+    const grid = await generate(page, { digit: 7 });
+    const sevens = grid.labels.filter((l) => l === 7).length;
+    const cli = await exportAndEvaluate(page);
+    console.log(`GAN, one epoch in the page (${status}): ${sevens}/36 sevens; CLI: classifier agrees with the asked digit for ${(cli.gan_conditional_agreement * 100).toFixed(1)} % of 10,000 samples`);
+    assert.ok(sevens >= 18, `${sevens} of 36 read as 7`);
+    assert.ok(cli.gan_conditional_agreement >= 0.5, `agreement ${cli.gan_conditional_agreement}`);
+    await page.locator('section').nth(3).screenshot({ path: join(SHOTS, 'cpu-gan-trained.png') });
+    assert.deepEqual(errors, []);
+  });
+});
+
+/// Runs in the page before its scripts: keeps every GPUDevice it asks for, so that the test can
+/// destroy them, which is what a lost device looks like to the page.
+function keepGpuDevices() {
+  window.gpuDevices = [];
+  if (!self.GPUAdapter) return;
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await requestDevice.apply(this, args);
+    window.gpuDevices.push(device);
+    return device;
+  };
+}
+
+test('training on WebGPU: a lost GPU device moves training to the CPU and keeps the weights', async () => {
+  await withPage({ webgpu: true, init: keepGpuDevices }, async ({ page, errors }) => {
+    await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').textContent.startsWith('WebGPU'));
+    await setField(page, page.getByLabel('Batch'), 32);
+    await page.getByTestId('train-start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= 28, null, { timeout: 300_000 });
+    assert.ok(await page.evaluate(() => window.gpuDevices.length) > 0, 'the page asked for a GPU device');
+    await page.evaluate(() => window.gpuDevices.forEach((device) => device.destroy()));
+
+    const notice = page.getByTestId('train-notice');
+    await notice.waitFor({ timeout: 120_000 });
+    assert.match(await notice.textContent(), /WebGPU stopped working at step \d+.*on the CPU from the weights of step (26|51)/);
+    const resumed = await stepOf(page);
+    await page.waitForFunction((s) => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= s + 5, resumed, { timeout: 120_000 });
+    assert.equal(await page.getByTestId('train-status').getAttribute('data-state'), 'running');
+    assert.match(await page.getByTestId('backend-badge').textContent(), /CPU/);
+
+    // The weights trained on the GPU were kept: the test loss stays far below the untrained one.
+    await page.getByTestId('train-pause').click();
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid=train-test-metrics]');
+      return el.dataset.latest && el.dataset.latest !== el.dataset.initial;
+    }, null, { timeout: 120_000 });
+    const metrics = page.getByTestId('train-test-metrics');
+    const initial = Number(await metrics.getAttribute('data-initial'));
+    const latest = Number(await metrics.getAttribute('data-latest'));
+    assert.ok(latest < initial - 50, `test loss ${initial} -> ${latest}`);
+
+    // The other panels carry on on the CPU.
+    await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[6]]);
+    await waitForAnalysis(page);
+    assert.ok(await labelOf(page, 'ae-label') !== null);
+    await page.locator('section').nth(4).screenshot({ path: join(SHOTS, 'webgpu-lost-train.png') });
+    assert.deepEqual(errors, []);
+  });
 });
