@@ -12,15 +12,32 @@ fn js_error(context: &str, error: wasm_bindgen::JsValue) -> String {
 
 /// The bytes of a file of the site; a clear message on a network error or an HTTP error.
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    fetch_bytes_with_progress(url, |_, _| {}).await
+}
+
+/// Like [`fetch_bytes`], reading the body chunk by chunk and reporting the bytes received so far
+/// and the file's size when the server gives it.
+pub async fn fetch_bytes_with_progress(url: &str, on_progress: impl Fn(usize, Option<usize>)) -> Result<Vec<u8>, String> {
     let window = web_sys::window().ok_or("no window")?;
     let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| js_error(url, e))?;
     let response: Response = response.dyn_into().map_err(|e| js_error(url, e))?;
     if !response.ok() {
         return Err(format!("{url}: the server answered {} {}", response.status(), response.status_text()));
     }
-    let buffer = response.array_buffer().map_err(|e| js_error(url, e))?;
-    let buffer = JsFuture::from(buffer).await.map_err(|e| js_error(url, e))?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+    let size = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse().ok());
+    let Some(body) = response.body() else { return Ok(Vec::new()) };
+    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|e| js_error(url, e.into()))?;
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(|e| js_error(url, e))?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into()).map_err(|e| js_error(url, e))?;
+        if done.is_truthy() {
+            return Ok(bytes);
+        }
+        let value = js_sys::Reflect::get(&chunk, &"value".into()).map_err(|e| js_error(url, e))?;
+        bytes.extend(Uint8Array::new(&value).to_vec());
+        on_progress(bytes.len(), size);
+    }
 }
 
 /// Milliseconds since the page started (for timing inference).

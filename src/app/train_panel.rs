@@ -239,6 +239,12 @@ pub fn TrainPanel() -> impl IntoView {
                 .collect::<Vec<_>>().join(" · "))}
         </p>
         {move || training.progress.with(|p| p.message.clone()).map(|m| view! { <p class="notice" role="status" data-testid="train-message">{m}</p> })}
+        {move || training.progress.with(|p| p.download).map(|d| view! {
+            <label class="download" data-testid="train-download">
+                {format!("file {} of {}: {:.1} MB", d.file, d.files, d.received as f64 / 1e6)}
+                <progress max=d.size value=d.received></progress>
+            </label>
+        })}
         {move || training.progress.with(|p| p.notice.clone()).map(|m| view! { <p class="notice" role="alert" data-testid="train-notice">{m}</p> })}
         {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="train-error">{e}</p> })}
         <LossChart names=Signal::derive(move || training.progress.with(|p| p.names.clone()))

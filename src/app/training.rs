@@ -7,7 +7,7 @@ use burn::tensor::Device;
 use leptos::prelude::*;
 
 use super::lab::{Lab, Work};
-use super::net::{fetch_bytes, now_ms};
+use super::net::{fetch_bytes, fetch_bytes_with_progress, now_ms};
 use crate::data::{Dataset, DatasetKind, EpochBatches, Split};
 use crate::device::Backend;
 use crate::infer;
@@ -44,6 +44,8 @@ pub struct Progress {
     /// The same metrics before the first step, to compare against.
     pub initial_test_metrics: Vec<(String, f64)>,
     pub message: Option<String>,
+    /// The data download while it runs.
+    pub download: Option<Download>,
     /// A fault the session recovered from (a lost GPU): stays shown until Reset.
     pub notice: Option<String>,
 }
@@ -99,21 +101,30 @@ pub struct Plan {
     pub discriminator_steps: usize,
 }
 
+/// How far the data download has come: file `file` of `files`, its bytes so far and its size.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Download {
+    pub file: usize,
+    pub files: usize,
+    pub received: usize,
+    pub size: Option<usize>,
+}
+
 /// The training and test sets of a dataset, fetched from the site on first use and kept.
-async fn datasets(kind: DatasetKind) -> Result<(Dataset, Dataset), String> {
+async fn datasets(kind: DatasetKind, on_progress: impl Fn(Download)) -> Result<(Dataset, Dataset), String> {
     if let Some(found) = DATA.with_borrow(|d| d.iter().find(|(k, _, _)| *k == kind).map(|(_, a, b)| (a.clone(), b.clone()))) {
         return Ok(found);
     }
-    let mut parts = Vec::new();
-    for split in [Split::Train, Split::Test] {
-        let (images, labels) = split.file_names();
-        let base = format!("static/data/{}", kind.folder());
-        let images = fetch_bytes(&format!("{base}/{images}")).await?;
-        let labels = fetch_bytes(&format!("{base}/{labels}")).await?;
-        parts.push(Dataset::from_idx_bytes(&images, &labels).map_err(|e| e.to_string())?);
+    let base = format!("static/data/{}", kind.folder());
+    let names: Vec<&str> = [Split::Train, Split::Test].into_iter().flat_map(|split| <[&str; 2]>::from(split.file_names())).collect();
+    let mut files = Vec::new();
+    for (file, name) in names.iter().enumerate() {
+        let report = |received, size| on_progress(Download { file: file + 1, files: names.len(), received, size });
+        files.push(fetch_bytes_with_progress(&format!("{base}/{name}"), report).await?);
     }
-    let test = parts.pop().expect("two splits").first(TEST_SUBSET);
-    let train = parts.pop().expect("two splits");
+    let split = |images: &[u8], labels: &[u8]| Dataset::from_idx_bytes(images, labels).map_err(|e| e.to_string());
+    let train = split(&files[0], &files[1])?;
+    let test = split(&files[2], &files[3])?.first(TEST_SUBSET);
     DATA.with_borrow_mut(|d| d.push((kind, train.clone(), test.clone())));
     Ok((train, test))
 }
@@ -179,7 +190,7 @@ impl Training {
         let trainer = AnyTrainer::from_weights(&file, &device).map_err(|e| format!("{file_name}: {e}"))?;
         let steps = file.header.provenance.steps;
         // The session is replaced only once the file and the data are known to be good.
-        datasets(plan.dataset).await?;
+        self.load_data(plan.dataset).await?;
         self.reset();
         self.install(plan, trainer, (device, backend), steps).await?;
         if let Some(session) = take_session().await {
@@ -193,13 +204,23 @@ impl Training {
         Ok(note)
     }
 
+    /// The dataset, fetched on first use with its progress shown in the panel.
+    async fn load_data(self, kind: DatasetKind) -> Result<(Dataset, Dataset), String> {
+        self.progress.update(|p| p.message = Some(format!("Loading {} training data…", kind.name())));
+        let data = datasets(kind, |download| self.progress.update(|p| p.download = Some(download))).await;
+        self.progress.update(|p| {
+            p.download = None;
+            p.message = None;
+        });
+        data
+    }
+
     /// Makes `trainer` the session: loads the data (lazily), applies the plan's settings and
     /// measures the test metrics it starts from. `steps_before` counts steps an imported file
     /// was already trained for.
     async fn install(self, plan: &Plan, mut trainer: AnyTrainer, (device, backend): (Device, Backend), steps_before: usize) -> Result<(), String> {
         self.state.set(RunState::Loading);
-        self.progress.update(|p| p.message = Some(format!("Loading {} training data…", plan.dataset.name())));
-        let (train, test) = datasets(plan.dataset).await?;
+        let (train, test) = self.load_data(plan.dataset).await?;
         trainer.set_learning_rate(plan.learning_rate);
         trainer.set_options(plan.reconstruction, plan.beta, plan.discriminator_steps);
         let batches = EpochBatches::new(train.len(), plan.batch_size, 1);
@@ -280,6 +301,8 @@ impl Training {
     /// afresh; the weights are kept.
     fn move_to_cpu(self, lab: Lab, session: &mut Session, failure: &str) -> Result<(), String> {
         lab.gpu_lost(failure);
+        // The first line says what failed; the rest is the backend's chain of causes.
+        let failure = failure.lines().next().unwrap_or(failure);
         let checkpoint = session.checkpoint.as_ref().ok_or("no copy of the weights was kept off the GPU")?;
         let file = crate::weights::WeightFile::decode(&checkpoint.bytes).map_err(|e| e.to_string())?;
         let (device, _, backend) = lab.engine(Work::Batch);

@@ -21,7 +21,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const MODES = [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: false }];
 const TRAINED = ['ae', 'vae', 'vae2d', 'gan'];
 /// Untimed and timed steps per model: SwiftShader runs the convolutions of the GAN very slowly.
-const STEPS = { cpu: { warmup: 3, timed: 20, ganTimed: 5 }, webgpu: { warmup: 2, timed: 10, ganTimed: 2 } };
+const STEPS = { cpu: { warmup: 5, timed: 20, ganTimed: 10 }, webgpu: { warmup: 2, timed: 10, ganTimed: 2 } };
 
 async function pageBench(mode) {
   const mnist = mnistTest();
@@ -115,7 +115,8 @@ async function trainingBench(mode) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
   await page.goto(site.url);
   await waitForModels(page);
-  const result = { backend: await page.getByTestId('backend-badge').textContent(), latent_lab: {}, tfjs: {} };
+  await page.waitForFunction(() => !document.querySelector('[data-testid=backend-badge]').textContent.includes('Checking'));
+  const result = { backend: await page.getByTestId('backend-badge').textContent(), latent_lab: {}, tfjs: {}, tfjs_details: {} };
   const counts = STEPS[mode.name];
   for (const model of TRAINED) {
     const timed = model === 'gan' ? counts.ganTimed : counts.timed;
@@ -140,7 +141,7 @@ async function trainingBench(mode) {
       try {
         const run = await baseline.evaluate(([b, m, w, t]) => window.benchTfjs(b, m, w, t), [tfBackend, model, counts.warmup, timed]);
         result.tfjs[tfBackend][model] = run.ms_per_step;
-        result.tfjs_details = { ...run, ms_per_step: undefined };
+        result.tfjs_details[tfBackend] = { ...run, ms_per_step: undefined };
         console.log(`${mode.name} TF.js ${tfBackend} ${model}: ${run.ms_per_step.toFixed(2)} ms/step`);
       } catch (error) {
         result.tfjs[tfBackend][model] = { error: String(error.message).split('\n')[0] };

@@ -107,6 +107,8 @@ export function oneDigitPerClass(test) {
 /// Draws a 28x28 digit on the pad as horizontal pointer strokes over its inked runs.
 export async function drawDigit(page, image) {
   const pad = page.getByTestId('draw-pad');
+  // Clicks elsewhere may have scrolled the page: the strokes must land on the pad.
+  await pad.scrollIntoViewIfNeeded();
   const box = await pad.boundingBox();
   const cell = box.width / 28;
   for (let y = 0; y < 28; y++) {
