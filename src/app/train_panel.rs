@@ -18,6 +18,15 @@ fn parse_model(value: &str) -> ModelKind {
     ModelKind::parse(value).unwrap_or(ModelKind::Vae)
 }
 
+/// A learning rate as typed: a positive number, or a message saying what is wrong.
+fn parse_learning_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate > 0.0 => Ok(rate),
+        Ok(_) => Err("A learning rate must be positive.".into()),
+        Err(_) => Err(format!("A learning rate must be a number, e.g. 0.001 (not \"{}\").", text.trim())),
+    }
+}
+
 #[component]
 pub fn TrainPanel() -> impl IntoView {
     let lab = use_lab();
@@ -31,14 +40,17 @@ pub fn TrainPanel() -> impl IntoView {
     let bce = RwSignal::new(true);
     let beta = RwSignal::new(1.0f32);
     let d_steps = RwSignal::new(1usize);
+    // Empty: the discriminator learns at the generator's rate.
+    let d_lr = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let preview = NodeRef::<Canvas>::new();
 
     let plan = move || -> Result<Plan, String> {
-        let learning_rate = lr.get_untracked().trim().parse::<f64>().map_err(|_| "The learning rate must be a number, e.g. 0.001.".to_string())?;
-        if !(learning_rate > 0.0) {
-            return Err("The learning rate must be positive.".into());
-        }
+        let learning_rate = parse_learning_rate(&lr.get_untracked())?;
+        let discriminator_lr = match d_lr.get_untracked().trim() {
+            "" => None,
+            text => Some(parse_learning_rate(text)?),
+        };
         Ok(Plan {
             kind: kind.get_untracked(),
             dataset: dataset.get_untracked(),
@@ -49,6 +61,7 @@ pub fn TrainPanel() -> impl IntoView {
             reconstruction: if bce.get_untracked() { ReconstructionLoss::Bce } else { ReconstructionLoss::Mse },
             beta: beta.get_untracked(),
             discriminator_steps: d_steps.get_untracked().max(1),
+            discriminator_lr,
         })
     };
 
@@ -119,10 +132,12 @@ pub fn TrainPanel() -> impl IntoView {
         lab.restore_loaded(kind.get_untracked());
     };
     // New hyper-parameters apply to a paused or running session without resetting it.
-    let retune = move || {
-        if let Ok(plan) = plan() {
+    let retune = move || match plan() {
+        Ok(plan) => {
             training.retune(&plan);
+            error.set(None);
         }
+        Err(message) => error.set(Some(message)),
     };
 
     Effect::new(move |_| {
@@ -169,7 +184,7 @@ pub fn TrainPanel() -> impl IntoView {
             </label>
         </div>
         <div class="controls">
-            <label>"Learning rate " <input type="text" size="7" data-testid="train-lr" prop:value=move || lr.get()
+            <label>{move || if kind.get() == ModelKind::Gan { "G learning rate " } else { "Learning rate " }} <input type="text" size="7" data-testid="train-lr" prop:value=move || lr.get()
                 on:change=move |ev| { lr.set(event_target_value(&ev)); retune(); }/></label>
             <label>"Batch " <input type="number" min="1" max="1024" disabled=move || !idle() prop:value=move || batch.get()
                 on:change=move |ev| batch.set(event_target_value(&ev).parse().unwrap_or(128))/></label>
@@ -186,6 +201,8 @@ pub fn TrainPanel() -> impl IntoView {
                     on:change=move |ev| { beta.set(event_target_value(&ev).parse().unwrap_or(1.0)); retune(); }/></label>
             </Show>
             <Show when=move || kind.get() == ModelKind::Gan>
+                <label>"D learning rate " <input type="text" size="7" placeholder="same as G" data-testid="train-d-lr" prop:value=move || d_lr.get()
+                    on:change=move |ev| { d_lr.set(event_target_value(&ev)); retune(); }/></label>
                 <label>"D steps per G step " <input type="number" min="1" max="5" prop:value=move || d_steps.get()
                     on:change=move |ev| { d_steps.set(event_target_value(&ev).parse().unwrap_or(1)); retune(); }/></label>
             </Show>
@@ -250,6 +267,6 @@ pub fn TrainPanel() -> impl IntoView {
         <LossChart names=Signal::derive(move || training.progress.with(|p| p.names.clone()))
             history=Signal::derive(move || training.progress.with(|p| p.history.clone()))/>
         <canvas node_ref=preview class="pixelated strip" data-testid="train-preview"
-            aria-label="Fixed test digits (top) and what the model makes of them (bottom)"></canvas>
+            aria-label="Fixed test digits (top), what the model makes of them (below), and for the VAE its samples from fixed noise (bottom)"></canvas>
     }
 }

@@ -99,6 +99,25 @@ pub struct Plan {
     pub reconstruction: crate::models::ReconstructionLoss,
     pub beta: f32,
     pub discriminator_steps: usize,
+    /// The GAN discriminator's learning rate; None: the same as the generator's.
+    pub discriminator_lr: Option<f64>,
+}
+
+impl Plan {
+    /// Gives `trainer` the plan's hyper-parameters (all of them can change mid-run).
+    fn tune(&self, trainer: &mut AnyTrainer) {
+        trainer.set_learning_rate(self.learning_rate);
+        trainer.set_options(self.reconstruction, self.beta, self.discriminator_steps, self.discriminator_lr);
+    }
+
+    /// Takes the hyper-parameters of `other`, keeping what only a new session can change.
+    fn retune_from(&mut self, other: &Plan) {
+        self.learning_rate = other.learning_rate;
+        self.reconstruction = other.reconstruction;
+        self.beta = other.beta;
+        self.discriminator_steps = other.discriminator_steps;
+        self.discriminator_lr = other.discriminator_lr;
+    }
 }
 
 /// How far the data download has come: file `file` of `files`, its bytes so far and its size.
@@ -128,6 +147,19 @@ async fn datasets(kind: DatasetKind, on_progress: impl Fn(Download)) -> Result<(
     DATA.with_borrow_mut(|d| d.push((kind, train.clone(), test.clone())));
     Ok((train, test))
 }
+
+/// A VAE's reconstructions of the preview digits, then its samples from fixed noise (the
+/// tutorial's two grids).
+async fn vae_preview(vae: &crate::models::Vae, inputs: &[f32], device: &Device) -> Option<Vec<f32>> {
+    let mut pixels = infer::read(vae.reconstruct_mean(crate::data::mnist::images_tensor(inputs.to_vec(), device))).await.ok()?;
+    let noise = crate::data::rng::SplitMix64::new(PREVIEW_NOISE_SEED).normals(8 * vae.latent_size());
+    pixels.extend(infer::decode_latents(vae, noise, device).await.ok()?);
+    Some(pixels)
+}
+
+/// Seed of the fixed noise the VAE and GAN previews decode, so that a preview changes only
+/// because the model did.
+const PREVIEW_NOISE_SEED: u64 = 7;
 
 /// Fixed test digits (pixels) shown in the previews.
 fn preview_inputs(test: &Dataset) -> Vec<f32> {
@@ -221,8 +253,7 @@ impl Training {
     async fn install(self, plan: &Plan, mut trainer: AnyTrainer, (device, backend): (Device, Backend), steps_before: usize) -> Result<(), String> {
         self.state.set(RunState::Loading);
         let (train, test) = self.load_data(plan.dataset).await?;
-        trainer.set_learning_rate(plan.learning_rate);
-        trainer.set_options(plan.reconstruction, plan.beta, plan.discriminator_steps);
+        plan.tune(&mut trainer);
         let batches = EpochBatches::new(train.len(), plan.batch_size, 1);
         let steps_per_epoch = batches.batches_per_epoch();
         self.progress.set(Progress {
@@ -250,12 +281,8 @@ impl Training {
     pub fn retune(self, plan: &Plan) {
         SESSION.with_borrow_mut(|s| {
             if let Some(s) = s {
-                s.trainer.set_learning_rate(plan.learning_rate);
-                s.trainer.set_options(plan.reconstruction, plan.beta, plan.discriminator_steps);
-                s.plan.learning_rate = plan.learning_rate;
-                s.plan.reconstruction = plan.reconstruction;
-                s.plan.beta = plan.beta;
-                s.plan.discriminator_steps = plan.discriminator_steps;
+                s.plan.retune_from(plan);
+                s.plan.tune(&mut s.trainer);
             }
         });
     }
@@ -307,8 +334,7 @@ impl Training {
         let file = crate::weights::WeightFile::decode(&checkpoint.bytes).map_err(|e| e.to_string())?;
         let (device, _, backend) = lab.engine(Work::Batch);
         let mut trainer = AnyTrainer::from_weights(&file, &device).map_err(|e| e.to_string())?;
-        trainer.set_learning_rate(session.plan.learning_rate);
-        trainer.set_options(session.plan.reconstruction, session.plan.beta, session.plan.discriminator_steps);
+        session.plan.tune(&mut trainer);
         let lost_at = self.progress.with_untracked(|p| p.step);
         let resumed_at = checkpoint.step;
         self.progress.update(|p| {
@@ -420,13 +446,13 @@ impl Training {
                 None => None,
             },
             ModelKind::Vae | ModelKind::Vae2d => match models.vae.as_ref().or(models.vae2d.as_ref()) {
-                Some(vae) => infer::read(vae.reconstruct_mean(crate::data::mnist::images_tensor(inputs.clone(), device))).await.ok(),
+                Some(vae) => vae_preview(vae, &inputs, device).await,
                 None => None,
             },
             ModelKind::Gan => match &models.gan {
                 Some(gan) => {
                     let digits: Vec<u8> = (0..8).map(|i| (i % 10) as u8).collect();
-                    let noise = crate::train::eval::gan_noise(8, 7);
+                    let noise = crate::train::eval::gan_noise(8, PREVIEW_NOISE_SEED);
                     infer::generate(gan, None, noise, infer::one_hot_rows(&digits), device).await.ok().map(|g| g.pixels)
                 }
                 None => None,

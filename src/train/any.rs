@@ -75,10 +75,23 @@ impl AnyTrainer {
     }
 
     /// The VAE's loss terms and the GAN's discriminator steps, from the next step on.
-    pub fn set_options(&mut self, reconstruction: crate::models::ReconstructionLoss, beta: f32, discriminator_steps: usize) {
+    /// The options beyond the learning rate: the VAE's loss, and the GAN's discriminator steps per
+    /// generator step and its own learning rate (None: the generator's, set by `set_learning_rate`).
+    pub fn set_options(
+        &mut self,
+        reconstruction: crate::models::ReconstructionLoss,
+        beta: f32,
+        discriminator_steps: usize,
+        discriminator_lr: Option<f64>,
+    ) {
         match self {
             Self::Vae(t, _) => t.set_loss(reconstruction, beta),
-            Self::Gan(t) => t.settings.discriminator_steps = discriminator_steps.max(1),
+            Self::Gan(t) => {
+                t.settings.discriminator_steps = discriminator_steps.max(1);
+                if let Some(lr) = discriminator_lr {
+                    t.settings.discriminator_lr = lr;
+                }
+            }
             _ => {}
         }
     }

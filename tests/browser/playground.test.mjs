@@ -381,6 +381,11 @@ test('CPU path: a GAN trained in the page for one epoch draws digits the classif
   await withPage({}, async ({ page, errors }) => {
     await page.getByTestId('train-model').selectOption('gan');
     await setField(page, page.getByTestId('train-epochs'), 1);
+    // The discriminator's own learning rate: a typo is named, and empty means the generator's.
+    await setField(page, page.getByTestId('train-d-lr'), 'abc');
+    assert.match(await page.getByTestId('train-error').textContent(), /learning rate must be a number.*"abc"/);
+    await setField(page, page.getByTestId('train-d-lr'), '');
+    assert.equal(await page.getByTestId('train-error').count(), 0);
     await page.getByTestId('train-start').click();
     await page.getByTestId('train-message').filter({ hasText: 'Training finished' }).waitFor({ timeout: 1_200_000 });
     const status = await page.getByTestId('train-status').textContent();

@@ -14,7 +14,7 @@ use latent_lab::data::{Dataset, DatasetKind, EpochBatches, IMAGE_PIXELS, IMAGE_S
 use latent_lab::device;
 use latent_lab::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
 use latent_lab::models::vae::LATENT;
-use latent_lab::train::any::{AnyTrainer, EVAL_SEED, Judge, detect_model, load_any_model};
+use latent_lab::train::any::{AnyTrainer, EVAL_SEED, Judge, load_any_model};
 use latent_lab::train::{Trainer, eval, read_values};
 use latent_lab::weights::{self, Precision, Provenance, WeightFile};
 
