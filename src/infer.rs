@@ -42,7 +42,11 @@ pub struct DrawingAnalysis {
 
 /// Reads a tensor back asynchronously as f32 values.
 pub async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, String> {
-    let data = tensor.into_data_async().await.map_err(|e| format!("reading results back failed: {e:?}"))?;
+    let data = tensor.into_data_async().await.map_err(|e| {
+        // The first line says what failed; the rest is the backend's chain of causes and backtrace.
+        let detail = format!("{e:?}");
+        format!("reading results back failed: {}", detail.lines().next().unwrap_or_default())
+    })?;
     Ok(crate::train::data_values(data))
 }
 

@@ -230,7 +230,6 @@ impl Lab {
     /// Stops using WebGPU after it failed (a lost device) and says so; the CPU engine, whose
     /// models are always loaded, takes over every kind of work.
     pub fn gpu_lost(self, message: &str) {
-        let message = message.lines().next().unwrap_or(message);
         ENGINES.with_borrow_mut(|e| e.gpu = None);
         self.gpu.set(GpuStatus::Unavailable(format!("the GPU device was lost ({message}); switched to the CPU")));
         self.notice.set(Some("WebGPU stopped working; the page switched to the CPU and kept your work.".into()));

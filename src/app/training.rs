@@ -328,8 +328,6 @@ impl Training {
     /// afresh; the weights are kept.
     fn move_to_cpu(self, lab: Lab, session: &mut Session, failure: &str) -> Result<(), String> {
         lab.gpu_lost(failure);
-        // The first line says what failed; the rest is the backend's chain of causes.
-        let failure = failure.lines().next().unwrap_or(failure);
         let checkpoint = session.checkpoint.as_ref().ok_or("no copy of the weights was kept off the GPU")?;
         let file = crate::weights::WeightFile::decode(&checkpoint.bytes).map_err(|e| e.to_string())?;
         let (device, _, backend) = lab.engine(Work::Batch);
@@ -405,12 +403,13 @@ impl Training {
         };
         let step = self.progress.with_untracked(|p| p.step);
         let epoch_done = session.batches.at_epoch_end();
-        if step % PREVIEW_EVERY == 1 || epoch_done {
+        // A step that failed changed nothing worth showing or keeping.
+        if keep_going && (step % PREVIEW_EVERY == 1 || epoch_done) {
             self.refresh_preview(&session).await;
             lab.use_trained(&session.trainer).await;
             self.keep_checkpoint(&mut session).await;
         }
-        if epoch_done {
+        if keep_going && epoch_done {
             self.evaluate(&session).await;
         }
         put_back(session);
