@@ -438,8 +438,9 @@ pub fn read_state_dict(bytes: &[u8]) -> Result<StateDict, PthError> {
     Ok(out)
 }
 
-/// How the tutorial's keys map onto our modules: (PyTorch key, our path, PyTorch shape).
-fn layout(model: ModelKind) -> Vec<(String, String, Vec<usize>)> {
+/// How the tutorial's keys map onto our modules: (PyTorch key, our path, PyTorch shape), for a
+/// VAE with `latent` dimensions.
+fn layout(model: ModelKind, latent: usize) -> Vec<(String, String, Vec<usize>)> {
     let linear = |torch: &str, ours: &str, fan_in: usize, fan_out: usize| {
         vec![
             (format!("{torch}.weight"), format!("{ours}.weight"), vec![fan_out, fan_in]),
@@ -459,8 +460,8 @@ fn layout(model: ModelKind) -> Vec<(String, String, Vec<usize>)> {
             out
         }
         ModelKind::Vae => {
-            use crate::models::vae::{HIDDEN, LATENT};
-            [("fc1", 784, HIDDEN), ("fc21", HIDDEN, LATENT), ("fc22", HIDDEN, LATENT), ("fc3", LATENT, HIDDEN), ("fc4", HIDDEN, 784)]
+            use crate::models::vae::HIDDEN;
+            [("fc1", 784, HIDDEN), ("fc21", HIDDEN, latent), ("fc22", HIDDEN, latent), ("fc3", latent, HIDDEN), ("fc4", HIDDEN, 784)]
                 .into_iter()
                 .flat_map(|(name, fan_in, fan_out)| linear(name, name, fan_in, fan_out))
                 .collect()
@@ -469,10 +470,16 @@ fn layout(model: ModelKind) -> Vec<(String, String, Vec<usize>)> {
     }
 }
 
+/// A VAE state_dict's latent size: the rows of its mean head (PyTorch stores `[out, in]`); the
+/// tutorial's 20 when there is none (the layout check then names what is missing).
+pub fn vae_latent(state: &StateDict) -> usize {
+    state.get("fc21.weight").and_then(|(shape, _)| shape.first().copied()).unwrap_or(crate::models::vae::LATENT)
+}
+
 /// Maps the tutorial's state_dict onto our module paths, transposing Linear weights (PyTorch
 /// stores [out, in], Burn [in, out]). Says which keys or shapes differ when they do.
 pub fn to_module_tensors(model: ModelKind, state: &StateDict) -> Result<StateDict, PthError> {
-    let expected = layout(model);
+    let expected = layout(model, vae_latent(state));
     if expected.is_empty() {
         return Err(PthError::Architecture { model, problems: vec!["only the AE and the VAE come from the tutorial".into()] });
     }

@@ -154,4 +154,9 @@ fn bad_input_gets_a_clear_error_and_no_panic() {
 
     let output = run(&["train", "--model", "vae", "--dataset", "cifar"]);
     assert_clean_failure(&output, "unknown dataset");
+
+    let output = run(&["train", "--model", "ae", "--latent", "5"]);
+    assert_clean_failure(&output, "--latent is for --model vae; the ae model's size is fixed");
+    let output = run(&["train", "--model", "vae", "--latent", "0"]);
+    assert_clean_failure(&output, "a VAE's latent size must be 1 to 64");
 }

@@ -108,12 +108,13 @@ fn bad_files_are_refused_with_a_message_that_names_the_problem() {
     let err = load_any_model(&fixture("sim_autoencoder.pth"), ModelKind::Vae, Vae::new(LATENT, &device::cpu(0))).unwrap_err();
     assert!(err.contains("not the tutorial's vae") && err.contains("missing fc1.weight") && err.contains("unexpected encoder.0.weight"), "{err}");
 
-    // A VAE of another latent size: the shapes say which.
+    // A VAE whose layers disagree on the latent size (its mean head says 10): the shapes say which.
     let state = read_state_dict(&fixture("vae.pth")).unwrap();
     let mut other = state.clone();
     other.insert("fc21.weight".into(), (vec![10, 400], vec![0.0; 4000]));
     let err = latent_lab::pytorch::to_module_tensors(ModelKind::Vae, &other).unwrap_err().to_string();
-    assert!(err.contains("fc21.weight has shape [10, 400], expected [20, 400]"), "{err}");
+    assert!(err.contains("fc22.weight has shape [20, 400], expected [10, 400]"), "{err}");
+    assert!(err.contains("fc3.weight has shape [400, 20], expected [400, 10]"), "{err}");
 
     // A whole pickled model (torch.save(model)) names the person's class.
     let whole = zip(&[("vae/data.pkl", b"\x80\x02c__main__\nVAE\nq\x00)\x81q\x01.")]);
@@ -135,4 +136,17 @@ fn bad_files_are_refused_with_a_message_that_names_the_problem() {
     assert_eq!(error_of(b"\x89PNG\r\n\x1a\n"), PthError::NotAZip);
     let err = load_any_model(b"hello, I am a text file", ModelKind::Ae, Autoencoder::new(&device::cpu(0))).unwrap_err();
     assert!(err.contains("not a latent-lab weight file"), "{err}");
+}
+
+#[test]
+fn a_vae_state_dict_of_another_latent_size_maps_at_that_size() {
+    let mut state = read_state_dict(&fixture("vae.pth")).unwrap();
+    for (key, shape) in [("fc21.weight", vec![10, 400]), ("fc22.weight", vec![10, 400]), ("fc21.bias", vec![10]), ("fc22.bias", vec![10]), ("fc3.weight", vec![400, 10])] {
+        let count = shape.iter().product();
+        state.insert(key.into(), (shape, vec![0.01; count]));
+    }
+    assert_eq!(latent_lab::pytorch::vae_latent(&state), 10);
+    let tensors = latent_lab::pytorch::to_module_tensors(ModelKind::Vae, &state).unwrap();
+    assert_eq!(tensors["fc21.weight"].0, vec![400, 10]);
+    assert_eq!(tensors["fc3.weight"].0, vec![10, 400]);
 }

@@ -3,7 +3,7 @@
 
 use latent_lab::device;
 use latent_lab::models::{Autoencoder, ModelKind, Vae};
-use latent_lab::train::any::load_model;
+use latent_lab::train::any::{AnyTrainer, load_any_vae, load_model};
 use latent_lab::weights::{self, MAX_FILE_BYTES, Precision, Provenance, WeightError, named_tensors};
 
 fn provenance(model: ModelKind) -> Provenance {
@@ -92,9 +92,33 @@ fn weights_of_another_model_or_shape_are_refused() {
     assert_eq!(err, WeightError::WrongModel { expected: ModelKind::Vae, found: ModelKind::Ae });
     assert_eq!(err.to_string(), "these are weights for the ae model, not for the vae model");
 
-    // A 2-D VAE's tensors labelled as the 20-D VAE: the shapes give it away.
+    // A 2-D VAE's tensors loaded into a 20-D VAE: the shapes give it away.
     let vae2 = weights::encode(&Vae::new(2, &device::cpu(1)), provenance(ModelKind::Vae), Precision::F16);
     let err = load_error(&vae2, ModelKind::Vae);
     let message = err.to_string();
     assert!(message.contains("fc21.weight has shape [400, 2], expected [400, 20]"), "{message}");
+}
+
+#[test]
+fn a_vae_of_any_latent_size_is_saved_and_loaded_at_its_size() {
+    let device = device::cpu(4);
+    let trainer = AnyTrainer::fresh_vae(5, &device);
+    assert_eq!(trainer.architecture(), "VAE 784-400-(5,5), decoder 5-400-784 (ReLU, sigmoid)");
+    let AnyTrainer::Vae(original, _) = &trainer else { panic!("a VAE trainer") };
+    let bytes = trainer.encode(Provenance { architecture: trainer.architecture(), ..provenance(ModelKind::Vae) }, Precision::F32);
+
+    let loaded = load_any_vae(&bytes, ModelKind::Vae, &device::cpu(5)).unwrap();
+    assert_eq!(loaded.latent_size(), 5);
+    assert_eq!(named_tensors(&loaded), named_tensors(&original.model()));
+    let resumed = AnyTrainer::from_weights(&weights::WeightFile::decode(&bytes).unwrap(), &device).unwrap();
+    assert_eq!(resumed.architecture(), trainer.architecture());
+
+    // The latent grid's VAE is 2-D whatever a file says.
+    let as_grid = weights::encode(&original.model(), provenance(ModelKind::Vae2d), Precision::F16);
+    let message = load_any_vae(&as_grid, ModelKind::Vae2d, &device).unwrap_err();
+    assert!(message.contains("fc21.weight has shape [400, 5], expected [400, 2]"), "{message}");
+    // A size no VAE here has is named, not built.
+    let wide = weights::encode(&Vae::new(65, &device), provenance(ModelKind::Vae), Precision::F16);
+    let message = load_any_vae(&wide, ModelKind::Vae, &device).unwrap_err();
+    assert!(message.contains("its latent code has 65 dimensions; a VAE here has 1 to 64"), "{message}");
 }

@@ -12,7 +12,6 @@ use super::net::{fetch_bytes, now_ms};
 use crate::device::{self, Backend};
 use crate::infer::{self, DrawingAnalysis, Models};
 use crate::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
-use crate::models::vae::LATENT;
 use crate::weights::WeightFile;
 
 /// The models the page loads, in the order it loads them.
@@ -440,11 +439,11 @@ fn engines_for(backend: Backend) -> Option<(Device, Models)> {
 
 /// Loads weights of either format into a fresh model on `device`.
 fn install_any(bytes: &[u8], kind: ModelKind, device: &Device, models: &mut Models) -> Result<(), String> {
-    use crate::train::any::load_any_model;
+    use crate::train::any::{load_any_model, load_any_vae};
     match kind {
         ModelKind::Ae => models.ae = Some(load_any_model(bytes, kind, Autoencoder::new(device))?),
-        ModelKind::Vae => models.vae = Some(load_any_model(bytes, kind, Vae::new(LATENT, device))?),
-        ModelKind::Vae2d => models.vae2d = Some(load_any_model(bytes, kind, Vae::new(2, device))?),
+        ModelKind::Vae => models.vae = Some(load_any_vae(bytes, kind, device)?),
+        ModelKind::Vae2d => models.vae2d = Some(load_any_vae(bytes, kind, device)?),
         ModelKind::Classifier => models.classifier = Some(load_any_model(bytes, kind, Classifier::new(device))?),
         ModelKind::Gan => models.gan = Some(load_any_model(bytes, kind, Gan::new(device))?),
     }
@@ -457,8 +456,8 @@ fn install(file: &WeightFile, kind: ModelKind, device: &Device, models: &mut Mod
     let error = |e: crate::weights::WeightError| e.to_string();
     match kind {
         ModelKind::Ae => models.ae = Some(file.load_into(kind, Autoencoder::new(device)).map_err(error)?),
-        ModelKind::Vae => models.vae = Some(file.load_into(kind, Vae::new(LATENT, device)).map_err(error)?),
-        ModelKind::Vae2d => models.vae2d = Some(file.load_into(kind, Vae::new(2, device)).map_err(error)?),
+        ModelKind::Vae => models.vae = Some(crate::train::any::vae_from_file(file, kind, device).map_err(error)?),
+        ModelKind::Vae2d => models.vae2d = Some(crate::train::any::vae_from_file(file, kind, device).map_err(error)?),
         ModelKind::Classifier => models.classifier = Some(file.load_into(kind, Classifier::new(device)).map_err(error)?),
         ModelKind::Gan => models.gan = Some(file.load_into(kind, Gan::new(device)).map_err(error)?),
     }

@@ -27,6 +27,15 @@ fn parse_learning_rate(text: &str) -> Result<f64, String> {
     }
 }
 
+/// A latent size as typed, for a VAE trained from scratch.
+fn parse_latent_size(text: &str) -> Result<usize, String> {
+    let range = crate::models::vae::LATENT_RANGE;
+    match text.trim().parse::<usize>() {
+        Ok(size) if range.contains(&size) => Ok(size),
+        _ => Err(format!("The latent size must be a whole number from {} to {} (not \"{}\").", range.start(), range.end(), text.trim())),
+    }
+}
+
 #[component]
 pub fn TrainPanel() -> impl IntoView {
     let lab = use_lab();
@@ -36,6 +45,7 @@ pub fn TrainPanel() -> impl IntoView {
     let lr = RwSignal::new(String::from("0.001"));
     let batch = RwSignal::new(128usize);
     let epochs = RwSignal::new(2usize);
+    let latent = RwSignal::new(crate::models::vae::LATENT.to_string());
     let from_pretrained = RwSignal::new(false);
     let bce = RwSignal::new(true);
     let beta = RwSignal::new(1.0f32);
@@ -51,8 +61,14 @@ pub fn TrainPanel() -> impl IntoView {
             "" => None,
             text => Some(parse_learning_rate(text)?),
         };
+        let kind = kind.get_untracked();
+        let latent = match (kind, from_pretrained.get_untracked()) {
+            (ModelKind::Vae, false) => parse_latent_size(&latent.get_untracked())?,
+            _ => crate::models::vae::LATENT,
+        };
         Ok(Plan {
-            kind: kind.get_untracked(),
+            kind,
+            latent,
             dataset: dataset.get_untracked(),
             learning_rate,
             batch_size: batch.get_untracked().clamp(1, 1024),
@@ -190,6 +206,14 @@ pub fn TrainPanel() -> impl IntoView {
                 on:change=move |ev| batch.set(event_target_value(&ev).parse().unwrap_or(128))/></label>
             <label>"Epochs " <input type="number" min="1" max="100" disabled=move || !idle() data-testid="train-epochs" prop:value=move || epochs.get()
                 on:change=move |ev| epochs.set(event_target_value(&ev).parse().unwrap_or(2))/></label>
+            <Show when=move || kind.get() == ModelKind::Vae>
+                // The pretrained VAE's size is the tutorial's; a new size means a new model.
+                <label title="Dimensions of the VAE's code (the tutorial's: 20). Set before starting from scratch.">"Latent size "
+                    <input type="number" min=*crate::models::vae::LATENT_RANGE.start() max=*crate::models::vae::LATENT_RANGE.end()
+                        data-testid="train-latent" disabled=move || !idle() || from_pretrained.get()
+                        prop:value=move || if from_pretrained.get() { crate::models::vae::LATENT.to_string() } else { latent.get() }
+                        on:change=move |ev| latent.set(event_target_value(&ev))/></label>
+            </Show>
             <Show when=move || matches!(kind.get(), ModelKind::Vae | ModelKind::Vae2d)>
                 <label>"Reconstruction "
                     <select on:change=move |ev| { bce.set(event_target_value(&ev) == "bce"); retune(); }>
@@ -242,6 +266,7 @@ pub fn TrainPanel() -> impl IntoView {
                 </select>
             </label>
         </div>
+        <p class="caption" data-testid="train-architecture">{move || training.progress.with(|p| p.architecture.clone())}</p>
         <p class="caption" data-testid="train-status" data-state=state_name
             data-step=move || training.progress.with(|p| p.step.to_string())
             data-step-ms-total=move || training.progress.with(|p| p.step_ms_total.to_string())>{status}</p>

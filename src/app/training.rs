@@ -30,6 +30,8 @@ pub enum RunState {
 /// What the panel shows about the session (plain data, in a signal).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Progress {
+    /// What the session trains (its weight files' architecture line, the VAE's latent size in it).
+    pub architecture: String,
     pub names: Vec<&'static str>,
     /// One row per step: the step's metric values.
     pub history: Vec<Vec<f32>>,
@@ -91,6 +93,8 @@ pub struct Training {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub kind: ModelKind,
+    /// The VAE's latent size when it starts from scratch (the other models' codes are fixed).
+    pub latent: usize,
     pub dataset: DatasetKind,
     pub learning_rate: f64,
     pub batch_size: usize,
@@ -199,6 +203,8 @@ impl Training {
             let bytes = fetch_bytes(&format!("pretrained/{}.llw", plan.kind.name())).await?;
             let file = crate::weights::WeightFile::decode(&bytes).map_err(|e| e.to_string())?;
             AnyTrainer::from_weights(&file, &device).map_err(|e| e.to_string())?
+        } else if plan.kind == ModelKind::Vae {
+            AnyTrainer::fresh_vae(plan.latent, &device)
         } else {
             AnyTrainer::fresh(plan.kind, &device)
         };
@@ -257,6 +263,7 @@ impl Training {
         let batches = EpochBatches::new(train.len(), plan.batch_size, 1);
         let steps_per_epoch = batches.batches_per_epoch();
         self.progress.set(Progress {
+            architecture: trainer.architecture(),
             names: trainer.metric_names().to_vec(),
             steps_per_epoch,
             step: steps_before,
@@ -304,7 +311,7 @@ impl Training {
         let kind = session.trainer.kind();
         self.progress.with_untracked(|p| crate::weights::Provenance {
             model: kind,
-            architecture: kind.architecture().to_string(),
+            architecture: session.trainer.architecture(),
             dataset: session.plan.dataset.name().to_string(),
             epochs: p.epoch,
             steps: p.step,

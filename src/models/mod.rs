@@ -51,13 +51,15 @@ impl ModelKind {
     }
 
     /// A one-line description of the architecture, written into weight files and the manifest.
-    pub fn architecture(self) -> &'static str {
+    /// For the VAE, the tutorial's latent size; a trained VAE of another size describes itself
+    /// (`AnyTrainer::architecture`).
+    pub fn architecture(self) -> String {
         match self {
-            ModelKind::Ae => ae::ARCHITECTURE,
-            ModelKind::Vae => vae::ARCHITECTURE,
-            ModelKind::Vae2d => vae::ARCHITECTURE_2D,
-            ModelKind::Gan => gan::ARCHITECTURE,
-            ModelKind::Classifier => classifier::ARCHITECTURE,
+            ModelKind::Ae => ae::ARCHITECTURE.into(),
+            ModelKind::Vae => vae::architecture(vae::LATENT),
+            ModelKind::Vae2d => vae::architecture(2),
+            ModelKind::Gan => gan::ARCHITECTURE.into(),
+            ModelKind::Classifier => classifier::ARCHITECTURE.into(),
         }
     }
 }

@@ -2,17 +2,27 @@
 //! encoder 784-400 (ReLU) with two heads 400-20 for the mean and the log-variance of q(z|x),
 //! the reparameterisation z = mu + eps * exp(logvar / 2), and a decoder 20-400 (ReLU) -400-784.
 //! The decoder returns logits; sigmoid of them is the image. The latent size is a parameter: the
-//! playground's latent grid uses a 2-D variant with the same layers otherwise.
+//! playground's latent grid uses a 2-D variant with the same layers otherwise, and the Train
+//! panel (or `train --latent`) trains any size in `LATENT_RANGE`.
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Distribution, Tensor};
 
-pub const ARCHITECTURE: &str = "VAE 784-400-(20,20), decoder 20-400-784 (ReLU, sigmoid)";
-pub const ARCHITECTURE_2D: &str = "VAE 784-400-(2,2), decoder 2-400-784 (ReLU, sigmoid)";
 pub const HIDDEN: usize = 400;
+/// The tutorial's latent size (the Train panel and `train --latent` choose others).
 pub const LATENT: usize = 20;
+/// Latent sizes a VAE may have: a 1-D code still trains; past this the KL term switches off the
+/// extra dimensions anyway, and weight files stay small.
+pub const LATENT_RANGE: std::ops::RangeInclusive<usize> = 1..=64;
+/// The path of the mean head's weight (`[HIDDEN, latent]`), whose width is the latent size.
+pub const MEAN_HEAD_WEIGHT: &str = "fc21.weight";
+
+/// The one-line description written into weight files, for a VAE with `latent` dimensions.
+pub fn architecture(latent: usize) -> String {
+    format!("VAE 784-400-({latent},{latent}), decoder {latent}-400-784 (ReLU, sigmoid)")
+}
 
 #[derive(Module, Debug)]
 pub struct Vae {

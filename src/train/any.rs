@@ -14,7 +14,7 @@ use super::gan::{GanSettings, GanTrainer};
 use super::vae::{VaeSettings, VaeTrainer};
 use super::Trainer;
 use crate::data::{Batch, Dataset};
-use crate::models::vae::LATENT;
+use crate::models::vae::{LATENT, LATENT_RANGE, MEAN_HEAD_WEIGHT};
 use crate::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
 use crate::weights::{self, Precision, Provenance, WeightError, WeightFile};
 
@@ -41,26 +41,41 @@ impl AnyTrainer {
     pub fn fresh(kind: ModelKind, device: &Device) -> Self {
         match kind {
             ModelKind::Ae => Self::Ae(AeTrainer::new(Autoencoder::new(device), device, AeSettings::default())),
-            ModelKind::Vae | ModelKind::Vae2d => {
-                let latent = if kind == ModelKind::Vae2d { 2 } else { LATENT };
-                Self::Vae(VaeTrainer::new(Vae::new(latent, device), device, VaeSettings::default()), kind)
-            }
+            ModelKind::Vae => Self::fresh_vae(LATENT, device),
+            ModelKind::Vae2d => Self::vae(Vae::new(2, device), kind, device),
             ModelKind::Gan => Self::Gan(GanTrainer::new(Gan::new(device), device, GanSettings::default())),
             ModelKind::Classifier => Self::Classifier(ClassifierTrainer::new(Classifier::new(device), device, 1e-3)),
         }
     }
 
-    /// Continues training from saved weights of the same kind.
+    /// A fresh VAE with `latent` dimensions (the 2-D VAE of the latent grid is `fresh(Vae2d)`).
+    pub fn fresh_vae(latent: usize, device: &Device) -> Self {
+        Self::vae(Vae::new(latent, device), ModelKind::Vae, device)
+    }
+
+    fn vae(model: Vae, kind: ModelKind, device: &Device) -> Self {
+        Self::Vae(VaeTrainer::new(model, device, VaeSettings::default()), kind)
+    }
+
+    /// Continues training from saved weights of the same kind (a VAE keeps the file's latent size).
     pub fn from_weights(file: &WeightFile, device: &Device) -> Result<Self, WeightError> {
         let kind = file.model();
         Ok(match Self::fresh(kind, device) {
             Self::Ae(t) => Self::Ae(AeTrainer::new(file.load_into(kind, t.model())?, device, AeSettings::default())),
-            Self::Vae(t, _) => Self::Vae(VaeTrainer::new(file.load_into(kind, t.model())?, device, VaeSettings::default()), kind),
+            Self::Vae(..) => Self::vae(vae_from_file(file, kind, device)?, kind, device),
             Self::Gan(t) => Self::Gan(GanTrainer::new(file.load_into(kind, t.model())?, device, GanSettings::default())),
             Self::Classifier(t) => {
                 Self::Classifier(ClassifierTrainer::new(file.load_into(kind, t.model())?, device, 1e-3))
             }
         })
+    }
+
+    /// The one-line architecture for weight files: the model kind's, with a VAE's own latent size.
+    pub fn architecture(&self) -> String {
+        match self {
+            Self::Vae(t, ModelKind::Vae) => crate::models::vae::architecture(t.model().latent_size()),
+            other => other.kind().architecture(),
+        }
     }
 
     /// Puts the current weights (for inference) in the matching slot of `models`.
@@ -223,6 +238,44 @@ pub fn load_any_model<M: Module>(bytes: &[u8], expected: ModelKind, fresh: M) ->
         weights::load_named(fresh, &tensors).map_err(|e| e.to_string())
     } else {
         load_model(bytes, expected, fresh).map(|(model, _)| model).map_err(|e| e.to_string())
+    }
+}
+
+/// The latent size of the VAE weights in `file`: the width of its mean head (Burn stores
+/// `[in, out]`); the tutorial's when there is none (loading then names what is missing).
+pub fn vae_latent_of_file(file: &WeightFile) -> usize {
+    file.tensors.get(MEAN_HEAD_WEIGHT).and_then(|(shape, _)| shape.get(1).copied()).unwrap_or(LATENT)
+}
+
+/// A latent size read from a file, if latent-lab builds VAEs of that size.
+fn checked_latent(latent: usize) -> Result<usize, WeightError> {
+    if LATENT_RANGE.contains(&latent) {
+        Ok(latent)
+    } else {
+        Err(WeightError::Mismatch(vec![format!(
+            "its latent code has {latent} dimensions; a VAE here has {} to {}",
+            LATENT_RANGE.start(),
+            LATENT_RANGE.end()
+        )]))
+    }
+}
+
+/// The VAE in `file`, of the size the file says (the 2-D VAE's is always 2).
+pub fn vae_from_file(file: &WeightFile, kind: ModelKind, device: &Device) -> Result<Vae, WeightError> {
+    let latent = if kind == ModelKind::Vae2d { 2 } else { checked_latent(vae_latent_of_file(file))? };
+    file.load_into(kind, Vae::new(latent, device))
+}
+
+/// A VAE from weight-file bytes of either format (ours, or a PyTorch state_dict), of the latent
+/// size the file holds.
+pub fn load_any_vae(bytes: &[u8], kind: ModelKind, device: &Device) -> Result<Vae, String> {
+    if crate::pytorch::looks_like_pth(bytes) {
+        let state = crate::pytorch::read_state_dict(bytes).map_err(|e| e.to_string())?;
+        let latent = checked_latent(crate::pytorch::vae_latent(&state)).map_err(|e| e.to_string())?;
+        load_any_model(bytes, kind, Vae::new(latent, device))
+    } else {
+        let file = WeightFile::decode(bytes).map_err(|e| e.to_string())?;
+        vae_from_file(&file, kind, device).map_err(|e| e.to_string())
     }
 }
 

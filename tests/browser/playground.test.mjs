@@ -38,12 +38,14 @@ async function setField(page, locator, value) {
   await locator.dispatchEvent('change');
 }
 
-/// Exports the trained weights and evaluates them with the CLI on the full MNIST test set.
-async function exportAndEvaluate(page) {
+/// Exports the trained weights and evaluates them with the CLI on the MNIST test set (all of it,
+/// unless `args` say otherwise).
+async function exportAndEvaluate(page, args = []) {
   const { execFileSync } = await import('node:child_process');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('train-export').click()]);
-  const out = execFileSync(cliPath(), ['eval', '--json', '--weights', await download.path()], { cwd: ROOT, maxBuffer: 1 << 24 });
-  return JSON.parse(out.toString());
+  const path = await download.path();
+  const out = execFileSync(cliPath(), ['eval', '--json', ...args, '--weights', path], { cwd: ROOT, maxBuffer: 1 << 24 });
+  return { ...JSON.parse(out.toString()), file: path };
 }
 
 async function clear(page) {
@@ -373,6 +375,45 @@ test('CPU path: the VAE trained from scratch for 2 epochs at batch 128 reaches a
     console.log(`VAE, 2 epochs in the page: test loss ${pageLoss.toFixed(2)} (first 1,000 test digits), ${cli.vae_test_loss.toFixed(2)} (CLI, all 10,000)`);
     assert.ok(cli.vae_test_loss <= 125, `test loss over the 10,000 test digits: ${cli.vae_test_loss}`);
     assert.ok(pageLoss <= 125, `test loss the page shows: ${pageLoss}`);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('CPU path: a VAE with a latent size of 5 trains, drives the panels, and the CLI measures the same test loss', async () => {
+  await withPage({}, async ({ page, errors }) => {
+    await page.getByTestId('train-model').selectOption('vae');
+    await setField(page, page.getByTestId('train-latent'), 0);
+    await page.getByTestId('train-start').click();
+    assert.match(await page.getByTestId('train-error').textContent(), /latent size must be a whole number from 1 to 64/);
+    await setField(page, page.getByTestId('train-latent'), 5);
+    await setField(page, page.getByTestId('train-epochs'), 1);
+    await page.getByTestId('train-start').click();
+    await page.getByTestId('train-message').filter({ hasText: 'Training finished' }).waitFor({ timeout: 600_000 });
+    assert.match(await page.getByTestId('train-architecture').textContent(), /^VAE 784-400-\(5,5\), decoder 5-400-784/);
+    const metrics = page.getByTestId('train-test-metrics');
+    const [initial, pageLoss] = [Number(await metrics.getAttribute('data-initial')), Number(await metrics.getAttribute('data-latest'))];
+    assert.ok(pageLoss < initial - 200, `test loss ${initial} -> ${pageLoss}`);
+
+    // The page measures the first 1,000 test digits: the CLI, given the exported file, agrees.
+    const cli = await exportAndEvaluate(page, ['--subset', '1000']);
+    console.log(`VAE with a 5-D latent, 1 epoch in the page: test loss ${pageLoss.toFixed(3)} (page), ${cli.vae_test_loss.toFixed(3)} (CLI)`);
+    assert.ok(Math.abs(cli.vae_test_loss - pageLoss) < 1e-3 * pageLoss, `page ${pageLoss} vs CLI ${cli.vae_test_loss}`);
+
+    // The 5-D VAE reconstructs drawings; after a Reset, importing its file brings its size back.
+    const digits = oneDigitPerClass(mnist);
+    await drawDigit(page, mnist.images[digits[0]]);
+    await waitForAnalysis(page);
+    assert.ok(await labelOf(page, 'vae-label') !== null);
+    const reconstruction = () => page.getByTestId('vae-image').evaluate((c) => c.toDataURL());
+    const mine = await reconstruction();
+    await page.getByTestId('train-use').selectOption('pretrained');
+    await waitForAnalysis(page);
+    assert.notEqual(await reconstruction(), mine, 'the pretrained 20-D VAE reconstructs differently');
+    await page.getByTestId('train-reset').click();
+    await trainStateIs(page, 'idle');
+    await page.getByTestId('train-import').setInputFiles(cli.file);
+    await page.getByTestId('train-message').filter({ hasText: 'Imported' }).waitFor();
+    assert.match(await page.getByTestId('train-architecture').textContent(), /\(5,5\)/);
     assert.deepEqual(errors, []);
   });
 });

@@ -13,8 +13,8 @@ use latent_lab::data::mnist::images_tensor;
 use latent_lab::data::{Dataset, DatasetKind, EpochBatches, IMAGE_PIXELS, IMAGE_SIDE, Split};
 use latent_lab::device;
 use latent_lab::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
-use latent_lab::models::vae::LATENT;
-use latent_lab::train::any::{AnyTrainer, EVAL_SEED, Judge, load_any_model};
+use latent_lab::models::vae::LATENT_RANGE;
+use latent_lab::train::any::{AnyTrainer, EVAL_SEED, Judge, load_any_model, load_any_vae};
 use latent_lab::train::{Trainer, eval, read_values};
 use latent_lab::weights::{self, Precision, Provenance, WeightFile};
 
@@ -54,6 +54,9 @@ enum Command {
         /// Learning rate (default: the tutorial's, 1e-3; the GAN's 2e-4).
         #[arg(long)]
         lr: Option<f64>,
+        /// VAE only: the size of its latent code (default: the tutorial's 20).
+        #[arg(long)]
+        latent: Option<usize>,
     },
     /// Train every shipped model with the pretrained schedule and rewrite the pretrained folder.
     TrainAll {
@@ -140,11 +143,11 @@ type CliResult<T> = Result<T, String>;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Train { model, epochs, seed, dataset, batch_size, ref out, ref from, lr } => {
+        Command::Train { model, epochs, seed, dataset, batch_size, ref out, ref from, lr, latent } => {
             let out = out.clone().unwrap_or_else(|| {
                 PathBuf::from(format!("runs/{}-{}-e{epochs}-s{seed}.llw", model.name(), dataset.name()))
             });
-            let plan = TrainPlan { model, epochs, seed, dataset, batch_size, from: from.clone(), lr };
+            let plan = TrainPlan { model, epochs, seed, dataset, batch_size, from: from.clone(), lr, latent };
             train_command(&cli, &plan, &out).map(|_| ())
         }
         Command::TrainAll { seed, shorten } => train_all(&cli, seed, shorten),
@@ -190,13 +193,20 @@ fn pretrained_path(cli: &Cli, kind: ModelKind) -> PathBuf {
 /// Loads a model's weights from `path` (or the pretrained file) into a fresh module; `path` may
 /// be one of our weight files or the PyTorch tutorial's `.pth`.
 fn load_weights<M: burn::module::Module>(cli: &Cli, kind: ModelKind, path: Option<&Path>, fresh: M) -> CliResult<M> {
-    let path = path.map(Path::to_path_buf).unwrap_or_else(|| pretrained_path(cli, kind));
-    let bytes = read_file(&path)?;
-    load_any_model(&bytes, kind, fresh).map_err(|e| format!("{}: {e}", path.display()))
+    load_with(cli, kind, path, |bytes| load_any_model(bytes, kind, fresh))
 }
 
-fn latent_of(kind: ModelKind) -> usize {
-    if kind == ModelKind::Vae2d { 2 } else { LATENT }
+/// Like `load_weights`, for a VAE of whatever latent size the file holds.
+fn load_vae_weights(cli: &Cli, kind: ModelKind, path: Option<&Path>, device: &burn::tensor::Device) -> CliResult<Vae> {
+    load_with(cli, kind, path, |bytes| load_any_vae(bytes, kind, device))
+}
+
+/// Reads the weight file at `path` (or the pretrained one) and loads it with `load`, naming the
+/// file in any error.
+fn load_with<M>(cli: &Cli, kind: ModelKind, path: Option<&Path>, load: impl FnOnce(&[u8]) -> Result<M, String>) -> CliResult<M> {
+    let path = path.map(Path::to_path_buf).unwrap_or_else(|| pretrained_path(cli, kind));
+    let bytes = read_file(&path)?;
+    load(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 struct TrainPlan {
@@ -207,11 +217,29 @@ struct TrainPlan {
     batch_size: usize,
     from: Option<PathBuf>,
     lr: Option<f64>,
+    /// The VAE's latent size (None: the tutorial's).
+    latent: Option<usize>,
 }
 
 /// Trains one model per the plan, evaluating after each epoch; writes the weights to `out`.
 fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<String, f64>> {
     let device = device::cpu(plan.seed);
+    // The model first: a bad --from or --latent is reported before the data loads.
+    let (mut trainer, earlier_epochs, earlier_steps) = match &plan.from {
+        None => (fresh_trainer(plan, &device)?, 0, 0),
+        Some(_) if plan.latent.is_some() => {
+            return Err("--latent is for a model trained from scratch; --from keeps its file's latent size".into());
+        }
+        Some(path) => {
+            let bytes = read_file(path)?;
+            let file = WeightFile::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+            if file.model() != plan.model {
+                return Err(format!("{}: weights for {}, not {}", path.display(), file.model().name(), plan.model.name()));
+            }
+            let trainer = AnyTrainer::from_weights(&file, &device).map_err(|e| format!("{}: {e}", path.display()))?;
+            (trainer, file.header.provenance.epochs, file.header.provenance.steps)
+        }
+    };
     let train = load_split(cli, plan.dataset, Split::Train)?;
     let test = load_split(cli, plan.dataset, Split::Test)?;
     let classifier = if plan.model == ModelKind::Gan && plan.dataset == DatasetKind::Mnist {
@@ -225,18 +253,6 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
         reference,
         samples: 10_000,
     });
-    let (mut trainer, earlier_epochs, earlier_steps) = match &plan.from {
-        None => (AnyTrainer::fresh(plan.model, &device), 0, 0),
-        Some(path) => {
-            let bytes = read_file(path)?;
-            let file = WeightFile::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-            if file.model() != plan.model {
-                return Err(format!("{}: weights for {}, not {}", path.display(), file.model().name(), plan.model.name()));
-            }
-            let trainer = AnyTrainer::from_weights(&file, &device).map_err(|e| format!("{}: {e}", path.display()))?;
-            (trainer, file.header.provenance.epochs, file.header.provenance.steps)
-        }
-    };
     if let Some(lr) = plan.lr {
         trainer.set_learning_rate(lr);
     }
@@ -274,7 +290,7 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
     }
     let provenance = Provenance {
         model: plan.model,
-        architecture: plan.model.architecture().to_string(),
+        architecture: trainer.architecture(),
         dataset: plan.dataset.name().to_string(),
         epochs: earlier_epochs + plan.epochs,
         steps,
@@ -284,6 +300,18 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
     write_file(out, &trainer.encode(provenance, Precision::F16))?;
     println!("wrote {}", out.display());
     Ok(metrics)
+}
+
+/// A freshly initialised model per the plan; `--latent` is the VAE's to choose.
+fn fresh_trainer(plan: &TrainPlan, device: &burn::tensor::Device) -> CliResult<AnyTrainer> {
+    match (plan.model, plan.latent) {
+        (_, None) => Ok(AnyTrainer::fresh(plan.model, device)),
+        (ModelKind::Vae, Some(latent)) if LATENT_RANGE.contains(&latent) => Ok(AnyTrainer::fresh_vae(latent, device)),
+        (ModelKind::Vae, Some(latent)) => {
+            Err(format!("--latent {latent}: a VAE's latent size must be {} to {}", LATENT_RANGE.start(), LATENT_RANGE.end()))
+        }
+        (model, Some(_)) => Err(format!("--latent is for --model vae; the {} model's size is fixed", model.name())),
+    }
 }
 
 fn progress_bar(len: usize, prefix: &str) -> ProgressBar {
@@ -324,13 +352,13 @@ pub const MANIFEST_SUBSET: usize = 1000;
 fn train_all(cli: &Cli, seed: u64, shorten: usize) -> CliResult<()> {
     for (kind, epochs) in PRETRAIN_SCHEDULE {
         let epochs = (epochs / shorten.max(1)).max(1);
-        let plan = TrainPlan { model: kind, epochs, seed, dataset: DatasetKind::Mnist, batch_size: 128, from: None, lr: None };
+        let plan = TrainPlan { model: kind, epochs, seed, dataset: DatasetKind::Mnist, batch_size: 128, from: None, lr: None, latent: None };
         train_command(cli, &plan, &pretrained_path(cli, kind))?;
     }
     for (kind, epochs, lr) in FINE_TUNE {
         let epochs = (epochs / shorten.max(1)).max(1);
         let path = pretrained_path(cli, kind);
-        let plan = TrainPlan { model: kind, epochs, seed, dataset: DatasetKind::Mnist, batch_size: 128, from: Some(path.clone()), lr: Some(lr) };
+        let plan = TrainPlan { model: kind, epochs, seed, dataset: DatasetKind::Mnist, batch_size: 128, from: Some(path.clone()), lr: Some(lr), latent: None };
         train_command(cli, &plan, &path)?;
     }
     write_manifest(cli)
@@ -389,7 +417,7 @@ fn write_sample_grids(cli: &Cli, test: &Dataset, device: &burn::tensor::Device) 
     let originals = test.pixels_unit(&first);
     let ae = load_weights(cli, ModelKind::Ae, None, Autoencoder::new(device))?;
     let ae_out = read_values(ae.reconstruct_pixels(images_tensor(originals.clone(), device)));
-    let vae = load_weights(cli, ModelKind::Vae, None, Vae::new(LATENT, device))?;
+    let vae = load_vae_weights(cli, ModelKind::Vae, None, device)?;
     let vae_out = read_values(vae.reconstruct_mean(images_tensor(originals.clone(), device)));
     let gan = load_weights(cli, ModelKind::Gan, None, Gan::new(device))?;
     let digits: Vec<u8> = (0..100).map(|i| (i / 10) as u8).collect();
@@ -421,8 +449,8 @@ fn eval_command(cli: &Cli, json: bool, subset: Option<usize>, overrides: &[PathB
     let path_for = |kind: ModelKind| chosen.get(kind.name()).copied();
     use latent_lab::train::any::*;
     let ae = load_weights(cli, ModelKind::Ae, path_for(ModelKind::Ae), Autoencoder::new(&device))?;
-    let vae = load_weights(cli, ModelKind::Vae, path_for(ModelKind::Vae), Vae::new(LATENT, &device))?;
-    let vae2d = load_weights(cli, ModelKind::Vae2d, path_for(ModelKind::Vae2d), Vae::new(2, &device))?;
+    let vae = load_vae_weights(cli, ModelKind::Vae, path_for(ModelKind::Vae), &device)?;
+    let vae2d = load_vae_weights(cli, ModelKind::Vae2d, path_for(ModelKind::Vae2d), &device)?;
     let classifier = load_weights(cli, ModelKind::Classifier, path_for(ModelKind::Classifier), Classifier::new(&device))?;
     let gan = load_weights(cli, ModelKind::Gan, path_for(ModelKind::Gan), Gan::new(&device))?;
     let reference = eval::reference_gaussian(&classifier, &test, &device);
@@ -473,7 +501,7 @@ fn reconstruct(cli: &Cli, kind: ModelKind, images: &Path, out: &Path, weights: O
             Box::new(move |chunk| read_values(model.reconstruct_pixels(images_tensor(chunk, &device))))
         }
         ModelKind::Vae | ModelKind::Vae2d => {
-            let model = load_weights(cli, kind, weights, Vae::new(latent_of(kind), &device))?;
+            let model = load_vae_weights(cli, kind, weights, &device)?;
             let device = device.clone();
             Box::new(move |chunk| read_values(model.reconstruct_mean(images_tensor(chunk, &device))))
         }
@@ -517,7 +545,7 @@ fn samples(
             eval::gan_samples(&gan.generator, count, digit, seed, &device)
         }
         ModelKind::Vae | ModelKind::Vae2d if digit.is_none() => {
-            let vae = load_weights(cli, kind, weights, Vae::new(latent_of(kind), &device))?;
+            let vae = load_vae_weights(cli, kind, weights, &device)?;
             eval::vae_samples(&vae, count, seed, &device)
         }
         ModelKind::Vae | ModelKind::Vae2d => return Err("--digit needs the conditional GAN (--model gan)".into()),
@@ -590,12 +618,13 @@ fn import(cli: &Cli, kind: ModelKind, file: &Path, out: &Path) -> CliResult<()> 
         ModelKind::Ae => {
             let model = load_weights(cli, kind, Some(file), Autoencoder::new(&device))?;
             let metrics = latent_lab::train::any::model_metrics_ae(&model, &test, &device);
-            (model_bytes(&model, kind, &metrics), metrics)
+            (model_bytes(&model, kind, kind.architecture(), &metrics), metrics)
         }
         ModelKind::Vae => {
-            let model = load_weights(cli, kind, Some(file), Vae::new(LATENT, &device))?;
+            let model = load_vae_weights(cli, kind, Some(file), &device)?;
             let metrics = latent_lab::train::any::model_metrics_vae(&model, kind, &test, &device);
-            (model_bytes(&model, kind, &metrics), metrics)
+            let architecture = latent_lab::models::vae::architecture(model.latent_size());
+            (model_bytes(&model, kind, architecture, &metrics), metrics)
         }
         _ => return Err("the tutorial's .pth files hold the AE or the VAE: use --model ae or vae".into()),
     };
@@ -605,10 +634,10 @@ fn import(cli: &Cli, kind: ModelKind, file: &Path, out: &Path) -> CliResult<()> 
 }
 
 /// An imported model as a weight file (full precision: it is the person's own model).
-fn model_bytes<M: burn::module::Module>(model: &M, kind: ModelKind, metrics: &BTreeMap<String, f64>) -> Vec<u8> {
+fn model_bytes<M: burn::module::Module>(model: &M, kind: ModelKind, architecture: String, metrics: &BTreeMap<String, f64>) -> Vec<u8> {
     let provenance = Provenance {
         model: kind,
-        architecture: kind.architecture().to_string(),
+        architecture,
         dataset: "mnist".into(),
         epochs: 0,
         steps: 0,
