@@ -266,7 +266,8 @@ pub fn TrainPanel() -> impl IntoView {
                 </select>
             </label>
         </div>
-        <p class="caption" data-testid="train-architecture">{move || training.progress.with(|p| p.architecture.clone())}</p>
+        {move || training.progress.with(|p| (!p.architecture.is_empty()).then(|| p.architecture.clone()))
+            .map(|a| view! { <p class="caption" data-testid="train-architecture">{a}</p> })}
         <p class="caption" data-testid="train-status" data-state=state_name
             data-step=move || training.progress.with(|p| p.step.to_string())
             data-step-ms-total=move || training.progress.with(|p| p.step_ms_total.to_string())>{status}</p>
