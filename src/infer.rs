@@ -242,13 +242,6 @@ pub fn normal_quantile(p: f64) -> f64 {
     }
 }
 
-/// The weights of `model` in `fresh` (a module of the same architecture, possibly on another
-/// device), read back asynchronously: the browser cannot move tensors off WebGPU synchronously.
-pub async fn copy_weights<M: burn::module::Module>(model: &M, fresh: M) -> Result<M, String> {
-    let tensors = named_tensors(model).await?.into_iter().map(|(path, shape, values)| (path, (shape, values))).collect();
-    crate::weights::load_named(fresh, &tensors).map_err(|e| e.to_string())
-}
-
 /// The AE's mean squared error per pixel on some images (pixels in [0, 1]).
 pub async fn ae_test_mse(ae: &Autoencoder, pixels: Vec<f32>, device: &Device) -> Result<f64, String> {
     let x = images_tensor(pixels, device);

@@ -6,14 +6,14 @@
 //! callables one names (OrderedDict, torch's tensor rebuilder and its storage types); anything
 //! else is refused with a message that says what the file asked for.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 
 use crate::models::ModelKind;
 
 /// Tensors by state_dict key: shape (PyTorch's order) and values.
-pub type StateDict = BTreeMap<String, (Vec<usize>, Vec<f32>)>;
+pub type StateDict = crate::weights::NamedTensors;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PthError {

@@ -201,11 +201,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Tensors by dotted path (e.g. `encoder.0.weight`): their shapes and f32 values.
+pub type NamedTensors = BTreeMap<String, (Vec<usize>, Vec<f32>)>;
+
 /// A weight file, checked from end to end and decoded to f32 tensors by path.
 #[derive(Debug, Clone)]
 pub struct WeightFile {
     pub header: Header,
-    pub tensors: BTreeMap<String, (Vec<usize>, Vec<f32>)>,
+    pub tensors: NamedTensors,
 }
 
 impl WeightFile {
@@ -263,10 +266,18 @@ impl WeightFile {
     /// Checks the model kind, every name and every shape; on any mismatch returns an error naming
     /// each problem and leaves nothing half-loaded.
     pub fn load_into<M: Module>(&self, expected: ModelKind, model: M) -> Result<M, WeightError> {
-        if self.model() != expected {
-            return Err(WeightError::WrongModel { expected, found: self.model() });
-        }
+        self.expect_model(expected)?;
         load_named(model, &self.tensors)
+    }
+
+    /// The file's tensors, if it is for the `expected` model.
+    pub fn tensors_for(&self, expected: ModelKind) -> Result<&NamedTensors, WeightError> {
+        self.expect_model(expected)?;
+        Ok(&self.tensors)
+    }
+
+    fn expect_model(&self, expected: ModelKind) -> Result<(), WeightError> {
+        if self.model() == expected { Ok(()) } else { Err(WeightError::WrongModel { expected, found: self.model() }) }
     }
 }
 
@@ -285,7 +296,7 @@ fn decode_values(chunk: &[u8], precision: Precision) -> Vec<f32> {
 /// Loads tensors by path into a module, checking names and shapes both ways.
 pub fn load_named<M: Module>(
     model: M,
-    tensors: &BTreeMap<String, (Vec<usize>, Vec<f32>)>,
+    tensors: &NamedTensors,
 ) -> Result<M, WeightError> {
     let mut loader = TensorLoader { path: Vec::new(), tensors, used: Vec::new(), problems: Vec::new() };
     let loaded = model.map(&mut loader);
@@ -300,7 +311,7 @@ pub fn load_named<M: Module>(
 
 struct TensorLoader<'a> {
     path: Vec<String>,
-    tensors: &'a BTreeMap<String, (Vec<usize>, Vec<f32>)>,
+    tensors: &'a NamedTensors,
     used: Vec<String>,
     problems: Vec<String>,
 }

@@ -11,8 +11,8 @@ use leptos::task::spawn_local;
 use super::net::{fetch_bytes, now_ms};
 use crate::device::{self, Backend};
 use crate::infer::{self, DrawingAnalysis, Models};
-use crate::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
-use crate::weights::WeightFile;
+use crate::models::{Autoencoder, Classifier, Gan, ModelKind};
+use crate::weights::{NamedTensors, WeightError, WeightFile, load_named};
 
 /// The models the page loads, in the order it loads them.
 pub const PAGE_MODELS: [ModelKind; 5] =
@@ -150,10 +150,12 @@ impl Lab {
             Ok(file) => file,
             Err(error) => return WeightState::Failed(format!("{url}: {error}")),
         };
-        let loaded = ENGINES.with_borrow_mut(|engines| {
-            let mut targets: Vec<&mut (Device, Models)> = vec![&mut engines.cpu];
-            targets.extend(engines.gpu.as_mut());
-            targets.into_iter().try_for_each(|(device, models)| install(&file, kind, device, models))
+        let loaded = file.tensors_for(kind).and_then(|tensors| {
+            ENGINES.with_borrow_mut(|engines| {
+                let mut targets: Vec<&mut (Device, Models)> = vec![&mut engines.cpu];
+                targets.extend(engines.gpu.as_mut());
+                targets.into_iter().try_for_each(|(device, models)| install(kind, tensors, device, models))
+            })
         });
         match loaded {
             Ok(()) => WeightState::Ready { bytes: bytes.len(), epochs: file.header.provenance.epochs },
@@ -319,32 +321,30 @@ impl Lab {
     }
 
     /// Makes the model being trained drive the other panels (when "mine" is chosen), on every
-    /// device; the loaded model is kept aside so that "pretrained" can bring it back.
-    pub async fn use_trained(self, trainer: &crate::train::AnyTrainer) {
+    /// device: the trainer's own device takes the model as it is, the others a copy made from
+    /// `snapshot` (its weights, read back once). The loaded model is kept aside so that
+    /// "pretrained" can bring it back.
+    pub fn use_trained(self, trainer: &crate::train::AnyTrainer, trained_on: &Device, snapshot: &NamedTensors) {
         if !self.use_mine.get_untracked() {
             return;
         }
-        let mut trained = Models::default();
-        trainer.install_into(&mut trained);
         let kind = trainer.kind();
-        let devices: Vec<Device> = ENGINES.with_borrow(|e| {
-            let mut all = vec![e.cpu.0.clone()];
-            all.extend(e.gpu.as_ref().map(|g| g.0.clone()));
-            all
-        });
-        for device in devices {
-            let Ok(moved) = copy_models(&trained, &device).await else { continue };
-            ENGINES.with_borrow_mut(|engines| {
-                let mut all: Vec<&mut (Device, Models)> = vec![&mut engines.cpu];
-                all.extend(engines.gpu.as_mut());
-                for (engine_device, models) in all.into_iter().filter(|(d, _)| device_key(d) == device_key(&device)) {
-                    SAVED.with_borrow_mut(|saved| {
-                        saved.entry((kind, device_key(engine_device))).or_insert_with(|| only(models, kind));
-                    });
-                    merge(models, moved.clone());
+        ENGINES.with_borrow_mut(|engines| {
+            let mut all: Vec<&mut (Device, Models)> = vec![&mut engines.cpu];
+            all.extend(engines.gpu.as_mut());
+            for (device, models) in all {
+                let mut trained = Models::default();
+                if device_key(device) == device_key(trained_on) {
+                    trainer.install_into(&mut trained);
+                } else if install(kind, snapshot, device, &mut trained).is_err() {
+                    continue;
                 }
-            });
-        }
+                SAVED.with_borrow_mut(|saved| {
+                    saved.entry((kind, device_key(device))).or_insert_with(|| only(models, kind));
+                });
+                merge(models, trained);
+            }
+        });
         self.sources.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = "mine (trained here)".into()));
         self.models_version.update(|v| *v += 1);
         if let Some(pixels) = self.drawing.get_untracked() {
@@ -385,18 +385,6 @@ impl Default for Lab {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Copies of the models on `device` (weights read back asynchronously).
-async fn copy_models(models: &Models, device: &Device) -> Result<Models, String> {
-    use infer::copy_weights;
-    Ok(Models {
-        ae: match &models.ae { Some(m) => Some(copy_weights(m, Autoencoder::new(device)).await?), None => None },
-        vae: match &models.vae { Some(m) => Some(copy_weights(m, Vae::new(m.latent_size(), device)).await?), None => None },
-        vae2d: match &models.vae2d { Some(m) => Some(copy_weights(m, Vae::new(2, device)).await?), None => None },
-        classifier: match &models.classifier { Some(m) => Some(copy_weights(m, Classifier::new(device)).await?), None => None },
-        gan: match &models.gan { Some(m) => Some(copy_weights(m, Gan::new(device)).await?), None => None },
-    })
 }
 
 /// A copy of `models` holding only the model of `kind`.
@@ -450,16 +438,16 @@ fn install_any(bytes: &[u8], kind: ModelKind, device: &Device, models: &mut Mode
     Ok(())
 }
 
-/// Loads a weight file into a fresh model of its kind on `device`; the previous model stays
-/// in place unless this succeeds.
-fn install(file: &WeightFile, kind: ModelKind, device: &Device, models: &mut Models) -> Result<(), String> {
-    let error = |e: crate::weights::WeightError| e.to_string();
+/// Loads a model of `kind` with `tensors` (a weight file's, or a snapshot of training) on
+/// `device`; the previous model stays in place unless this succeeds.
+fn install(kind: ModelKind, tensors: &NamedTensors, device: &Device, models: &mut Models) -> Result<(), WeightError> {
+    use crate::train::any::vae_from_tensors;
     match kind {
-        ModelKind::Ae => models.ae = Some(file.load_into(kind, Autoencoder::new(device)).map_err(error)?),
-        ModelKind::Vae => models.vae = Some(crate::train::any::vae_from_file(file, kind, device).map_err(error)?),
-        ModelKind::Vae2d => models.vae2d = Some(crate::train::any::vae_from_file(file, kind, device).map_err(error)?),
-        ModelKind::Classifier => models.classifier = Some(file.load_into(kind, Classifier::new(device)).map_err(error)?),
-        ModelKind::Gan => models.gan = Some(file.load_into(kind, Gan::new(device)).map_err(error)?),
+        ModelKind::Ae => models.ae = Some(load_named(Autoencoder::new(device), tensors)?),
+        ModelKind::Vae => models.vae = Some(vae_from_tensors(kind, tensors, device)?),
+        ModelKind::Vae2d => models.vae2d = Some(vae_from_tensors(kind, tensors, device)?),
+        ModelKind::Classifier => models.classifier = Some(load_named(Classifier::new(device), tensors)?),
+        ModelKind::Gan => models.gan = Some(load_named(Gan::new(device), tensors)?),
     }
     Ok(())
 }

@@ -259,7 +259,7 @@ pub fn TrainPanel() -> impl IntoView {
                 <select data-testid="train-use" on:change=move |ev| {
                     let mine = event_target_value(&ev) == "mine";
                     lab.use_mine.set(mine);
-                    if !mine { lab.restore_loaded(kind.get_untracked()); }
+                    if mine { spawn_local(training.share_now(lab)); } else { lab.restore_loaded(kind.get_untracked()); }
                 }>
                     <option value="mine">"mine"</option>
                     <option value="pretrained">"pretrained"</option>

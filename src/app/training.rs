@@ -55,7 +55,7 @@ pub struct Progress {
 /// A copy of the weights in main memory (a weight file), so that losing the GPU loses at most
 /// the steps since it was taken.
 struct Checkpoint {
-    bytes: Vec<u8>,
+    tensors: crate::weights::NamedTensors,
     step: usize,
 }
 
@@ -208,7 +208,8 @@ impl Training {
         } else {
             AnyTrainer::fresh(plan.kind, &device)
         };
-        self.install(plan, trainer, (device, backend), 0).await
+        let data = self.load_data(plan.dataset).await?;
+        self.install(lab, plan, trainer, (device, backend), data, 0).await
     }
 
     /// Continues training from an exported weight file, for the model the panel is set to. A
@@ -228,11 +229,10 @@ impl Training {
         let trainer = AnyTrainer::from_weights(&file, &device).map_err(|e| format!("{file_name}: {e}"))?;
         let steps = file.header.provenance.steps;
         // The session is replaced only once the file and the data are known to be good.
-        self.load_data(plan.dataset).await?;
+        let data = self.load_data(plan.dataset).await?;
         self.reset();
-        self.install(plan, trainer, (device, backend), steps).await?;
+        self.install(lab, plan, trainer, (device, backend), data, steps).await?;
         if let Some(session) = take_session().await {
-            lab.use_trained(&session.trainer).await;
             self.refresh_preview(&session).await;
             put_back(session);
         }
@@ -253,12 +253,19 @@ impl Training {
         data
     }
 
-    /// Makes `trainer` the session: loads the data (lazily), applies the plan's settings and
-    /// measures the test metrics it starts from. `steps_before` counts steps an imported file
-    /// was already trained for.
-    async fn install(self, plan: &Plan, mut trainer: AnyTrainer, (device, backend): (Device, Backend), steps_before: usize) -> Result<(), String> {
+    /// Makes `trainer` the session on its data: applies the plan's settings, measures the test
+    /// metrics it starts from and shares its weights. `steps_before` counts steps an imported
+    /// file was already trained for.
+    async fn install(
+        self,
+        lab: Lab,
+        plan: &Plan,
+        mut trainer: AnyTrainer,
+        (device, backend): (Device, Backend),
+        (train, test): (Dataset, Dataset),
+        steps_before: usize,
+    ) -> Result<(), String> {
         self.state.set(RunState::Loading);
-        let (train, test) = self.load_data(plan.dataset).await?;
         plan.tune(&mut trainer);
         let batches = EpochBatches::new(train.len(), plan.batch_size, 1);
         let steps_per_epoch = batches.batches_per_epoch();
@@ -275,7 +282,7 @@ impl Training {
         let mut session = Session { trainer, last_good, device, backend, checkpoint: None, train, test, batches, plan };
         self.evaluate(&session).await;
         self.progress.update(|p| p.initial_test_metrics = p.test_metrics.clone());
-        self.keep_checkpoint(&mut session).await;
+        self.share_weights(lab, &mut session).await;
         SESSION.with_borrow_mut(|s| *s = Some(session));
         Ok(())
     }
@@ -320,13 +327,17 @@ impl Training {
         })
     }
 
-    /// Copies the weights to main memory when they live on the GPU.
-    async fn keep_checkpoint(self, session: &mut Session) {
-        if session.backend != Backend::WebGpu {
+    /// Reads the weights back once and shares them: the other panels use them on every device
+    /// (when "mine" is chosen), and on the GPU they are the copy that survives a lost device.
+    async fn share_weights(self, lab: Lab, session: &mut Session) {
+        let on_gpu = session.backend == Backend::WebGpu;
+        if !on_gpu && !lab.use_mine.get_untracked() {
             return;
         }
-        if let Ok(bytes) = session.trainer.encode_async(self.provenance(session), crate::weights::Precision::F32).await {
-            session.checkpoint = Some(Checkpoint { bytes, step: self.progress.with_untracked(|p| p.step) });
+        let Ok(snapshot) = session.trainer.snapshot().await else { return };
+        lab.use_trained(&session.trainer, &session.device, &snapshot);
+        if on_gpu {
+            session.checkpoint = Some(Checkpoint { tensors: snapshot, step: self.progress.with_untracked(|p| p.step) });
         }
     }
 
@@ -336,9 +347,8 @@ impl Training {
     fn move_to_cpu(self, lab: Lab, session: &mut Session, failure: &str) -> Result<(), String> {
         lab.gpu_lost(failure);
         let checkpoint = session.checkpoint.as_ref().ok_or("no copy of the weights was kept off the GPU")?;
-        let file = crate::weights::WeightFile::decode(&checkpoint.bytes).map_err(|e| e.to_string())?;
         let (device, _, backend) = lab.engine(Work::Batch);
-        let mut trainer = AnyTrainer::from_weights(&file, &device).map_err(|e| e.to_string())?;
+        let mut trainer = AnyTrainer::from_tensors(session.trainer.kind(), &checkpoint.tensors, &device).map_err(|e| e.to_string())?;
         session.plan.tune(&mut trainer);
         let lost_at = self.progress.with_untracked(|p| p.step);
         let resumed_at = checkpoint.step;
@@ -413,8 +423,7 @@ impl Training {
         // A step that failed changed nothing worth showing or keeping.
         if keep_going && (step % PREVIEW_EVERY == 1 || epoch_done) {
             self.refresh_preview(&session).await;
-            lab.use_trained(&session.trainer).await;
-            self.keep_checkpoint(&mut session).await;
+            self.share_weights(lab, &mut session).await;
         }
         if keep_going && epoch_done {
             self.evaluate(&session).await;
@@ -473,6 +482,13 @@ impl Training {
     }
 
     /// Test-set metrics now (the panel calls it when a run pauses).
+    /// Makes the session's current weights drive the other panels now (on choosing "mine").
+    pub async fn share_now(self, lab: Lab) {
+        let Some(mut session) = take_session().await else { return };
+        self.share_weights(lab, &mut session).await;
+        put_back(session);
+    }
+
     pub async fn evaluate_now(self) {
         let Some(session) = take_session().await else { return };
         self.evaluate(&session).await;

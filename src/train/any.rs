@@ -16,7 +16,7 @@ use super::Trainer;
 use crate::data::{Batch, Dataset};
 use crate::models::vae::{LATENT, LATENT_RANGE, MEAN_HEAD_WEIGHT};
 use crate::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
-use crate::weights::{self, Precision, Provenance, WeightError, WeightFile};
+use crate::weights::{self, NamedTensors, Precision, Provenance, WeightError, WeightFile};
 
 /// Seed used for the noise of test-set evaluations, so that metrics repeat exactly.
 pub const EVAL_SEED: u64 = 1234;
@@ -59,15 +59,36 @@ impl AnyTrainer {
 
     /// Continues training from saved weights of the same kind (a VAE keeps the file's latent size).
     pub fn from_weights(file: &WeightFile, device: &Device) -> Result<Self, WeightError> {
-        let kind = file.model();
+        Self::from_tensors(file.model(), &file.tensors, device)
+    }
+
+    /// A trainer of `kind` holding `tensors` (a weight file's, or a snapshot's), on `device`.
+    pub fn from_tensors(kind: ModelKind, tensors: &NamedTensors, device: &Device) -> Result<Self, WeightError> {
         Ok(match Self::fresh(kind, device) {
-            Self::Ae(t) => Self::Ae(AeTrainer::new(file.load_into(kind, t.model())?, device, AeSettings::default())),
-            Self::Vae(..) => Self::vae(vae_from_file(file, kind, device)?, kind, device),
-            Self::Gan(t) => Self::Gan(GanTrainer::new(file.load_into(kind, t.model())?, device, GanSettings::default())),
+            Self::Ae(t) => Self::Ae(AeTrainer::new(weights::load_named(t.model(), tensors)?, device, AeSettings::default())),
+            Self::Vae(..) => Self::vae(vae_from_tensors(kind, tensors, device)?, kind, device),
+            Self::Gan(t) => Self::Gan(GanTrainer::new(weights::load_named(t.model(), tensors)?, device, GanSettings::default())),
             Self::Classifier(t) => {
-                Self::Classifier(ClassifierTrainer::new(file.load_into(kind, t.model())?, device, 1e-3))
+                Self::Classifier(ClassifierTrainer::new(weights::load_named(t.model(), tensors)?, device, 1e-3))
             }
         })
+    }
+
+    /// The current weights by path, read back asynchronously (works on every backend, the
+    /// browser's WebGPU included): one read-back that can load the model on other devices and
+    /// keep a copy off the GPU.
+    pub async fn snapshot(&self) -> Result<NamedTensors, String> {
+        let named = self.named_tensors().await?;
+        Ok(named.into_iter().map(|(path, shape, values)| (path, (shape, values))).collect())
+    }
+
+    async fn named_tensors(&self) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>, String> {
+        match self {
+            Self::Ae(t) => crate::infer::named_tensors(&t.model()).await,
+            Self::Vae(t, _) => crate::infer::named_tensors(&t.model()).await,
+            Self::Gan(t) => crate::infer::named_tensors(&t.model()).await,
+            Self::Classifier(t) => crate::infer::named_tensors(&t.model()).await,
+        }
     }
 
     /// The one-line architecture for weight files: the model kind's, with a VAE's own latent size.
@@ -132,13 +153,7 @@ impl AnyTrainer {
     /// The weights as a weight file, read back asynchronously (works on every backend, the
     /// browser's WebGPU included).
     pub async fn encode_async(&self, provenance: Provenance, precision: Precision) -> Result<Vec<u8>, String> {
-        let named = match self {
-            Self::Ae(t) => crate::infer::named_tensors(&t.model()).await?,
-            Self::Vae(t, _) => crate::infer::named_tensors(&t.model()).await?,
-            Self::Gan(t) => crate::infer::named_tensors(&t.model()).await?,
-            Self::Classifier(t) => crate::infer::named_tensors(&t.model()).await?,
-        };
-        Ok(weights::encode_named(named, provenance, precision))
+        Ok(weights::encode_named(self.named_tensors().await?, provenance, precision))
     }
 
     /// The weights as a weight file.
@@ -241,10 +256,10 @@ pub fn load_any_model<M: Module>(bytes: &[u8], expected: ModelKind, fresh: M) ->
     }
 }
 
-/// The latent size of the VAE weights in `file`: the width of its mean head (Burn stores
-/// `[in, out]`); the tutorial's when there is none (loading then names what is missing).
-pub fn vae_latent_of_file(file: &WeightFile) -> usize {
-    file.tensors.get(MEAN_HEAD_WEIGHT).and_then(|(shape, _)| shape.get(1).copied()).unwrap_or(LATENT)
+/// The latent size of VAE weights: the width of the mean head (Burn stores `[in, out]`); the
+/// tutorial's when there is none (loading then names what is missing).
+pub fn vae_latent(tensors: &NamedTensors) -> usize {
+    tensors.get(MEAN_HEAD_WEIGHT).and_then(|(shape, _)| shape.get(1).copied()).unwrap_or(LATENT)
 }
 
 /// A latent size read from a file, if latent-lab builds VAEs of that size.
@@ -262,8 +277,13 @@ fn checked_latent(latent: usize) -> Result<usize, WeightError> {
 
 /// The VAE in `file`, of the size the file says (the 2-D VAE's is always 2).
 pub fn vae_from_file(file: &WeightFile, kind: ModelKind, device: &Device) -> Result<Vae, WeightError> {
-    let latent = if kind == ModelKind::Vae2d { 2 } else { checked_latent(vae_latent_of_file(file))? };
-    file.load_into(kind, Vae::new(latent, device))
+    vae_from_tensors(kind, file.tensors_for(kind)?, device)
+}
+
+/// A VAE of the size `tensors` hold (the 2-D VAE's is always 2), with their values.
+pub fn vae_from_tensors(kind: ModelKind, tensors: &NamedTensors, device: &Device) -> Result<Vae, WeightError> {
+    let latent = if kind == ModelKind::Vae2d { 2 } else { checked_latent(vae_latent(tensors))? };
+    weights::load_named(Vae::new(latent, device), tensors)
 }
 
 /// A VAE from weight-file bytes of either format (ours, or a PyTorch state_dict), of the latent
