@@ -3,11 +3,12 @@
 // Screenshots of each panel go to tests/browser/screenshots/.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ROOT, serveSite, launch, openPage, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, labelOf, waitForModels,
 } from './harness.mjs';
+import { firstCallsOfExports } from './wasm-module.mjs';
 
 const SHOTS = join(ROOT, 'tests/browser/screenshots');
 mkdirSync(SHOTS, { recursive: true });
@@ -169,6 +170,20 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     assert.deepEqual(errors, []);
     await page.screenshot({ path: join(SHOTS, `${mode.name}-page.png`), fullPage: true });
   });
+});
+
+// Without the entry point's own call to __wasm_call_ctors, wasm-ld makes every export start by
+// running all static constructors (cubecl registers its ops with them): half of the exports then
+// began with the same call, and that call took most of a WebGPU step (README, training speed).
+test('the built wasm runs its static constructors once, not at the start of every export', () => {
+  const dist = join(ROOT, 'dist');
+  const wasm = readdirSync(dist).find((name) => name.endsWith('_bg.wasm'));
+  const firstCalls = firstCallsOfExports(readFileSync(join(dist, wasm)));
+  const tally = new Map();
+  for (const callee of firstCalls.filter((c) => c !== null)) tally.set(callee, (tally.get(callee) || 0) + 1);
+  const most = Math.max(0, ...tally.values());
+  assert.ok(firstCalls.length >= 8, `exports found: ${firstCalls.length}`);
+  assert.ok(most < firstCalls.length / 4, `one function is called first by ${most} of ${firstCalls.length} exports`);
 });
 
 test('a corrupted weight file shows a message and the other models keep working', async () => {
