@@ -322,9 +322,9 @@ impl Lab {
 
     /// Makes the model being trained drive the other panels (when "mine" is chosen), on every
     /// device: the trainer's own device takes the model as it is, the others a copy made from
-    /// `snapshot` (its weights, read back once). The loaded model is kept aside so that
-    /// "pretrained" can bring it back.
-    pub fn use_trained(self, trainer: &crate::train::AnyTrainer, trained_on: &Device, snapshot: &NamedTensors) {
+    /// `snapshot` (its weights, read back once; without one they keep what they have). The
+    /// loaded model is kept aside so that "pretrained" can bring it back.
+    pub fn use_trained(self, trainer: &crate::train::AnyTrainer, trained_on: &Device, snapshot: Option<&NamedTensors>) {
         if !self.use_mine.get_untracked() {
             return;
         }
@@ -336,7 +336,7 @@ impl Lab {
                 let mut trained = Models::default();
                 if device_key(device) == device_key(trained_on) {
                     trainer.install_into(&mut trained);
-                } else if install(kind, snapshot, device, &mut trained).is_err() {
+                } else if !snapshot.is_some_and(|tensors| install(kind, tensors, device, &mut trained).is_ok()) {
                     continue;
                 }
                 SAVED.with_borrow_mut(|saved| {
@@ -350,6 +350,13 @@ impl Lab {
         if let Some(pixels) = self.drawing.get_untracked() {
             self.request_analysis(pixels);
         }
+    }
+
+    /// Whether the panels also run models on a device other than `device` (both the CPU and a GPU).
+    pub fn runs_beside(self, device: &Device) -> bool {
+        ENGINES.with_borrow(|e| {
+            std::iter::once(&e.cpu.0).chain(e.gpu.as_ref().map(|g| &g.0)).any(|d| device_key(d) != device_key(device))
+        })
     }
 
     /// Brings back the loaded ("pretrained" or opened) model in place of the trained one.

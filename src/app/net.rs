@@ -27,7 +27,7 @@ pub async fn fetch_bytes_with_progress(url: &str, on_progress: impl Fn(usize, Op
     let size = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse().ok());
     let Some(body) = response.body() else { return Ok(Vec::new()) };
     let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|e| js_error(url, e.into()))?;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(size.unwrap_or(0));
     loop {
         let chunk = JsFuture::from(reader.read()).await.map_err(|e| js_error(url, e))?;
         let done = js_sys::Reflect::get(&chunk, &"done".into()).map_err(|e| js_error(url, e))?;
@@ -35,7 +35,11 @@ pub async fn fetch_bytes_with_progress(url: &str, on_progress: impl Fn(usize, Op
             return Ok(bytes);
         }
         let value = js_sys::Reflect::get(&chunk, &"value".into()).map_err(|e| js_error(url, e))?;
-        bytes.extend(Uint8Array::new(&value).to_vec());
+        // Straight from the JavaScript chunk into the buffer, without an intermediate Vec.
+        let chunk = Uint8Array::new(&value);
+        let start = bytes.len();
+        bytes.resize(start + chunk.length() as usize, 0);
+        chunk.copy_to(&mut bytes[start..]);
         on_progress(bytes.len(), size);
     }
 }

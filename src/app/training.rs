@@ -327,17 +327,27 @@ impl Training {
         })
     }
 
-    /// Reads the weights back once and shares them: the other panels use them on every device
-    /// (when "mine" is chosen), and on the GPU they are the copy that survives a lost device.
+    /// Shares the weights: the other panels use them on every device (when "mine" is chosen),
+    /// and on the GPU a copy read back once is what survives a lost device. The weights are read
+    /// back only where a copy is needed: off the GPU, or onto a device the trainer is not on.
     async fn share_weights(self, lab: Lab, session: &mut Session) {
         let on_gpu = session.backend == Backend::WebGpu;
-        if !on_gpu && !lab.use_mine.get_untracked() {
+        let use_mine = lab.use_mine.get_untracked();
+        if !on_gpu && !use_mine {
             return;
         }
-        let Ok(snapshot) = session.trainer.snapshot().await else { return };
-        lab.use_trained(&session.trainer, &session.device, &snapshot);
+        let snapshot = if on_gpu || lab.runs_beside(&session.device) {
+            match session.trainer.snapshot().await {
+                Ok(snapshot) => Some(snapshot),
+                Err(_) => return,
+            }
+        } else {
+            None
+        };
+        lab.use_trained(&session.trainer, &session.device, snapshot.as_ref());
         if on_gpu {
-            session.checkpoint = Some(Checkpoint { tensors: snapshot, step: self.progress.with_untracked(|p| p.step) });
+            let step = self.progress.with_untracked(|p| p.step);
+            session.checkpoint = snapshot.map(|tensors| Checkpoint { tensors, step });
         }
     }
 
@@ -481,7 +491,6 @@ impl Training {
         }
     }
 
-    /// Test-set metrics now (the panel calls it when a run pauses).
     /// Makes the session's current weights drive the other panels now (on choosing "mine").
     pub async fn share_now(self, lab: Lab) {
         let Some(mut session) = take_session().await else { return };
@@ -489,6 +498,7 @@ impl Training {
         put_back(session);
     }
 
+    /// Test-set metrics now (the panel calls it when a run pauses).
     pub async fn evaluate_now(self) {
         let Some(session) = take_session().await else { return };
         self.evaluate(&session).await;

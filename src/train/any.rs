@@ -64,12 +64,13 @@ impl AnyTrainer {
 
     /// A trainer of `kind` holding `tensors` (a weight file's, or a snapshot's), on `device`.
     pub fn from_tensors(kind: ModelKind, tensors: &NamedTensors, device: &Device) -> Result<Self, WeightError> {
-        Ok(match Self::fresh(kind, device) {
-            Self::Ae(t) => Self::Ae(AeTrainer::new(weights::load_named(t.model(), tensors)?, device, AeSettings::default())),
-            Self::Vae(..) => Self::vae(vae_from_tensors(kind, tensors, device)?, kind, device),
-            Self::Gan(t) => Self::Gan(GanTrainer::new(weights::load_named(t.model(), tensors)?, device, GanSettings::default())),
-            Self::Classifier(t) => {
-                Self::Classifier(ClassifierTrainer::new(weights::load_named(t.model(), tensors)?, device, 1e-3))
+        use weights::load_named;
+        Ok(match kind {
+            ModelKind::Ae => Self::Ae(AeTrainer::new(load_named(Autoencoder::new(device), tensors)?, device, AeSettings::default())),
+            ModelKind::Vae | ModelKind::Vae2d => Self::vae(vae_from_tensors(kind, tensors, device)?, kind, device),
+            ModelKind::Gan => Self::Gan(GanTrainer::new(load_named(Gan::new(device), tensors)?, device, GanSettings::default())),
+            ModelKind::Classifier => {
+                Self::Classifier(ClassifierTrainer::new(load_named(Classifier::new(device), tensors)?, device, 1e-3))
             }
         })
     }
@@ -275,11 +276,6 @@ fn checked_latent(latent: usize) -> Result<usize, WeightError> {
     }
 }
 
-/// The VAE in `file`, of the size the file says (the 2-D VAE's is always 2).
-pub fn vae_from_file(file: &WeightFile, kind: ModelKind, device: &Device) -> Result<Vae, WeightError> {
-    vae_from_tensors(kind, file.tensors_for(kind)?, device)
-}
-
 /// A VAE of the size `tensors` hold (the 2-D VAE's is always 2), with their values.
 pub fn vae_from_tensors(kind: ModelKind, tensors: &NamedTensors, device: &Device) -> Result<Vae, WeightError> {
     let latent = if kind == ModelKind::Vae2d { 2 } else { checked_latent(vae_latent(tensors))? };
@@ -295,7 +291,7 @@ pub fn load_any_vae(bytes: &[u8], kind: ModelKind, device: &Device) -> Result<Va
         load_any_model(bytes, kind, Vae::new(latent, device))
     } else {
         let file = WeightFile::decode(bytes).map_err(|e| e.to_string())?;
-        vae_from_file(&file, kind, device).map_err(|e| e.to_string())
+        file.tensors_for(kind).and_then(|tensors| vae_from_tensors(kind, tensors, device)).map_err(|e| e.to_string())
     }
 }
 

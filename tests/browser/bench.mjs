@@ -14,7 +14,10 @@
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { ROOT, DIST, serveSite, launch, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, waitForModels } from './harness.mjs';
+import {
+  ROOT, DIST, serveSite, serveSiteWithBaseline, launch, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, waitForModels,
+  stepTo, stepMsTotal,
+} from './harness.mjs';
 
 const RESULTS = join(ROOT, 'tests/browser/bench-results.json');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -82,14 +85,6 @@ async function pageBench(mode) {
   return result;
 }
 
-/// Clicks "Step one batch" and waits for the step counter to reach `step`.
-async function stepTo(page, step) {
-  await page.getByTestId('train-step').click();
-  await page.waitForFunction((want) => document.querySelector('[data-testid=train-status]').dataset.step === String(want),
-    step, { timeout: 600_000 });
-}
-
-const stepMsTotal = async (page) => Number(await page.getByTestId('train-status').getAttribute('data-step-ms-total'));
 
 /// latent-lab's ms per step for one model, through the Train panel (batch 128 is its default).
 async function latentLabStep(page, model, { warmup, timed }) {
@@ -102,15 +97,7 @@ async function latentLabStep(page, model, { warmup, timed }) {
 }
 
 async function trainingBench(mode) {
-  const tfjs = join(ROOT, 'tests/browser/node_modules/@tensorflow');
-  const site = await serveSite({
-    mounts: {
-      'baseline/': join(ROOT, 'tests/browser/baseline'),
-      'baseline/tfjs/': join(tfjs, 'tfjs/dist'),
-      'baseline/tfjs-wasm/': join(tfjs, 'tfjs-backend-wasm/dist'),
-      'baseline/tfjs-webgpu/': join(tfjs, 'tfjs-backend-webgpu/dist'),
-    },
-  });
+  const site = await serveSiteWithBaseline();
   const browser = await launch(mode);
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
   await page.goto(site.url);

@@ -139,3 +139,27 @@ export async function waitForAnalysis(page) {
 export async function labelOf(page, testId) {
   return page.getByTestId(testId).getAttribute('data-class');
 }
+
+/// The site with the TF.js baseline beside it under baseline/ (its page, and TF.js with its wasm
+/// and WebGPU backends from node_modules), for the benchmarks.
+export function serveSiteWithBaseline() {
+  const tfjs = join(ROOT, 'tests/browser/node_modules/@tensorflow');
+  return serveSite({
+    mounts: {
+      'baseline/': join(ROOT, 'tests/browser/baseline'),
+      'baseline/tfjs/': join(tfjs, 'tfjs/dist'),
+      'baseline/tfjs-wasm/': join(tfjs, 'tfjs-backend-wasm/dist'),
+      'baseline/tfjs-webgpu/': join(tfjs, 'tfjs-backend-webgpu/dist'),
+    },
+  });
+}
+
+/// Clicks the Train panel's "Step one batch" and waits for the step counter to reach `step`.
+export async function stepTo(page, step) {
+  await page.getByTestId('train-step').click();
+  await page.waitForFunction((want) => document.querySelector('[data-testid=train-status]').dataset.step === String(want),
+    step, { timeout: 600_000 });
+}
+
+/// The sum of every training step's time so far, as the page measured it.
+export const stepMsTotal = async (page) => Number(await page.getByTestId('train-status').getAttribute('data-step-ms-total'));

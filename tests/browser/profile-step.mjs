@@ -4,8 +4,7 @@
 //   node profile-step.mjs [ae|vae|vae2d|gan] [warm-up steps]
 // Release builds strip function names (the profile shows wasm-function[N]); for names, build with
 // `data-keep-debug data-wasm-opt="0"` on the rust link of a copy of index.html and serve that.
-import { join } from 'node:path';
-import { ROOT, serveSite, launch, waitForModels } from './harness.mjs';
+import { serveSiteWithBaseline, launch, waitForModels, stepTo, stepMsTotal } from './harness.mjs';
 
 const model = process.argv[2] || 'ae';
 const warmup = Number(process.argv[3] || 3);
@@ -47,14 +46,7 @@ function selfTimes(profile) {
   return [...totals.entries()].sort((a, b) => b[1] - a[1]);
 }
 
-const tfjs = join(ROOT, 'tests/browser/node_modules/@tensorflow');
-const site = await serveSite({
-  mounts: {
-    'baseline/': join(ROOT, 'tests/browser/baseline'),
-    'baseline/tfjs/': join(tfjs, 'tfjs/dist'),
-    'baseline/tfjs-webgpu/': join(tfjs, 'tfjs-backend-webgpu/dist'),
-  },
-});
+const site = await serveSiteWithBaseline();
 const browser = await launch({ webgpu: true });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
@@ -63,23 +55,17 @@ try {
   await waitForModels(page);
   await page.waitForFunction(() => !document.querySelector('[data-testid=backend-badge]').textContent.includes('Checking'));
   await page.getByTestId('train-model').selectOption(model);
-  const status = page.getByTestId('train-status');
-  const stepTo = async (step) => {
-    await page.getByTestId('train-step').click();
-    await page.waitForFunction((want) => document.querySelector('[data-testid=train-status]').dataset.step === String(want),
-      step, { timeout: 600_000 });
-  };
-  for (let step = 1; step <= warmup; step++) await stepTo(step);
+  for (let step = 1; step <= warmup; step++) await stepTo(page, step);
 
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
   const calls = await callsOf(page);
-  const msBefore = Number(await status.getAttribute('data-step-ms-total'));
+  const msBefore = await stepMsTotal(page);
   await cdp.send('Profiler.start');
-  for (let step = warmup + 1; step <= warmup + TIMED; step++) await stepTo(step);
+  for (let step = warmup + 1; step <= warmup + TIMED; step++) await stepTo(page, step);
   const { profile } = await cdp.send('Profiler.stop');
-  const msPerStep = (Number(await status.getAttribute('data-step-ms-total')) - msBefore) / TIMED;
+  const msPerStep = (await stepMsTotal(page) - msBefore) / TIMED;
   console.log(`latent-lab ${model}: ${msPerStep.toFixed(1)} ms/step; WebGPU calls per step`, perStep(calls, await callsOf(page), TIMED));
   const times = selfTimes(profile);
   const total = times.reduce((sum, [, ms]) => sum + ms, 0);
