@@ -158,5 +158,5 @@ fn bad_input_gets_a_clear_error_and_no_panic() {
     let output = run(&["train", "--model", "ae", "--latent", "5"]);
     assert_clean_failure(&output, "--latent is for --model vae; the ae model's size is fixed");
     let output = run(&["train", "--model", "vae", "--latent", "0"]);
-    assert_clean_failure(&output, "a VAE's latent size must be 1 to 64");
+    assert_clean_failure(&output, "a VAE's latent size must be 1 to 64 (not 0)");
 }

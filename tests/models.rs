@@ -12,12 +12,16 @@ use latent_lab::models::ae::mse_loss;
 use latent_lab::models::classifier::cross_entropy_loss;
 use latent_lab::models::gan::{discriminator_loss, generator_loss};
 use latent_lab::models::vae::{ReconstructionLoss, VaeOutput, bce_with_logits_per_image, kl_per_image, vae_loss};
-use latent_lab::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
-use latent_lab::train::{AnyTrainer, Trainer, read_values};
-use latent_lab::weights::named_tensors;
+use latent_lab::models::{Autoencoder, Classifier, Gan, Model, ModelKind, ModelOptions, Vae};
+use latent_lab::readback::{block_on, named_tensors, read_now as read_values};
+use latent_lab::train::{AnyTrainer, Trainer};
 
 fn shapes<M: Module>(model: &M) -> Vec<(String, Vec<usize>)> {
-    named_tensors(model).into_iter().map(|(path, shape, _)| (path, shape)).collect()
+    block_on(named_tensors(model)).unwrap().into_iter().map(|(path, (shape, _))| (path, shape)).collect()
+}
+
+fn fresh_trainer(kind: ModelKind, device: &Device) -> AnyTrainer {
+    AnyTrainer::new(Model::fresh(kind, &ModelOptions::default(), device).unwrap(), device)
 }
 
 fn t2(values: &[f32], rows: usize, device: &Device) -> Tensor<2> {
@@ -116,7 +120,7 @@ fn losses_equal_hand_computed_values() {
 fn loss_before_and_after(kind: ModelKind, steps: usize, window: usize) -> (f32, f32) {
     let device = device::cpu(3);
     let train = mnist(Split::Train);
-    let mut trainer = AnyTrainer::fresh(kind, &device);
+    let mut trainer = fresh_trainer(kind, &device);
     let mut batches = EpochBatches::new(train.len(), 128, 3);
     let losses: Vec<f32> = (0..steps)
         .map(|_| read_values(trainer.step(&train.batch(&batches.next_indices(), &device)))[0])
@@ -137,7 +141,7 @@ fn a_few_steps_on_real_mnist_lower_each_loss() {
 fn gan_steps_run_and_report_finite_values() {
     let device = device::cpu(4);
     let train = mnist(Split::Train);
-    let mut trainer = AnyTrainer::fresh(ModelKind::Gan, &device);
+    let mut trainer = fresh_trainer(ModelKind::Gan, &device);
     let mut batches = EpochBatches::new(train.len(), 64, 4);
     for _ in 0..3 {
         let values = read_values(trainer.step(&train.batch(&batches.next_indices(), &device)));
@@ -157,4 +161,38 @@ fn gan_one_hot_rows_mark_each_label() {
         expected[row * 10 + label] = 1.0;
     }
     assert_eq!(rows, expected);
+}
+
+#[test]
+fn a_model_of_any_kind_is_built_and_loaded_one_way() {
+    let device = device::cpu(5);
+    for kind in ModelKind::ALL {
+        let model = Model::fresh(kind, &ModelOptions::default(), &device).unwrap();
+        assert_eq!(model.kind(), kind);
+        // The enum names no level of the paths: a model's tensors are named from its own root.
+        let tensors = block_on(named_tensors(&model)).unwrap();
+        assert!(tensors.keys().all(|path| !path.starts_with(&format!("{kind:?}"))), "{kind:?}: {:?}", tensors.keys().next());
+        let loaded = Model::load(kind, &tensors, &device::cpu(6)).unwrap();
+        assert_eq!(block_on(named_tensors(&loaded)).unwrap(), tensors, "{kind:?}");
+    }
+    let five = Model::fresh(ModelKind::Vae, &ModelOptions { vae_latent: 5 }, &device).unwrap();
+    assert_eq!(five.architecture(), "VAE 784-400-(5,5), decoder 5-400-784 (ReLU, sigmoid)");
+    let tensors = block_on(named_tensors(&five)).unwrap();
+    assert_eq!(Model::load(ModelKind::Vae, &tensors, &device).unwrap().vae().unwrap().latent_size(), 5);
+    let err = Model::fresh(ModelKind::Vae, &ModelOptions { vae_latent: 0 }, &device).unwrap_err();
+    assert_eq!(err.to_string(), "a VAE's latent size must be 1 to 64 (not 0)");
+}
+
+#[test]
+fn a_trainer_takes_settings_for_its_model_only() {
+    use latent_lab::train::{GanSettings, Settings, VaeSettings};
+    let device = device::cpu(7);
+    let mut trainer = fresh_trainer(ModelKind::Vae, &device);
+    let beta = Settings::Vae(VaeSettings { beta: 4.0, ..VaeSettings::default() });
+    trainer.retune(beta).unwrap();
+    assert_eq!(trainer.settings(), beta);
+    let err = trainer.retune(Settings::Gan(GanSettings::default())).unwrap_err();
+    assert_eq!(err.to_string(), "settings for another model than the VAE being trained");
+    assert_eq!(trainer.settings(), beta, "refused settings change nothing");
+    assert_eq!(Settings::default_for(ModelKind::Gan).with_learning_rate(0.01), Settings::Gan(GanSettings { generator_lr: 0.01, discriminator_lr: 0.01, discriminator_steps: 1 }));
 }

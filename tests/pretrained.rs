@@ -3,13 +3,13 @@
 
 mod common;
 
-use burn::tensor::Device;
 use common::{mnist, repo_path};
 use latent_lab::data::Split;
 use latent_lab::device;
-use latent_lab::models::{Classifier, ModelKind};
-use latent_lab::train::any::{EVAL_SEED, evaluate_file, load_model};
-use latent_lab::weights::sha256_hex;
+use latent_lab::models::ModelKind;
+use latent_lab::readback::block_on;
+use latent_lab::train::eval::{self, EVAL_SEED, Judge};
+use latent_lab::weights::{load_file, sha256_hex};
 
 fn manifest() -> serde_json::Value {
     let text = std::fs::read_to_string(repo_path("pretrained/manifest.json")).expect("pretrained/manifest.json");
@@ -20,9 +20,6 @@ fn read(file: &str) -> Vec<u8> {
     std::fs::read(repo_path(&format!("pretrained/{file}"))).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
-fn classifier(device: &Device) -> Classifier {
-    load_model(&read("classifier.llw"), ModelKind::Classifier, Classifier::new(device)).expect("classifier loads").0
-}
 
 #[test]
 fn every_pretrained_file_reproduces_its_manifest_metrics() {
@@ -31,7 +28,10 @@ fn every_pretrained_file_reproduces_its_manifest_metrics() {
     assert_eq!(manifest["eval_seed"].as_u64(), Some(EVAL_SEED));
     let subset = mnist(Split::Test).first(subset_size);
     let device = device::cpu(EVAL_SEED);
-    let classifier = classifier(&device);
+    let classifier = load_file(&read("classifier.llw"), Some(ModelKind::Classifier), &device).expect("classifier loads").model;
+    let classifier = classifier.classifier().unwrap();
+    let reference = block_on(eval::reference_gaussian(classifier, &subset, &device)).unwrap();
+    let judge = Judge { classifier, reference: &reference, samples: subset_size };
     let models = manifest["models"].as_array().unwrap();
     let kinds: Vec<&str> = models.iter().map(|m| m["model"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["classifier", "ae", "vae", "vae2d", "gan"]);
@@ -40,9 +40,9 @@ fn every_pretrained_file_reproduces_its_manifest_metrics() {
         let bytes = read(file);
         assert_eq!(bytes.len() as u64, entry["bytes"].as_u64().unwrap(), "{file} size");
         assert_eq!(sha256_hex(&bytes), entry["sha256"].as_str().unwrap(), "{file} checksum");
-        let (kind, metrics) = evaluate_file(&bytes, Some(&classifier), &subset, subset_size, &device)
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert_eq!(kind.name(), entry["model"].as_str().unwrap());
+        let loaded = load_file(&bytes, None, &device).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(loaded.model.kind().name(), entry["model"].as_str().unwrap());
+        let metrics = block_on(eval::metrics(&loaded.model, &subset, Some(&judge), &device)).unwrap();
         let expected = entry["subset_metrics"].as_object().unwrap();
         assert_eq!(metrics.len(), expected.len(), "{file}: {metrics:?}");
         for (name, value) in expected {

@@ -5,11 +5,14 @@ mod common;
 
 use burn::tensor::{Tensor, TensorData};
 use latent_lab::device;
-use latent_lab::models::vae::LATENT;
-use latent_lab::models::{Autoencoder, ModelKind, Vae};
-use latent_lab::pytorch::{PthError, read_state_dict};
-use latent_lab::train::any::load_any_model;
-use latent_lab::train::read_values;
+use latent_lab::models::{Model, ModelKind};
+use latent_lab::readback::read_now as read_values;
+use latent_lab::weights::pytorch::{self, PthError, read_state_dict};
+use latent_lab::weights::load_file;
+
+fn load(bytes: &[u8], kind: ModelKind) -> Result<Model, String> {
+    load_file(bytes, Some(kind), &device::cpu(0)).map(|loaded| loaded.model).map_err(|e| e.to_string())
+}
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = common::repo_path(&format!("tests/fixtures/seed-pytorch/{name}"));
@@ -51,12 +54,14 @@ fn the_tutorials_weights_reproduce_pytorchs_tensors() {
         Tensor::<2>::from_data(TensorData::new(values, shape), &device)
     };
 
-    let ae = load_any_model(&fixture("sim_autoencoder.pth"), ModelKind::Ae, Autoencoder::new(&device)).unwrap();
+    let ae = load(&fixture("sim_autoencoder.pth"), ModelKind::Ae).unwrap();
+    let ae = ae.ae().unwrap();
     let code = ae.encode(tensor("ae_input_m1_1"));
     assert_close("ae_code", &read_values(code.clone()), &expected["ae_code"].1);
     assert_close("ae_output", &read_values(ae.decode(code)), &expected["ae_output"].1);
 
-    let vae = load_any_model(&fixture("vae.pth"), ModelKind::Vae, Vae::new(LATENT, &device)).unwrap();
+    let vae = load(&fixture("vae.pth"), ModelKind::Vae).unwrap();
+    let vae = vae.vae().unwrap();
     let (mu, logvar) = vae.encode(tensor("input_0_1"));
     assert_close("vae_mu", &read_values(mu.clone()), &expected["vae_mu"].1);
     assert_close("vae_logvar", &read_values(logvar), &expected["vae_logvar"].1);
@@ -105,14 +110,14 @@ fn error_of(bytes: &[u8]) -> PthError {
 #[test]
 fn bad_files_are_refused_with_a_message_that_names_the_problem() {
     // The AE's file offered as the VAE: the keys say which.
-    let err = load_any_model(&fixture("sim_autoencoder.pth"), ModelKind::Vae, Vae::new(LATENT, &device::cpu(0))).unwrap_err();
+    let err = load(&fixture("sim_autoencoder.pth"), ModelKind::Vae).unwrap_err();
     assert!(err.contains("not the tutorial's vae") && err.contains("missing fc1.weight") && err.contains("unexpected encoder.0.weight"), "{err}");
 
     // A VAE whose layers disagree on the latent size (its mean head says 10): the shapes say which.
     let state = read_state_dict(&fixture("vae.pth")).unwrap();
     let mut other = state.clone();
     other.insert("fc21.weight".into(), (vec![10, 400], vec![0.0; 4000]));
-    let err = latent_lab::pytorch::to_module_tensors(ModelKind::Vae, &other).unwrap_err().to_string();
+    let err = pytorch::to_module_tensors(ModelKind::Vae, &other).unwrap_err().to_string();
     assert!(err.contains("fc22.weight has shape [20, 400], expected [10, 400]"), "{err}");
     assert!(err.contains("fc3.weight has shape [400, 20], expected [400, 10]"), "{err}");
 
@@ -134,7 +139,7 @@ fn bad_files_are_refused_with_a_message_that_names_the_problem() {
 
     // Something that is not a .pth at all.
     assert_eq!(error_of(b"\x89PNG\r\n\x1a\n"), PthError::NotAZip);
-    let err = load_any_model(b"hello, I am a text file", ModelKind::Ae, Autoencoder::new(&device::cpu(0))).unwrap_err();
+    let err = load(b"hello, I am a text file", ModelKind::Ae).unwrap_err();
     assert!(err.contains("not a latent-lab weight file"), "{err}");
 }
 
@@ -145,8 +150,8 @@ fn a_vae_state_dict_of_another_latent_size_maps_at_that_size() {
         let count = shape.iter().product();
         state.insert(key.into(), (shape, vec![0.01; count]));
     }
-    assert_eq!(latent_lab::pytorch::vae_latent(&state), 10);
-    let tensors = latent_lab::pytorch::to_module_tensors(ModelKind::Vae, &state).unwrap();
+    assert_eq!(pytorch::vae_latent(&state), 10);
+    let tensors = pytorch::to_module_tensors(ModelKind::Vae, &state).unwrap();
     assert_eq!(tensors["fc21.weight"].0, vec![400, 10]);
     assert_eq!(tensors["fc3.weight"].0, vec![10, 400]);
 }

@@ -2,14 +2,14 @@
 //! refused with a message that names the problem.
 
 use latent_lab::device;
-use latent_lab::models::{Autoencoder, ModelKind, Vae};
-use latent_lab::train::any::{AnyTrainer, load_any_vae, load_model};
-use latent_lab::weights::{self, MAX_FILE_BYTES, Precision, Provenance, WeightError, named_tensors};
+use latent_lab::models::{Autoencoder, Model, ModelError, ModelKind, ModelOptions, NamedTensors, Vae};
+use latent_lab::readback::{block_on, named_tensors};
+use latent_lab::weights::{self, LoadError, MAX_FILE_BYTES, Precision, Provenance, WeightError, load_file};
 
 fn provenance(model: ModelKind) -> Provenance {
     Provenance {
         model,
-        architecture: model.architecture().into(),
+        architecture: model.architecture(),
         dataset: "mnist".into(),
         epochs: 1,
         steps: 2,
@@ -18,39 +18,37 @@ fn provenance(model: ModelKind) -> Provenance {
     }
 }
 
+fn tensors_of<M: burn::module::Module>(model: &M) -> NamedTensors {
+    block_on(named_tensors(model)).unwrap()
+}
+
 fn ae_file(precision: Precision) -> Vec<u8> {
-    weights::encode(&Autoencoder::new(&device::cpu(1)), provenance(ModelKind::Ae), precision)
+    weights::encode(&tensors_of(&Autoencoder::new(&device::cpu(1))), provenance(ModelKind::Ae), precision)
 }
 
 #[test]
 fn round_trip_keeps_every_value() {
-    let device = device::cpu(1);
-    let original = Autoencoder::new(&device);
-    let bytes = weights::encode(&original, provenance(ModelKind::Ae), Precision::F32);
-    let (loaded, file) = load_model(&bytes, ModelKind::Ae, Autoencoder::new(&device::cpu(2))).unwrap();
-    assert_eq!(named_tensors(&loaded), named_tensors(&original));
-    assert_eq!(file.header.provenance, provenance(ModelKind::Ae));
+    let original = Autoencoder::new(&device::cpu(1));
+    let bytes = weights::encode(&tensors_of(&original), provenance(ModelKind::Ae), Precision::F32);
+    let loaded = load_file(&bytes, Some(ModelKind::Ae), &device::cpu(2)).unwrap();
+    assert_eq!(tensors_of(&loaded.model), tensors_of(&original));
+    assert_eq!(loaded.provenance, Some(provenance(ModelKind::Ae)));
 }
 
 #[test]
 fn half_precision_is_close_and_half_the_size() {
-    let device = device::cpu(1);
-    let original = Autoencoder::new(&device);
-    let half = weights::encode(&original, provenance(ModelKind::Ae), Precision::F16);
+    let original = Autoencoder::new(&device::cpu(1));
+    let half = weights::encode(&tensors_of(&original), provenance(ModelKind::Ae), Precision::F16);
     let full = ae_file(Precision::F32);
     assert!(half.len() * 10 < full.len() * 6, "{} vs {}", half.len(), full.len());
-    let (loaded, _) = load_model(&half, ModelKind::Ae, Autoencoder::new(&device)).unwrap();
-    for ((_, _, a), (_, _, b)) in named_tensors(&loaded).iter().zip(named_tensors(&original).iter()) {
+    let loaded = load_file(&half, Some(ModelKind::Ae), &device::cpu(1)).unwrap();
+    for ((_, (_, a)), (_, (_, b))) in tensors_of(&loaded.model).iter().zip(tensors_of(&original).iter()) {
         assert!(a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-3 * y.abs().max(0.1)));
     }
 }
 
-fn load_error(bytes: &[u8], kind: ModelKind) -> WeightError {
-    let device = device::cpu(1);
-    match kind {
-        ModelKind::Vae => load_model(bytes, kind, Vae::new(20, &device)).map(|_| ()).unwrap_err(),
-        _ => load_model(bytes, kind, Autoencoder::new(&device)).map(|_| ()).unwrap_err(),
-    }
+fn load_error(bytes: &[u8], kind: ModelKind) -> LoadError {
+    load_file(bytes, Some(kind), &device::cpu(1)).map(|_| ()).unwrap_err()
 }
 
 #[test]
@@ -60,65 +58,64 @@ fn damaged_files_are_refused_with_a_clear_message() {
     let last = flipped.len() - 1;
     flipped[last] ^= 0x40;
     let err = load_error(&flipped, ModelKind::Ae);
-    assert_eq!(err, WeightError::Corrupt);
+    assert_eq!(err, LoadError::Weights(WeightError::Corrupt));
     assert!(err.to_string().contains("corrupt"), "{err}");
 
     let err = load_error(&bytes[..bytes.len() - 100], ModelKind::Ae);
-    assert!(matches!(err, WeightError::Truncated { .. }) && err.to_string().contains("truncated"), "{err}");
+    assert!(matches!(err, LoadError::Weights(WeightError::Truncated { .. })) && err.to_string().contains("truncated"), "{err}");
 
     let err = load_error(&bytes[..30], ModelKind::Ae);
-    assert!(matches!(err, WeightError::Truncated { .. }), "{err}");
+    assert!(matches!(err, LoadError::Weights(WeightError::Truncated { .. })), "{err}");
 
     let mut bad_header = bytes.clone();
     bad_header[12] = b'!';
-    assert!(matches!(load_error(&bad_header, ModelKind::Ae), WeightError::BadHeader(_)));
+    assert!(matches!(load_error(&bad_header, ModelKind::Ae), LoadError::Weights(WeightError::BadHeader(_))));
 }
 
 #[test]
 fn foreign_files_are_refused_with_a_clear_message() {
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
     let err = load_error(png, ModelKind::Ae);
-    assert_eq!(err, WeightError::NotAWeightFile);
+    assert_eq!(err, LoadError::Weights(WeightError::NotAWeightFile));
     assert!(err.to_string().contains("not a latent-lab weight file"));
 
     let huge = vec![0u8; MAX_FILE_BYTES + 1];
     let err = load_error(&huge, ModelKind::Ae);
-    assert!(matches!(err, WeightError::TooLarge { .. }) && err.to_string().contains("MB"), "{err}");
+    assert!(matches!(err, LoadError::Weights(WeightError::TooLarge { .. })) && err.to_string().contains("MB"), "{err}");
 }
 
 #[test]
 fn weights_of_another_model_or_shape_are_refused() {
     let err = load_error(&ae_file(Precision::F16), ModelKind::Vae);
-    assert_eq!(err, WeightError::WrongModel { expected: ModelKind::Vae, found: ModelKind::Ae });
+    assert_eq!(err, LoadError::WrongModel { expected: ModelKind::Vae, found: ModelKind::Ae });
     assert_eq!(err.to_string(), "these are weights for the ae model, not for the vae model");
 
-    // A 2-D VAE's tensors loaded into a 20-D VAE: the shapes give it away.
-    let vae2 = weights::encode(&Vae::new(2, &device::cpu(1)), provenance(ModelKind::Vae), Precision::F16);
-    let err = load_error(&vae2, ModelKind::Vae);
+    // A VAE file whose tensors do not agree on the latent size: the shapes give it away.
+    let mut tensors = tensors_of(&Vae::new(20, &device::cpu(1)));
+    tensors.insert("fc21.weight".into(), (vec![400, 2], vec![0.0; 800]));
+    let err = load_error(&weights::encode(&tensors, provenance(ModelKind::Vae), Precision::F16), ModelKind::Vae);
     let message = err.to_string();
-    assert!(message.contains("fc21.weight has shape [400, 2], expected [400, 20]"), "{message}");
+    assert!(message.contains("fc22.weight has shape [400, 20], expected [400, 2]"), "{message}");
 }
 
 #[test]
 fn a_vae_of_any_latent_size_is_saved_and_loaded_at_its_size() {
     let device = device::cpu(4);
-    let trainer = AnyTrainer::fresh_vae(5, &device);
-    assert_eq!(trainer.architecture(), "VAE 784-400-(5,5), decoder 5-400-784 (ReLU, sigmoid)");
-    let AnyTrainer::Vae(original, _) = &trainer else { panic!("a VAE trainer") };
-    let bytes = trainer.encode(Provenance { architecture: trainer.architecture(), ..provenance(ModelKind::Vae) }, Precision::F32);
+    let five = Model::fresh(ModelKind::Vae, &ModelOptions { vae_latent: 5 }, &device).unwrap();
+    let bytes = weights::encode(&tensors_of(&five), Provenance { architecture: five.architecture(), ..provenance(ModelKind::Vae) }, Precision::F32);
 
-    let loaded = load_any_vae(&bytes, ModelKind::Vae, &device::cpu(5)).unwrap();
-    assert_eq!(loaded.latent_size(), 5);
-    assert_eq!(named_tensors(&loaded), named_tensors(&original.model()));
-    let resumed = AnyTrainer::from_weights(&weights::WeightFile::decode(&bytes).unwrap(), &device).unwrap();
-    assert_eq!(resumed.architecture(), trainer.architecture());
+    let loaded = load_file(&bytes, Some(ModelKind::Vae), &device::cpu(5)).unwrap();
+    assert_eq!(loaded.model.vae().unwrap().latent_size(), 5);
+    assert_eq!(tensors_of(&loaded.model), tensors_of(&five));
+    assert_eq!(loaded.model.architecture(), five.architecture());
 
     // The latent grid's VAE is 2-D whatever a file says.
-    let as_grid = weights::encode(&original.model(), provenance(ModelKind::Vae2d), Precision::F16);
-    let message = load_any_vae(&as_grid, ModelKind::Vae2d, &device).unwrap_err();
+    let as_grid = weights::encode(&tensors_of(&five), provenance(ModelKind::Vae2d), Precision::F16);
+    let message = load_error(&as_grid, ModelKind::Vae2d).to_string();
     assert!(message.contains("fc21.weight has shape [400, 5], expected [400, 2]"), "{message}");
     // A size no VAE here has is named, not built.
-    let wide = weights::encode(&Vae::new(65, &device), provenance(ModelKind::Vae), Precision::F16);
-    let message = load_any_vae(&wide, ModelKind::Vae, &device).unwrap_err();
-    assert!(message.contains("its latent code has 65 dimensions; a VAE here has 1 to 64"), "{message}");
+    let wide = weights::encode(&tensors_of(&Vae::new(65, &device)), provenance(ModelKind::Vae), Precision::F16);
+    let err = load_error(&wide, ModelKind::Vae);
+    assert_eq!(err, LoadError::Model(ModelError::LatentOutOfRange(65)));
+    assert_eq!(err.to_string(), "a VAE's latent size must be 1 to 64 (not 65)");
 }

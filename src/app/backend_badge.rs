@@ -3,17 +3,17 @@
 
 use leptos::prelude::*;
 
-use super::lab::{BackendChoice, GpuStatus, Timings, Work};
+use super::lab::{GpuStatus, Timings};
 use super::use_lab;
-use crate::device::Backend;
+use crate::device::BackendChoice;
 
-fn describe(choice: BackendChoice, gpu: &GpuStatus, timings: Timings, live: Backend) -> String {
+fn describe(choice: BackendChoice, gpu: &GpuStatus, timings: Timings) -> String {
     let ms = |v: Option<f64>| v.map(|v| format!("{v:.1} ms")).unwrap_or_else(|| "-".into());
     let mut text = match (choice, gpu) {
         (_, GpuStatus::Checking) => "Checking for WebGPU…".to_string(),
         (BackendChoice::Cpu, _) | (_, GpuStatus::Unavailable(_)) => "CPU (Flex)".to_string(),
         (BackendChoice::WebGpu, GpuStatus::Ready) => "WebGPU".to_string(),
-        (BackendChoice::Auto, GpuStatus::Ready) if live == Backend::Cpu => format!(
+        (BackendChoice::Auto, GpuStatus::Ready) if timings.live_on_cpu() => format!(
             "WebGPU · live drawing on CPU (faster for one image: {} vs {})",
             ms(timings.cpu_ms),
             ms(timings.gpu_ms)
@@ -31,7 +31,7 @@ pub fn BackendBadge() -> impl IntoView {
     let lab = use_lab();
     let text = move || {
         let (choice, gpu, timings) = (lab.choice.get(), lab.gpu.get(), lab.timings.get());
-        describe(choice, &gpu, timings, lab.backend_for(Work::Live))
+        describe(choice, &gpu, timings)
     };
     let uses_gpu = move || lab.gpu.get() == GpuStatus::Ready && lab.choice.get() != BackendChoice::Cpu;
     let gpu_note = move || match lab.gpu.get() {
@@ -44,10 +44,7 @@ pub fn BackendBadge() -> impl IntoView {
             "webgpu" => BackendChoice::WebGpu,
             _ => BackendChoice::Auto,
         };
-        lab.choice.set(choice);
-        if let Some(pixels) = lab.drawing.get_untracked() {
-            lab.request_analysis(pixels);
-        }
+        lab.choose_backend(choice);
     };
     view! {
         <div class="badge-box">

@@ -5,13 +5,10 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::lab::Work;
-use super::net::fetch_bytes;
 use super::paint::{context_2d, paint_image};
 use super::use_lab;
-use crate::data::Dataset;
-use crate::infer;
 use crate::models::ModelKind;
+use crate::protocol::{InferenceReply, InferenceRequest};
 
 /// Test digits shown in the scatter.
 const POINTS: usize = 3000;
@@ -101,20 +98,12 @@ fn draw(canvas: &web_sys::HtmlCanvasElement, cloud: &Cloud, yaw: f32, pitch: f32
     }
 }
 
-/// Fetches the test set from the site and encodes its first digits.
+/// The AE's codes of the first test digits, from the inference worker.
 async fn load_cloud(lab: super::Lab) -> Result<Cloud, String> {
-    let images = fetch_bytes("static/data/mnist/t10k-images-idx3-ubyte.gz").await?;
-    let labels = fetch_bytes("static/data/mnist/t10k-labels-idx1-ubyte.gz").await?;
-    let test = Dataset::from_idx_bytes(&images, &labels).map_err(|e| e.to_string())?.first(POINTS);
-    let indices: Vec<usize> = (0..test.len()).collect();
-    let pixels = test.pixels_unit(&indices);
-    let codes = lab
-        .run(Work::Batch, |device, models| {
-            let pixels = pixels.clone();
-            async move { infer::encode_codes(&models.ae.ok_or("the autoencoder is not loaded")?, pixels, &device).await }
-        })
-        .await?;
-    Ok(Cloud::new(&codes, test.labels()))
+    match lab.ask(InferenceRequest::CodeCloud { points: POINTS }).await.map_err(|e| e.to_string())? {
+        InferenceReply::Cloud { codes, labels } => Ok(Cloud::new(&codes.0, &labels)),
+        _ => Err("the inference worker answered another question".into()),
+    }
 }
 
 #[component]
@@ -187,13 +176,10 @@ pub fn Codes3d() -> impl IntoView {
     Effect::new(move |_| {
         let Some(code) = decoded.get() else { return };
         spawn_local(async move {
-            let result = lab
-                .run(Work::Live, |device, models| async move {
-                    infer::decode_codes(&models.ae.ok_or("the autoencoder is not loaded")?, code.to_vec(), &device).await
-                })
-                .await;
-            if let (Ok(pixels), Some(canvas)) = (result, preview.get_untracked()) {
-                paint_image(&canvas, &pixels);
+            if let (Ok(InferenceReply::Images(pixels)), Some(canvas)) =
+                (lab.ask(InferenceRequest::DecodeCode { code }).await, preview.get_untracked())
+            {
+                paint_image(&canvas, &pixels.0);
             }
         });
     });

@@ -90,11 +90,7 @@ pub fn DrawPad() -> impl IntoView {
                 if let Some(seen_canvas) = seen.get_untracked() {
                     paint_image(&seen_canvas, seen_image.as_deref().unwrap_or(&[0.0; 784]));
                 }
-                lab.drawing.set(seen_image.clone());
-                match seen_image {
-                    Some(pixels) => lab.request_analysis(pixels),
-                    None => lab.analysis.set(None),
-                }
+                lab.set_drawing(seen_image);
             });
         }
     };

@@ -5,30 +5,26 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::lab::Work;
 use super::paint::paint_grid;
 use super::use_lab;
-use crate::infer::{self, Generated};
 use crate::models::ModelKind;
-use crate::models::gan::NOISE;
-use crate::train::eval::{gan_noise, sample_labels};
+use crate::protocol::{Generated, InferenceReply, InferenceRequest};
 
 const COLUMNS: usize = 6;
 const SAMPLES: usize = COLUMNS * COLUMNS;
 const STEPS: usize = 10;
 
-/// The grid currently shown: its seed, digit, noise and labels (to interpolate from).
+/// The grid currently shown: its seed and digit (to walk between its samples), and what came.
 #[derive(Clone, PartialEq)]
 struct Shown {
     seed: u64,
     digit: Option<u8>,
-    noise: Vec<f32>,
-    digits: Vec<u8>,
     generated: Generated,
 }
 
 fn agreement(shown: &Shown) -> String {
-    let agree = shown.generated.labels.iter().zip(&shown.digits).filter(|(l, d)| l.class == **d as usize).count();
+    let generated = &shown.generated;
+    let agree = generated.labels.iter().zip(&generated.asked).filter(|(l, d)| l.class == **d as usize).count();
     match shown.digit {
         Some(d) => format!("The classifier sees a {d} in {agree} of {SAMPLES} samples."),
         None => format!("The classifier agrees with the asked digit in {agree} of {SAMPLES} samples."),
@@ -48,29 +44,19 @@ pub fn GanGallery() -> impl IntoView {
 
     let generate_seed = move |seed: u64| {
         let wanted = digit.get_untracked();
-        let noise = gan_noise(SAMPLES, seed);
-        let digits = sample_labels(SAMPLES, wanted, seed);
         seed_text.set(seed.to_string());
         picks.set(Vec::new());
         spawn_local(async move {
-            let result = lab
-                .run(Work::Batch, |device, models| {
-                    let (noise, weights) = (noise.clone(), infer::one_hot_rows(&digits));
-                    async move {
-                        let gan = models.gan.ok_or("the GAN is not loaded")?;
-                        infer::generate(&gan, models.classifier.as_ref(), noise, weights, &device).await
-                    }
-                })
-                .await;
-            match result {
-                Ok(generated) => {
+            match lab.ask(InferenceRequest::Generate { seed, digit: wanted, count: SAMPLES }).await {
+                Ok(InferenceReply::Generated(generated)) => {
                     if let Some(canvas) = grid.get_untracked() {
-                        paint_grid(&canvas, &generated.pixels, COLUMNS);
+                        paint_grid(&canvas, &generated.pixels.0, COLUMNS);
                     }
                     error.set(None);
-                    shown.set(Some(Shown { seed, digit: wanted, noise, digits, generated }));
+                    shown.set(Some(Shown { seed, digit: wanted, generated }));
                 }
-                Err(message) => error.set(Some(message)),
+                Ok(_) => {}
+                Err(e) => error.set(Some(e.to_string())),
             }
         });
     };
@@ -84,19 +70,12 @@ pub fn GanGallery() -> impl IntoView {
     // Two picked samples: draw the walk between them (noise and class both blend).
     Effect::new(move |_| {
         let chosen = picks.get();
-        let Some(current) = shown.get_untracked() else { return };
-        let [a, b] = chosen[..] else { return };
-        let slice = |i: usize| current.noise[i * NOISE..(i + 1) * NOISE].to_vec();
-        let (noise, weights) = infer::interpolation(&slice(a), &slice(b), current.digits[a], current.digits[b], STEPS);
+        let Some(Shown { seed, digit, .. }) = shown.get_untracked() else { return };
+        let [from, to] = chosen[..] else { return };
+        let request = InferenceRequest::Walk { seed, digit, count: SAMPLES, from, to, steps: STEPS };
         spawn_local(async move {
-            let result = lab
-                .run(Work::Batch, |device, models| {
-                    let (noise, weights) = (noise.clone(), weights.clone());
-                    async move { infer::generate(&models.gan.ok_or("the GAN is not loaded")?, None, noise, weights, &device).await }
-                })
-                .await;
-            if let (Ok(generated), Some(canvas)) = (result, strip.get_untracked()) {
-                paint_grid(&canvas, &generated.pixels, STEPS);
+            if let (Ok(InferenceReply::Images(pixels)), Some(canvas)) = (lab.ask(request).await, strip.get_untracked()) {
+                paint_grid(&canvas, &pixels.0, STEPS);
             }
         });
     });

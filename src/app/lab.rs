@@ -1,47 +1,28 @@
-//! The page's engine room: the devices, the models loaded on each, and the reactive state that
-//! the components share. Burn objects live in a thread-local (the page has one thread); the
-//! components see plain data through signals.
+//! The page's shared state: what the components show, in signals, and the page's handle on the
+//! inference worker. No Burn here: the models live in the workers; the page asks and shows.
 
-use std::cell::RefCell;
-
-use burn::tensor::Device;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::net::{fetch_bytes, now_ms};
-use crate::device::{self, Backend};
-use crate::infer::{self, DrawingAnalysis, Models};
-use crate::models::{Autoencoder, Classifier, Gan, ModelKind};
-use crate::weights::{NamedTensors, WeightError, WeightFile, load_named};
+use crate::device::{Backend, BackendChoice, live_on_cpu};
+use crate::models::ModelKind;
+use crate::protocol::{
+    DrawingAnalysis, Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, PAGE_MODELS, Role, Tensors,
+    WeightState,
+};
+use crate::web::client::{RequestError, WorkerClient};
 
-/// The models the page loads, in the order it loads them.
-pub const PAGE_MODELS: [ModelKind; 5] =
-    [ModelKind::Classifier, ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan];
+pub type Inference = WorkerClient<InferenceRequest, InferenceReply, InferenceError, InferenceEvent>;
 
-/// Which backend the person asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BackendChoice {
-    /// WebGPU where the browser has it, but live single-image inference on whichever backend
-    /// measured faster.
-    Auto,
-    Cpu,
-    WebGpu,
-}
+/// The site's worker script (Trunk builds it from `src/bin/engine_worker.rs`); both workers run it.
+pub const WORKER_SCRIPT: &str = "./engine-worker_loader.js";
 
-/// What is known about WebGPU in this browser.
+/// What is known about WebGPU in the inference worker.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GpuStatus {
     Checking,
     Ready,
     Unavailable(String),
-}
-
-/// Loading state of one model's weights.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WeightState {
-    Loading,
-    Ready { bytes: usize, epochs: usize },
-    Failed(String),
 }
 
 /// Measured milliseconds of one live analysis (AE + VAE + classifier on one drawing).
@@ -53,13 +34,19 @@ pub struct Timings {
     pub gpu_ms: Option<f64>,
 }
 
-/// Kinds of work, which Auto may send to different backends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Work {
-    /// One image, every frame while drawing: latency matters.
-    Live,
-    /// Grids of images: throughput matters.
-    Batch,
+impl Timings {
+    /// Whether Auto runs live work on the CPU (it measured faster there).
+    pub fn live_on_cpu(&self) -> bool {
+        live_on_cpu(self.cpu_ms, self.gpu_ms)
+    }
+}
+
+/// At most one live analysis runs at a time; a drawing that arrives meanwhile replaces any
+/// waiting one, so no stale work queues up.
+#[derive(Default)]
+struct LiveQueue {
+    busy: bool,
+    waiting: Option<(u64, Vec<f32>)>,
 }
 
 /// The reactive state the components share (all handles are Copy).
@@ -73,33 +60,24 @@ pub struct Lab {
     pub models_version: RwSignal<u32>,
     /// The preprocessed 28x28 drawing, or None when the pad is empty.
     pub drawing: RwSignal<Option<Vec<f32>>>,
+    /// Drawings handed to the models so far, and which of them the shown analysis is of
+    /// (data attributes: tests and people can tell when the page has caught up with the pen).
+    pub drawings: RwSignal<u64>,
+    pub analysed: RwSignal<u64>,
     pub analysis: RwSignal<Option<DrawingAnalysis>>,
-    /// Live analyses finished so far, and whether one is running (shown as data attributes, so
-    /// that tests and people can tell when the page has caught up with the pen).
+    /// Live analyses finished so far, and whether one is running.
     pub analyses: RwSignal<u64>,
     pub analysing: RwSignal<bool>,
+    /// Model changes asked for and not yet done (the analysis shown may be of the old model).
+    pub model_changes: RwSignal<u32>,
     /// A message about a fault the page recovered from (e.g. a lost GPU).
     pub notice: RwSignal<Option<String>>,
-    /// Where each model's current weights came from ("pretrained" or the person's file name).
+    /// Where each model's current weights came from ("pretrained", a file's name, "mine").
     pub sources: RwSignal<Vec<(ModelKind, String)>>,
     /// Whether the panels use the model trained on this page ("mine") over the loaded one.
     pub use_mine: RwSignal<bool>,
-}
-
-struct Engines {
-    cpu: (Device, Models),
-    gpu: Option<(Device, Models)>,
-}
-
-#[derive(Default)]
-struct LiveQueue {
-    busy: bool,
-    pending: Option<Vec<f32>>,
-}
-
-thread_local! {
-    static ENGINES: RefCell<Engines> = RefCell::new(Engines { cpu: (device::cpu(0), Models::default()), gpu: None });
-    static LIVE: RefCell<LiveQueue> = RefCell::new(LiveQueue::default());
+    inference: StoredValue<Option<Inference>, LocalStorage>,
+    live: StoredValue<LiveQueue, LocalStorage>,
 }
 
 impl Lab {
@@ -111,270 +89,193 @@ impl Lab {
             weights: RwSignal::new(PAGE_MODELS.iter().map(|&k| (k, WeightState::Loading)).collect()),
             models_version: RwSignal::new(0),
             drawing: RwSignal::new(None),
+            drawings: RwSignal::new(0),
+            analysed: RwSignal::new(0),
             analysis: RwSignal::new(None),
             analyses: RwSignal::new(0),
             analysing: RwSignal::new(false),
+            model_changes: RwSignal::new(0),
             notice: RwSignal::new(None),
             sources: RwSignal::new(PAGE_MODELS.iter().map(|&k| (k, "pretrained".to_string())).collect()),
             use_mine: RwSignal::new(true),
+            inference: StoredValue::new_local(None),
+            live: StoredValue::new_local(LiveQueue::default()),
         }
     }
 
-    /// Starts the page: WebGPU (if any), then the weights, then a measurement of both backends.
+    /// Starts the inference worker: it loads the weights and reports as it goes.
     pub fn start(self) {
-        spawn_local(async move {
-            match device::webgpu().await {
-                Ok(gpu) => {
-                    ENGINES.with_borrow_mut(|e| e.gpu = Some((gpu, Models::default())));
-                    self.gpu.set(GpuStatus::Ready);
-                }
-                Err(message) => self.gpu.set(GpuStatus::Unavailable(message)),
-            }
-            for kind in PAGE_MODELS {
-                let state = self.load_weights(kind).await;
+        let spawned = Inference::spawn(
+            WORKER_SCRIPT,
+            Role::Inference.name(),
+            move |event| self.on_event(event),
+            move |why| self.notice.set(Some(format!("The {why}. Reload the page to start it again."))),
+        );
+        match spawned {
+            Ok(client) => self.inference.set_value(Some(client)),
+            Err(why) => self.notice.set(Some(why)),
+        }
+    }
+
+    fn on_event(self, event: InferenceEvent) {
+        match event {
+            InferenceEvent::Devices { gpu } => self.gpu.set(match gpu {
+                Ok(()) => GpuStatus::Ready,
+                Err(why) => GpuStatus::Unavailable(format!("{why}; using the CPU")),
+            }),
+            InferenceEvent::Weights { kind, state } => {
                 self.weights.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = state.clone()));
                 self.models_version.update(|v| *v += 1);
             }
-            self.calibrate().await;
-        });
-    }
-
-    /// Fetches and loads one model's weights onto every device.
-    async fn load_weights(self, kind: ModelKind) -> WeightState {
-        let url = format!("pretrained/{}.llw", kind.name());
-        let bytes = match fetch_bytes(&url).await {
-            Ok(bytes) => bytes,
-            Err(message) => return WeightState::Failed(message),
-        };
-        let file = match WeightFile::decode(&bytes) {
-            Ok(file) => file,
-            Err(error) => return WeightState::Failed(format!("{url}: {error}")),
-        };
-        let loaded = file.tensors_for(kind).and_then(|tensors| {
-            ENGINES.with_borrow_mut(|engines| {
-                let mut targets: Vec<&mut (Device, Models)> = vec![&mut engines.cpu];
-                targets.extend(engines.gpu.as_mut());
-                targets.into_iter().try_for_each(|(device, models)| install(kind, tensors, device, models))
-            })
-        });
-        match loaded {
-            Ok(()) => WeightState::Ready { bytes: bytes.len(), epochs: file.header.provenance.epochs },
-            Err(error) => WeightState::Failed(format!("{url}: {error}")),
-        }
-    }
-
-    /// Times a live analysis on each backend (median of a few runs) so Auto can pick the faster.
-    async fn calibrate(self) {
-        let probe = vec![0.0f32; infer::PIXELS];
-        for backend in [Backend::Cpu, Backend::WebGpu] {
-            let Some((device, models)) = engines_for(backend) else { continue };
-            let mut times = Vec::new();
-            // Two warm-up runs (first use compiles shaders or fills caches), then seven timed.
-            for run in 0..9 {
-                let started = now_ms();
-                if infer::analyse_drawing(&models, &probe, &device).await.is_err() {
-                    break;
-                }
-                if run >= 2 {
-                    times.push(now_ms() - started);
-                }
+            InferenceEvent::Source { kind, source } => {
+                self.sources.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = source.clone()));
+                self.models_version.update(|v| *v += 1);
+                self.reanalyse();
             }
-            times.sort_by(f64::total_cmp);
-            let median = times.get(times.len() / 2).copied();
-            self.timings.update(|t| match backend {
-                Backend::Cpu => t.cpu_ms = median,
-                Backend::WebGpu => t.gpu_ms = median,
-            });
-        }
-    }
-
-    /// The backend a piece of work runs on now.
-    pub fn backend_for(self, work: Work) -> Backend {
-        let gpu_ready = self.gpu.get_untracked() == GpuStatus::Ready;
-        match self.choice.get_untracked() {
-            BackendChoice::Cpu => Backend::Cpu,
-            BackendChoice::WebGpu if gpu_ready => Backend::WebGpu,
-            BackendChoice::WebGpu => Backend::Cpu,
-            BackendChoice::Auto if !gpu_ready => Backend::Cpu,
-            BackendChoice::Auto => match (work, self.timings.get_untracked()) {
-                (Work::Live, Timings { cpu_ms: Some(cpu), gpu_ms: Some(gpu), .. }) if cpu < gpu => Backend::Cpu,
-                _ => Backend::WebGpu,
-            },
-        }
-    }
-
-    /// The device and models for a piece of work.
-    pub fn engine(self, work: Work) -> (Device, Models, Backend) {
-        let backend = self.backend_for(work);
-        let (device, models) = engines_for(backend).expect("the chosen backend exists");
-        (device, models, backend)
-    }
-
-    /// Runs `job` on the backend for `work`; if WebGPU fails (a lost device), says so, stops
-    /// using WebGPU and runs the job again on the CPU, whose models are always loaded.
-    pub async fn run<T, F, Fut>(self, work: Work, job: F) -> Result<T, String>
-    where
-        F: Fn(Device, Models) -> Fut,
-        Fut: std::future::Future<Output = Result<T, String>>,
-    {
-        let (device, models, backend) = self.engine(work);
-        match job(device, models).await {
-            Err(message) if backend == Backend::WebGpu => {
-                self.gpu_lost(&message);
-                let (device, models) = engines_for(Backend::Cpu).expect("the CPU is always there");
-                job(device, models).await
+            InferenceEvent::Calibrated { cpu_ms, gpu_ms } => self.timings.update(|t| (t.cpu_ms, t.gpu_ms) = (cpu_ms, gpu_ms)),
+            InferenceEvent::GpuLost(error) => {
+                self.gpu.set(GpuStatus::Unavailable(format!("{error}; switched to the CPU")));
+                self.notice.set(Some("WebGPU stopped working; the page switched to the CPU and kept your work.".into()));
             }
-            other => other,
         }
     }
 
-    /// Stops using WebGPU after it failed (a lost device) and says so; the CPU engine, whose
-    /// models are always loaded, takes over every kind of work.
-    pub fn gpu_lost(self, message: &str) {
-        ENGINES.with_borrow_mut(|e| e.gpu = None);
-        self.gpu.set(GpuStatus::Unavailable(format!("the GPU device was lost ({message}); switched to the CPU")));
-        self.notice.set(Some("WebGPU stopped working; the page switched to the CPU and kept your work.".into()));
+    /// Asks the inference worker and waits for its answer.
+    pub async fn ask(self, request: InferenceRequest) -> Result<InferenceReply, RequestError<InferenceError>> {
+        let client = self.inference.get_value().ok_or_else(|| RequestError::Stopped("inference worker did not start".into()))?;
+        client.request(request).await
     }
 
-    /// Asks for a live analysis of the current drawing. At most one runs at a time; a drawing
-    /// that arrives meanwhile replaces any waiting one, so no stale work queues up.
-    pub fn request_analysis(self, pixels: Vec<f32>) {
-        let start_now = LIVE.with_borrow_mut(|q| {
-            if q.busy {
-                q.pending = Some(pixels.clone());
+    /// Tells the inference worker something whose answer does not matter.
+    fn tell(self, request: InferenceRequest) {
+        if let Some(client) = self.inference.get_value() {
+            client.send(request);
+        }
+    }
+
+    /// True once every model has loaded or failed.
+    pub fn models_settled(self) -> bool {
+        self.weights.with(|all| all.iter().all(|(_, s)| *s != WeightState::Loading))
+    }
+
+    /// The person chose a backend: the workers use it from now on.
+    pub fn choose_backend(self, choice: BackendChoice) {
+        self.choice.set(choice);
+        self.tell(InferenceRequest::SetBackend(choice));
+        self.reanalyse();
+    }
+
+    /// A new drawing (None: the pad is empty).
+    pub fn set_drawing(self, pixels: Option<Vec<f32>>) {
+        self.drawing.set(pixels.clone());
+        let version = self.drawings.get_untracked() + 1;
+        self.drawings.set(version);
+        match pixels {
+            Some(pixels) => self.request_analysis(version, pixels),
+            None => self.analysis.set(None),
+        }
+    }
+
+    /// Analyses the current drawing again (its models changed).
+    fn reanalyse(self) {
+        if let Some(pixels) = self.drawing.get_untracked() {
+            self.request_analysis(self.drawings.get_untracked(), pixels);
+        }
+    }
+
+    fn request_analysis(self, version: u64, pixels: Vec<f32>) {
+        let start_now = self.live.try_update_value(|queue| {
+            if queue.busy {
+                queue.waiting = Some((version, pixels.clone()));
                 false
             } else {
-                q.busy = true;
+                queue.busy = true;
                 true
             }
         });
-        if start_now {
+        if start_now == Some(true) {
             self.analysing.set(true);
-            spawn_local(self.analyse_until_idle(pixels));
+            spawn_local(self.analyse_until_idle(version, pixels));
         }
     }
 
-    async fn analyse_until_idle(self, mut pixels: Vec<f32>) {
+    async fn analyse_until_idle(self, mut version: u64, mut pixels: Vec<f32>) {
         loop {
-            let started = now_ms();
-            let backend = self.backend_for(Work::Live);
-            let result = self
-                .run(Work::Live, |device, models| {
-                    let pixels = pixels.clone();
-                    async move { infer::analyse_drawing(&models, &pixels, &device).await }
-                })
-                .await;
-            let elapsed = now_ms() - started;
-            match result {
-                Ok(analysis) => {
-                    self.analysis.set(Some(analysis));
+            match self.ask(InferenceRequest::Analyse { pixels: Floats(pixels) }).await {
+                Ok(InferenceReply::Analysis { analysis, ms, backend }) => {
+                    // A reply for a drawing since replaced (or cleared) is not shown.
+                    if version == self.drawings.get_untracked() {
+                        self.analysis.set(Some(analysis));
+                        self.analysed.set(version);
+                    }
                     self.analyses.update(|n| *n += 1);
-                    self.timings.update(|t| {
-                        t.last_ms = Some(elapsed);
-                        t.last_backend = Some(backend);
-                    });
+                    self.timings.update(|t| (t.last_ms, t.last_backend) = (Some(ms), Some(backend)));
                 }
-                Err(message) => self.notice.set(Some(message)),
+                Ok(_) => {}
+                Err(error) => self.notice.set(Some(error.to_string())),
             }
-            match LIVE.with_borrow_mut(|q| q.pending.take().or_else(|| {
-                q.busy = false;
-                None
-            })) {
-                Some(next) => pixels = next,
+            let next = self.live.try_update_value(|queue| {
+                let next = queue.waiting.take();
+                queue.busy = next.is_some();
+                next
+            });
+            match next.flatten() {
+                Some((next_version, next_pixels)) => (version, pixels) = (next_version, next_pixels),
                 None => break,
             }
         }
         self.analysing.set(false);
     }
 
-    /// Loads the person's own weights (our format, or the tutorial's `.pth`) for the model the
-    /// file is for, on every device. On any problem the current model stays and the message
-    /// says what is wrong.
-    pub fn load_user_weights(self, file_name: &str, bytes: &[u8]) -> Result<ModelKind, String> {
-        let kind = crate::train::any::detect_model(bytes).map_err(|e| format!("{file_name}: {e}"))?;
-        let replaced = ENGINES.with_borrow(|engines| {
-            let mut all = vec![engines.cpu.clone()];
-            all.extend(engines.gpu.clone());
-            all.into_iter()
-                .map(|(device, mut models)| {
-                    install_any(bytes, kind, &device, &mut models)?;
-                    Ok((device, models))
-                })
-                .collect::<Result<Vec<_>, String>>()
-        });
-        let mut replaced = replaced.map_err(|e| format!("{file_name}: {e}"))?.into_iter();
-        ENGINES.with_borrow_mut(|engines| {
-            engines.cpu = replaced.next().expect("the CPU engine");
-            if engines.gpu.is_some() {
-                engines.gpu = replaced.next();
-            }
-        });
-        self.weights.update(|all| {
-            all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = WeightState::Ready { bytes: bytes.len(), epochs: 0 })
-        });
-        self.sources.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = file_name.to_string()));
-        self.models_version.update(|v| *v += 1);
-        if let Some(pixels) = self.drawing.get_untracked() {
-            self.request_analysis(pixels);
-        }
-        Ok(kind)
+    /// Whether the page has caught up: no analysis running, no model change under way.
+    pub fn settled(self) -> bool {
+        !self.analysing.get() && self.model_changes.get() == 0
     }
 
-    /// Makes the model being trained drive the other panels (when "mine" is chosen), on every
-    /// device: the trainer's own device takes the model as it is, the others a copy made from
-    /// `snapshot` (its weights, read back once; without one they keep what they have). The
-    /// loaded model is kept aside so that "pretrained" can bring it back.
-    pub fn use_trained(self, trainer: &crate::train::AnyTrainer, trained_on: &Device, snapshot: Option<&NamedTensors>) {
-        if !self.use_mine.get_untracked() {
-            return;
-        }
-        let kind = trainer.kind();
-        ENGINES.with_borrow_mut(|engines| {
-            let mut all: Vec<&mut (Device, Models)> = vec![&mut engines.cpu];
-            all.extend(engines.gpu.as_mut());
-            for (device, models) in all {
-                let mut trained = Models::default();
-                if device_key(device) == device_key(trained_on) {
-                    trainer.install_into(&mut trained);
-                } else if !snapshot.is_some_and(|tensors| install(kind, tensors, device, &mut trained).is_ok()) {
-                    continue;
-                }
-                SAVED.with_borrow_mut(|saved| {
-                    saved.entry((kind, device_key(device))).or_insert_with(|| only(models, kind));
+    /// Asks for a change of model and counts it as under way until the worker has made it.
+    async fn change_models(self, request: InferenceRequest) -> Result<InferenceReply, RequestError<InferenceError>> {
+        self.model_changes.update(|n| *n += 1);
+        let reply = self.ask(request).await;
+        self.model_changes.update(|n| *n -= 1);
+        reply
+    }
+
+    /// Like `change_models`, for changes nothing waits on: a failure is shown as a notice.
+    fn change_models_later(self, request: InferenceRequest) {
+        self.model_changes.update(|n| *n += 1);
+        spawn_local(async move {
+            if let Err(error) = self.ask(request).await {
+                self.notice.set(Some(error.to_string()));
+            }
+            self.model_changes.update(|n| *n -= 1);
+        });
+    }
+
+    /// Opens the person's own weights (ours, or the tutorial's `.pth`) for the model the file is
+    /// for. On any problem the current model stays and the error says what is wrong.
+    pub async fn open_file(self, name: String, bytes: Vec<u8>) -> Result<ModelKind, RequestError<InferenceError>> {
+        let size = bytes.len();
+        match self.change_models(InferenceRequest::OpenFile { name, bytes: bytes.into() }).await? {
+            InferenceReply::Opened(kind) => {
+                self.weights.update(|all| {
+                    all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = WeightState::Ready { bytes: size, epochs: 0 })
                 });
-                merge(models, trained);
+                Ok(kind)
             }
-        });
-        self.sources.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = "mine (trained here)".into()));
-        self.models_version.update(|v| *v += 1);
-        if let Some(pixels) = self.drawing.get_untracked() {
-            self.request_analysis(pixels);
+            _ => Err(RequestError::Stopped("inference worker answered another question".into())),
         }
     }
 
-    /// Whether the panels also run models on a device other than `device` (both the CPU and a GPU).
-    pub fn runs_beside(self, device: &Device) -> bool {
-        ENGINES.with_borrow(|e| {
-            std::iter::once(&e.cpu.0).chain(e.gpu.as_ref().map(|g| &g.0)).any(|d| device_key(d) != device_key(device))
-        })
+    /// Weights trained in the page drive the panels (when "mine" is chosen).
+    pub fn use_trained(self, kind: ModelKind, tensors: Tensors) {
+        if self.use_mine.get_untracked() {
+            self.change_models_later(InferenceRequest::UseTrained { kind, tensors });
+        }
     }
 
     /// Brings back the loaded ("pretrained" or opened) model in place of the trained one.
     pub fn restore_loaded(self, kind: ModelKind) {
-        ENGINES.with_borrow_mut(|engines| {
-            let mut all: Vec<&mut (Device, Models)> = vec![&mut engines.cpu];
-            all.extend(engines.gpu.as_mut());
-            for (device, models) in all {
-                if let Some(saved) = SAVED.with_borrow_mut(|saved| saved.remove(&(kind, device_key(device)))) {
-                    merge(models, saved);
-                }
-            }
-        });
-        self.sources.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = "pretrained".into()));
-        self.models_version.update(|v| *v += 1);
-        if let Some(pixels) = self.drawing.get_untracked() {
-            self.request_analysis(pixels);
-        }
+        self.change_models_later(InferenceRequest::UseLoaded { kind });
     }
 
     /// Where a model's weights came from (tracked).
@@ -392,69 +293,4 @@ impl Default for Lab {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// A copy of `models` holding only the model of `kind`.
-fn only(models: &Models, kind: ModelKind) -> Models {
-    let mut out = Models::default();
-    match kind {
-        ModelKind::Ae => out.ae = models.ae.clone(),
-        ModelKind::Vae => out.vae = models.vae.clone(),
-        ModelKind::Vae2d => out.vae2d = models.vae2d.clone(),
-        ModelKind::Classifier => out.classifier = models.classifier.clone(),
-        ModelKind::Gan => out.gan = models.gan.clone(),
-    }
-    out
-}
-
-/// Takes every model that `from` has into `into`.
-fn merge(into: &mut Models, from: Models) {
-    into.ae = from.ae.or(into.ae.take());
-    into.vae = from.vae.or(into.vae.take());
-    into.vae2d = from.vae2d.or(into.vae2d.take());
-    into.classifier = from.classifier.or(into.classifier.take());
-    into.gan = from.gan.or(into.gan.take());
-}
-
-fn device_key(device: &Device) -> String {
-    format!("{device:?}")
-}
-
-thread_local! {
-    /// The loaded models that a trained one replaced, by (model, device).
-    static SAVED: RefCell<std::collections::HashMap<(ModelKind, String), Models>> = RefCell::new(Default::default());
-}
-
-fn engines_for(backend: Backend) -> Option<(Device, Models)> {
-    ENGINES.with_borrow(|e| match backend {
-        Backend::Cpu => Some(e.cpu.clone()),
-        Backend::WebGpu => e.gpu.clone(),
-    })
-}
-
-/// Loads weights of either format into a fresh model on `device`.
-fn install_any(bytes: &[u8], kind: ModelKind, device: &Device, models: &mut Models) -> Result<(), String> {
-    use crate::train::any::{load_any_model, load_any_vae};
-    match kind {
-        ModelKind::Ae => models.ae = Some(load_any_model(bytes, kind, Autoencoder::new(device))?),
-        ModelKind::Vae => models.vae = Some(load_any_vae(bytes, kind, device)?),
-        ModelKind::Vae2d => models.vae2d = Some(load_any_vae(bytes, kind, device)?),
-        ModelKind::Classifier => models.classifier = Some(load_any_model(bytes, kind, Classifier::new(device))?),
-        ModelKind::Gan => models.gan = Some(load_any_model(bytes, kind, Gan::new(device))?),
-    }
-    Ok(())
-}
-
-/// Loads a model of `kind` with `tensors` (a weight file's, or a snapshot of training) on
-/// `device`; the previous model stays in place unless this succeeds.
-fn install(kind: ModelKind, tensors: &NamedTensors, device: &Device, models: &mut Models) -> Result<(), WeightError> {
-    use crate::train::any::vae_from_tensors;
-    match kind {
-        ModelKind::Ae => models.ae = Some(load_named(Autoencoder::new(device), tensors)?),
-        ModelKind::Vae => models.vae = Some(vae_from_tensors(kind, tensors, device)?),
-        ModelKind::Vae2d => models.vae2d = Some(vae_from_tensors(kind, tensors, device)?),
-        ModelKind::Classifier => models.classifier = Some(load_named(Classifier::new(device), tensors)?),
-        ModelKind::Gan => models.gan = Some(load_named(Gan::new(device), tensors)?),
-    }
-    Ok(())
 }

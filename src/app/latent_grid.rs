@@ -6,17 +6,11 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::lab::Work;
 use super::paint::{paint_grid, paint_image};
 use super::use_lab;
-use crate::infer::{self, grid_axis, grid_position};
+use crate::grid::{GridSpec, Spacing};
 use crate::models::ModelKind;
-
-/// The latent point of grid cell (row, column): columns walk z1 left to right, rows walk z2
-/// from top (high) to bottom (low), like a plot.
-fn cell_latent(row: usize, column: usize, axis: &[f32]) -> [f32; 2] {
-    [axis[column], axis[axis.len() - 1 - row]]
-}
+use crate::protocol::{InferenceReply, InferenceRequest};
 
 #[component]
 pub fn LatentGrid() -> impl IntoView {
@@ -25,32 +19,32 @@ pub fn LatentGrid() -> impl IntoView {
     let range = RwSignal::new(3.0f32);
     let quantiles = RwSignal::new(false);
     let picked = RwSignal::new(None::<[f32; 2]>);
+    let error = RwSignal::new(None::<String>);
     let grid = NodeRef::<Canvas>::new();
     let large = NodeRef::<Canvas>::new();
+    let spec = move || GridSpec {
+        cells: cells.get(),
+        range: range.get(),
+        spacing: if quantiles.get() { Spacing::NormalQuantiles } else { Spacing::Linear },
+    };
 
     // Redraw the grid when its settings or the model change.
     Effect::new(move |_| {
-        let (n, r, q) = (cells.get(), range.get(), quantiles.get());
+        let spec = spec();
         lab.models_version.track();
         if !lab.has(ModelKind::Vae2d) {
             return;
         }
-        let axis = grid_axis(n, r, q);
-        let latents: Vec<f32> = (0..n * n).flat_map(|i| cell_latent(i / n, i % n, &axis)).collect();
         spawn_local(async move {
-            let result = lab
-                .run(Work::Batch, |device, models| {
-                    let latents = latents.clone();
-                    async move {
-                        let vae = models.vae2d.ok_or("the 2-D VAE is not loaded")?;
-                        infer::decode_latents(&vae, latents, &device).await
+            match lab.ask(InferenceRequest::DecodeGrid { grid: spec }).await {
+                Ok(InferenceReply::Images(pixels)) => {
+                    if let Some(canvas) = grid.get_untracked() {
+                        paint_grid(&canvas, &pixels.0, spec.cells);
                     }
-                })
-                .await;
-            match (result, grid.get_untracked()) {
-                (Ok(pixels), Some(canvas)) => paint_grid(&canvas, &pixels, n),
-                (Err(message), _) => lab.notice.set(Some(message)),
-                _ => {}
+                    error.set(None);
+                }
+                Ok(_) => {}
+                Err(e) => error.set(Some(e.to_string())),
             }
         });
     });
@@ -59,17 +53,15 @@ pub fn LatentGrid() -> impl IntoView {
     Effect::new(move |_| {
         let Some(z) = picked.get() else { return };
         spawn_local(async move {
-            let result = lab
-                .run(Work::Live, |device, models| async move {
-                    let vae = models.vae2d.ok_or("the 2-D VAE is not loaded")?;
-                    infer::decode_latents(&vae, z.to_vec(), &device).await
-                })
-                .await;
-            if let (Ok(pixels), Some(canvas)) = (result, large.get_untracked()) {
-                paint_image(&canvas, &pixels);
+            if let (Ok(InferenceReply::Images(pixels)), Some(canvas)) =
+                (lab.ask(InferenceRequest::DecodeLatent { z }).await, large.get_untracked())
+            {
+                paint_image(&canvas, &pixels.0);
             }
         });
     });
+
+    let spec_now = move || untrack(spec);
 
     // Keyboard: arrow keys walk the grid cell by cell.
     let cursor = RwSignal::new((0usize, 0usize));
@@ -85,8 +77,7 @@ pub fn LatentGrid() -> impl IntoView {
         };
         ev.prevent_default();
         cursor.set((row, column));
-        let axis = grid_axis(n, range.get_untracked(), quantiles.get_untracked());
-        picked.set(Some(cell_latent(row, column, &axis)));
+        picked.set(Some(spec_now().cell_latent(row, column)));
     };
 
     let pick_at = move |ev: web_sys::MouseEvent| {
@@ -95,15 +86,14 @@ pub fn LatentGrid() -> impl IntoView {
         let n = cells.get_untracked();
         let fx = ((ev.client_x() as f64 - rect.left()) / rect.width()).clamp(0.0, 0.999);
         let fy = ((ev.client_y() as f64 - rect.top()) / rect.height()).clamp(0.0, 0.999);
-        let axis = grid_axis(n, range.get_untracked(), quantiles.get_untracked());
-        picked.set(Some(cell_latent((fy * n as f64) as usize, (fx * n as f64) as usize, &axis)));
+        picked.set(Some(spec_now().cell_latent((fy * n as f64) as usize, (fx * n as f64) as usize)));
     };
 
     // The drawing's encoding, as a position over the grid in percent.
     let marker = move || {
         let mean = lab.analysis.with(|a| a.as_ref().and_then(|a| a.vae2d_mean.clone()))?;
-        let (r, q) = (range.get(), quantiles.get());
-        Some((grid_position(mean[0], r, q) * 100.0, (1.0 - grid_position(mean[1], r, q)) * 100.0))
+        let spec = spec();
+        Some((spec.position(mean[0]) * 100.0, (1.0 - spec.position(mean[1])) * 100.0))
     };
 
     view! {
@@ -137,7 +127,8 @@ pub fn LatentGrid() -> impl IntoView {
             </figure>
         </div>
         <Show when=move || !lab.has(ModelKind::Vae2d)>
-            <p class="caption">"The 2-D VAE is not loaded."</p>
+            <p class="caption" data-testid="grid-missing">"The 2-D VAE is not loaded."</p>
         </Show>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
     }
 }

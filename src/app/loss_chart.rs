@@ -24,11 +24,12 @@ fn polyline(values: &[f32]) -> (String, f32, f32) {
 
 /// Charts of `history` (one row of values per step), one per name.
 #[component]
-pub fn LossChart(names: Signal<Vec<&'static str>>, history: Signal<Vec<Vec<f32>>>) -> impl IntoView {
+pub fn LossChart(names: Signal<Vec<String>>, history: Signal<Vec<Vec<f32>>>) -> impl IntoView {
     let hover = RwSignal::new(None::<usize>);
     view! {
         <div class="charts" data-testid="loss-charts">
             {move || names.get().into_iter().enumerate().map(|(term, name)| {
+                let name: std::sync::Arc<str> = name.into();
                 let series = move || history.with(|h| h.iter().map(|row| row[term]).collect::<Vec<f32>>());
                 let on_move = move |ev: web_sys::MouseEvent| {
                     let len = history.with_untracked(Vec::len);
@@ -38,18 +39,23 @@ pub fn LossChart(names: Signal<Vec<&'static str>>, history: Signal<Vec<Vec<f32>>
                     let t = ((ev.client_x() as f64 - rect.left()) / rect.width()).clamp(0.0, 1.0);
                     hover.set((len > 0).then(|| ((len - 1) as f64 * t).round() as usize));
                 };
-                let readout = move || {
+                let readout = {
+                    let name = name.clone();
+                    move || {
                     let values = series();
                     let at = hover.get().filter(|&i| i < values.len()).or(values.len().checked_sub(1))?;
                     Some(format!("{name}: {:.4} at step {}", values[at], at + 1))
-                };
+                }};
                 view! {
                     <figure class="chart">
                         <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="img"
                             aria-label=format!("{name} per step") on:mousemove=on_move on:mouseleave=move |_| hover.set(None)>
                             <polyline fill="none" stroke="#4cc2ff" stroke-width="1.5" points=move || polyline(&series()).0/>
                         </svg>
-                        <figcaption data-testid=format!("chart-{name}")>{move || readout().unwrap_or_else(|| name.to_string())}</figcaption>
+                        <figcaption data-testid=format!("chart-{name}")>{
+                            let name = name.clone();
+                            move || readout().unwrap_or_else(|| name.to_string())
+                        }</figcaption>
                     </figure>
                 }
             }).collect_view()}

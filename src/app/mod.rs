@@ -1,5 +1,6 @@
 //! The playground page (Leptos, client-side rendered). One component per file; `lab` holds the
-//! shared state and the models, `net` fetches the site's files, `paint` draws images.
+//! shared state and talks to the inference worker, `training` to the training worker, `paint`
+//! draws images. No Burn here: the workers own the models.
 
 mod backend_badge;
 mod codes_3d;
@@ -8,7 +9,6 @@ mod gan_gallery;
 mod lab;
 mod loss_chart;
 mod latent_grid;
-mod net;
 mod paint;
 mod panel;
 mod reconstructions;
@@ -46,7 +46,7 @@ pub fn App() -> impl IntoView {
             <BackendBadge/>
         </header>
         <WeightsStatus/>
-        <main class="panels">
+        <main class="panels" data-models=move || if lab.models_settled() { "ready" } else { "loading" }>
             <Panel id="draw" title="Draw a digit" class="draw-panel">
                 <DrawPad/>
                 <Reconstructions/>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::paint::paint_image;
 use super::use_lab;
-use crate::infer::Label;
+use crate::protocol::{DrawingAnalysis, Label};
 
 fn label_text(label: Option<Label>) -> String {
     label.map(|l| format!("looks like {} ({:.0}%)", l.class, l.confidence * 100.0)).unwrap_or_default()
@@ -43,21 +43,22 @@ fn ReconstructionView(
 #[component]
 pub fn Reconstructions() -> impl IntoView {
     let lab = use_lab();
-    let pick = move |f: fn(&crate::infer::DrawingAnalysis) -> Option<Vec<f32>>| {
+    let pick = move |f: fn(&DrawingAnalysis) -> Option<Vec<f32>>| {
         Signal::derive(move || lab.analysis.with(|a| a.as_ref().and_then(f)))
     };
-    let label = move |f: fn(&crate::infer::DrawingAnalysis) -> Option<Label>| {
+    let label = move |f: fn(&DrawingAnalysis) -> Option<Label>| {
         Signal::derive(move || lab.analysis.with(|a| a.as_ref().and_then(f)))
     };
     view! {
         <div class="recons">
             <ReconstructionView name="Autoencoder (3-D code)" test_id="ae"
-                pixels=pick(|a| a.ae_reconstruction.clone()) label=label(|a| a.ae_label)/>
+                pixels=pick(|a| a.ae_reconstruction.as_ref().map(|p| p.0.clone())) label=label(|a| a.ae_label)/>
             <ReconstructionView name="VAE (decoded mean)" test_id="vae"
-                pixels=pick(|a| a.vae_reconstruction.clone()) label=label(|a| a.vae_label)/>
+                pixels=pick(|a| a.vae_reconstruction.as_ref().map(|p| p.0.clone())) label=label(|a| a.vae_label)/>
         </div>
         <p class="caption" data-testid="drawing-label"
-            data-count=move || lab.analyses.get().to_string() data-idle=move || (!lab.analysing.get()).to_string()
+            data-count=move || lab.analyses.get().to_string() data-idle=move || lab.settled().to_string()
+            data-drawing=move || lab.drawings.get().to_string() data-analysed=move || lab.analysed.get().to_string()
             data-class=move || lab.analysis.with(|a| a.as_ref().and_then(|a| a.drawing_label).map(|l| l.class.to_string()))>
             {move || lab.analysis.with(|a| a.as_ref().map(|a| format!("Your drawing {}", label_text(a.drawing_label))))
                 .unwrap_or_else(|| "Draw a digit in the box: the reconstructions follow your pen.".into())}

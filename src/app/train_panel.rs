@@ -1,18 +1,22 @@
 //! The Train panel: pick a model, a dataset and hyper-parameters, then Start / Pause / Step /
-//! Reset. Training runs step by step between frames on the selected backend, with live loss
-//! charts, previews and test metrics; the trained model can drive the other panels ("mine").
+//! Reset. The training worker trains (on the backend chosen at the top) and reports its progress:
+//! loss charts, previews, test metrics; the trained model can drive the other panels ("mine").
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::loss_chart::LossChart;
-use super::net::yield_to_browser;
 use super::paint::paint_grid;
-use super::training::{Plan, RunState, Training};
+use super::training::Training;
 use super::use_lab;
 use crate::data::DatasetKind;
-use crate::models::{ModelKind, ReconstructionLoss};
+use crate::models::vae::{LATENT, LATENT_RANGE};
+use crate::models::{ModelKind, ModelOptions, ReconstructionLoss};
+use crate::protocol::RunState;
+use crate::train::session::{PREVIEW_COLUMNS, Plan, Start};
+use crate::train::{GanSettings, Settings, VaeSettings};
+use crate::web::files::{download, file_bytes};
 
 fn parse_model(value: &str) -> ModelKind {
     ModelKind::parse(value).unwrap_or(ModelKind::Vae)
@@ -29,10 +33,18 @@ fn parse_learning_rate(text: &str) -> Result<f64, String> {
 
 /// A latent size as typed, for a VAE trained from scratch.
 fn parse_latent_size(text: &str) -> Result<usize, String> {
-    let range = crate::models::vae::LATENT_RANGE;
     match text.trim().parse::<usize>() {
-        Ok(size) if range.contains(&size) => Ok(size),
-        _ => Err(format!("The latent size must be a whole number from {} to {} (not \"{}\").", range.start(), range.end(), text.trim())),
+        Ok(size) if LATENT_RANGE.contains(&size) => Ok(size),
+        _ => Err(format!("The latent size must be a whole number from {} to {} (not \"{}\").", LATENT_RANGE.start(), LATENT_RANGE.end(), text.trim())),
+    }
+}
+
+/// The form's hyper-parameters as the settings of `kind`'s trainer.
+fn settings_for(kind: ModelKind, learning_rate: f64, reconstruction: ReconstructionLoss, beta: f32, d_steps: usize, d_lr: Option<f64>) -> Settings {
+    match Settings::default_for(kind).with_learning_rate(learning_rate) {
+        Settings::Vae(s) => Settings::Vae(VaeSettings { reconstruction, beta, ..s }),
+        Settings::Gan(s) => Settings::Gan(GanSettings { discriminator_steps: d_steps.max(1), discriminator_lr: d_lr.unwrap_or(learning_rate), ..s }),
+        other => other,
     }
 }
 
@@ -45,7 +57,7 @@ pub fn TrainPanel() -> impl IntoView {
     let lr = RwSignal::new(String::from("0.001"));
     let batch = RwSignal::new(128usize);
     let epochs = RwSignal::new(2usize);
-    let latent = RwSignal::new(crate::models::vae::LATENT.to_string());
+    let latent = RwSignal::new(LATENT.to_string());
     let from_pretrained = RwSignal::new(false);
     let bce = RwSignal::new(true);
     let beta = RwSignal::new(1.0f32);
@@ -55,102 +67,79 @@ pub fn TrainPanel() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let preview = NodeRef::<Canvas>::new();
 
-    let plan = move || -> Result<Plan, String> {
+    let settings = move || -> Result<Settings, String> {
         let learning_rate = parse_learning_rate(&lr.get_untracked())?;
         let discriminator_lr = match d_lr.get_untracked().trim() {
             "" => None,
             text => Some(parse_learning_rate(text)?),
         };
+        let reconstruction = if bce.get_untracked() { ReconstructionLoss::Bce } else { ReconstructionLoss::Mse };
+        Ok(settings_for(kind.get_untracked(), learning_rate, reconstruction, beta.get_untracked(), d_steps.get_untracked(), discriminator_lr))
+    };
+    let plan = move || -> Result<Plan, String> {
         let kind = kind.get_untracked();
-        let latent = match (kind, from_pretrained.get_untracked()) {
-            (ModelKind::Vae, false) => parse_latent_size(&latent.get_untracked())?,
-            _ => crate::models::vae::LATENT,
+        let start = if from_pretrained.get_untracked() { Start::Pretrained } else { Start::Scratch };
+        let vae_latent = match (kind, start) {
+            (ModelKind::Vae, Start::Scratch) => parse_latent_size(&latent.get_untracked())?,
+            _ => LATENT,
         };
         Ok(Plan {
             kind,
-            latent,
+            options: ModelOptions { vae_latent },
             dataset: dataset.get_untracked(),
-            learning_rate,
             batch_size: batch.get_untracked().clamp(1, 1024),
             epochs: epochs.get_untracked().max(1),
-            from_pretrained: from_pretrained.get_untracked(),
-            reconstruction: if bce.get_untracked() { ReconstructionLoss::Bce } else { ReconstructionLoss::Mse },
-            beta: beta.get_untracked(),
-            discriminator_steps: d_steps.get_untracked().max(1),
-            discriminator_lr,
+            start,
+            settings: settings()?,
+            backend: lab.choice.get_untracked(),
         })
     };
-
-    // Starts a session if there is none. False (with the reason shown in the panel) when it
-    // cannot: a bad setting, or data or weights that did not load.
-    let ensure_session = move || async move {
-        if training.has_session() {
-            return true;
-        }
-        let prepared = match plan() {
-            Ok(plan) => training.prepare(lab, &plan).await,
-            Err(message) => Err(message),
-        };
-        match prepared {
-            Ok(()) => {
-                error.set(None);
-                true
-            }
-            Err(message) => {
-                error.set(Some(message));
-                training.state.set(RunState::Idle);
-                false
-            }
-        }
-    };
+    // Shows the outcome of a request: nothing on success, the reason otherwise.
+    let show = move |result: Result<(), String>| error.set(result.err());
 
     let run = move || {
         spawn_local(async move {
-            if !ensure_session().await {
-                return;
-            }
-            training.state.set(RunState::Running);
-            while training.state.get_untracked() == RunState::Running {
-                if !training.step(lab).await {
-                    break;
-                }
-                yield_to_browser().await;
-            }
-            // Test metrics on pausing, so that every stop shows where the model stands.
-            training.evaluate_now().await;
-            if training.state.get_untracked() == RunState::Running {
-                training.state.set(RunState::Paused);
-            }
+            let result = match plan() {
+                Ok(plan) => training.start(lab, plan).await.map(|_| ()).map_err(|e| e.to_string()),
+                Err(message) => Err(message),
+            };
+            show(result);
         });
     };
     let step_once = move || {
         spawn_local(async move {
-            if !ensure_session().await {
-                return;
-            }
-            training.state.set(RunState::Paused);
-            training.step(lab).await;
+            let result = match plan() {
+                Ok(plan) => training.step(lab, plan).await.map(|_| ()).map_err(|e| e.to_string()),
+                Err(message) => Err(message),
+            };
+            show(result);
         });
     };
     // Continues training from an exported file; a bad file or one for another model leaves
     // everything as it was.
     let import = move |file: web_sys::File| {
         spawn_local(async move {
-            let result = match (super::net::file_bytes(&file).await, plan()) {
-                (Ok(bytes), Ok(plan)) => training.import(lab, &plan, &file.name(), &bytes).await,
+            let result = match (file_bytes(&file).await, plan()) {
+                (Ok(bytes), Ok(plan)) => training.import(lab, plan, file.name(), bytes).await.map_err(|e| e.to_string()),
                 (Err(message), _) | (_, Err(message)) => Err(message),
             };
-            error.set(result.err().map(|message| format!("{message} The current model stays.")));
+            show(result.map(|_| ()).map_err(|message| format!("{message} The current model stays.")));
         });
     };
-    let reset = move || {
-        training.reset();
-        lab.restore_loaded(kind.get_untracked());
+    let export = move || {
+        spawn_local(async move {
+            let result = match training.export(lab).await {
+                Ok((name, bytes)) => download(&name, &bytes),
+                Err(e) => Err(e.to_string()),
+            };
+            show(result);
+        });
     };
+    let reset = move || training.reset(lab, kind.get_untracked());
     // New hyper-parameters apply to a paused or running session without resetting it.
-    let retune = move || match plan() {
-        Ok(plan) => {
-            training.retune(&plan);
+    let retune = move || match settings() {
+        Ok(settings) => {
+            training.retune(settings);
             error.set(None);
         }
         Err(message) => error.set(Some(message)),
@@ -158,7 +147,7 @@ pub fn TrainPanel() -> impl IntoView {
 
     Effect::new(move |_| {
         if let (Some(pixels), Some(canvas)) = (training.preview.get(), preview.get()) {
-            paint_grid(&canvas, &pixels, 8);
+            paint_grid(&canvas, &pixels, PREVIEW_COLUMNS);
         }
     });
 
@@ -168,8 +157,9 @@ pub fn TrainPanel() -> impl IntoView {
         training.progress.with(|p| {
             let rate = if p.ms_per_step > 0.0 { 1000.0 / p.ms_per_step } else { 0.0 };
             let eta_s = (p.total_steps.saturating_sub(p.step)) as f64 * p.ms_per_step / 1000.0;
+            let on = p.backend.map(|b| format!(" · on {}", b.label())).unwrap_or_default();
             format!(
-                "epoch {} · step {}/{} · {:.1} steps/s · {:.0} ms/step · ETA {:.0} s",
+                "epoch {} · step {}/{} · {:.1} steps/s · {:.0} ms/step · ETA {:.0} s{on}",
                 p.epoch, p.step, p.total_steps, rate, p.ms_per_step, eta_s
             )
         })
@@ -209,9 +199,9 @@ pub fn TrainPanel() -> impl IntoView {
             <Show when=move || kind.get() == ModelKind::Vae>
                 // The pretrained VAE's size is the tutorial's; a new size means a new model.
                 <label title="Dimensions of the VAE's code (the tutorial's: 20). Set before starting from scratch.">"Latent size "
-                    <input type="number" min=*crate::models::vae::LATENT_RANGE.start() max=*crate::models::vae::LATENT_RANGE.end()
+                    <input type="number" min=*LATENT_RANGE.start() max=*LATENT_RANGE.end()
                         data-testid="train-latent" disabled=move || !idle() || from_pretrained.get()
-                        prop:value=move || if from_pretrained.get() { crate::models::vae::LATENT.to_string() } else { latent.get() }
+                        prop:value=move || if from_pretrained.get() { LATENT.to_string() } else { latent.get() }
                         on:change=move |ev| latent.set(event_target_value(&ev))/></label>
             </Show>
             <Show when=move || matches!(kind.get(), ModelKind::Vae | ModelKind::Vae2d)>
@@ -235,15 +225,10 @@ pub fn TrainPanel() -> impl IntoView {
             <button class="primary" data-testid="train-start" disabled=busy on:click=move |_| run()>
                 {move || if training.state.get() == RunState::Paused { "Resume" } else { "Start" }}</button>
             <button data-testid="train-pause" disabled=move || training.state.get() != RunState::Running
-                on:click=move |_| training.state.set(RunState::Paused)>"Pause"</button>
+                on:click=move |_| training.pause()>"Pause"</button>
             <button data-testid="train-step" disabled=busy on:click=move |_| step_once()>"Step one batch"</button>
             <button data-testid="train-reset" disabled=busy on:click=move |_| reset()>"Reset"</button>
-            <button data-testid="train-export" disabled=move || busy() || idle() on:click=move |_| spawn_local(async move {
-                match training.export().await.and_then(|(name, bytes)| super::net::download(&name, &bytes)) {
-                    Ok(()) => error.set(None),
-                    Err(message) => error.set(Some(message)),
-                }
-            })>"Export weights"</button>
+            <button data-testid="train-export" disabled=move || busy() || idle() on:click=move |_| export()>"Export weights"</button>
             <label class="file-button" class:disabled=busy>"Import weights"
                 <input type="file" accept=".llw" data-testid="train-import" disabled=busy
                     aria-label="Continue training from a weight file exported here"
@@ -256,11 +241,7 @@ pub fn TrainPanel() -> impl IntoView {
                     }/>
             </label>
             <label>"Panels use "
-                <select data-testid="train-use" on:change=move |ev| {
-                    let mine = event_target_value(&ev) == "mine";
-                    lab.use_mine.set(mine);
-                    if mine { spawn_local(training.share_now(lab)); } else { lab.restore_loaded(kind.get_untracked()); }
-                }>
+                <select data-testid="train-use" on:change=move |ev| training.use_mine(lab, event_target_value(&ev) == "mine", kind.get_untracked())>
                     <option value="mine">"mine"</option>
                     <option value="pretrained">"pretrained"</option>
                 </select>

@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::File;
 
-use super::net::file_bytes;
 use super::use_lab;
 use crate::models::ModelKind;
+use crate::web::files::file_bytes;
 
 #[component]
 pub fn WeightsDrop() -> impl IntoView {
@@ -18,7 +18,7 @@ pub fn WeightsDrop() -> impl IntoView {
     let open = move |file: File| {
         spawn_local(async move {
             let result = match file_bytes(&file).await {
-                Ok(bytes) => lab.load_user_weights(&file.name(), &bytes).map(|kind| {
+                Ok(bytes) => lab.open_file(file.name(), bytes).await.map_err(|e| e.to_string()).map(|kind| {
                     let name = if kind == ModelKind::Ae { "autoencoder" } else { kind.name() };
                     format!("Now using {} as the {name}.", file.name())
                 }),

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::lab::WeightState;
+use crate::protocol::WeightState;
 use super::use_lab;
 
 #[component]
@@ -14,7 +14,7 @@ pub fn WeightsStatus() -> impl IntoView {
         lab.weights.with(|all| {
             all.iter()
                 .filter_map(|(kind, state)| match state {
-                    WeightState::Failed(message) => Some((kind.name(), message.clone())),
+                    WeightState::Failed(failure) => Some((kind.name(), failure.to_string())),
                     _ => None,
                 })
                 .collect::<Vec<_>>()

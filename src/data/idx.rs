@@ -4,7 +4,6 @@
 //! Labels: magic 2049, count, then count labels. Files may be gzip-compressed; the reader
 //! recognises gzip by its own magic bytes, so `.gz` and plain files are read the same way.
 
-use std::fmt;
 use std::io::Read;
 
 pub const IMAGES_MAGIC: u32 = 2051;
@@ -12,41 +11,19 @@ pub const LABELS_MAGIC: u32 = 2049;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// What can be wrong with an IDX file, phrased for the person who handed it over.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum IdxError {
+    #[error("the file looks gzip-compressed but does not decompress: {0}")]
     Gzip(String),
+    #[error("the file has {len} bytes, too short for an IDX header of {needed} bytes")]
     TooShortForHeader { len: usize, needed: usize },
+    #[error("not an IDX {} file: magic number {found} ({}), expected {expected}", kind_name(*.expected), describe_magic(*.found))]
     WrongMagic { found: u32, expected: u32 },
+    #[error("the file is truncated: the header promises {expected} bytes of data, found {found}")]
     Truncated { expected: usize, found: usize },
+    #[error("the file has {found} bytes of data where the header promises {expected}: wrong counts in the header")]
     TrailingBytes { expected: usize, found: usize },
 }
-
-impl fmt::Display for IdxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            IdxError::Gzip(e) => write!(f, "the file looks gzip-compressed but does not decompress: {e}"),
-            IdxError::TooShortForHeader { len, needed } => {
-                write!(f, "the file has {len} bytes, too short for an IDX header of {needed} bytes")
-            }
-            IdxError::WrongMagic { found, expected } => write!(
-                f,
-                "not an IDX {} file: magic number {found} ({}), expected {expected}",
-                kind_name(*expected),
-                describe_magic(*found)
-            ),
-            IdxError::Truncated { expected, found } => write!(
-                f,
-                "the file is truncated: the header promises {expected} bytes of data, found {found}"
-            ),
-            IdxError::TrailingBytes { expected, found } => write!(
-                f,
-                "the file has {found} bytes of data where the header promises {expected}: wrong counts in the header"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for IdxError {}
 
 fn kind_name(magic: u32) -> &'static str {
     if magic == IMAGES_MAGIC { "image" } else { "label" }

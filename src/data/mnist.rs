@@ -1,7 +1,6 @@
 //! MNIST and Fashion-MNIST as the project ships them (IDX, gzip, under `static/data/`), with
 //! seeded shuffling and batching into tensors.
 
-use std::fmt;
 use std::path::Path;
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -69,34 +68,19 @@ impl Split {
 }
 
 /// Why a dataset could not be loaded.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum DataError {
+    #[error("cannot read {path}: {message}")]
     Io { path: String, message: String },
+    #[error("{what}: {error}")]
     Idx { what: String, error: IdxError },
+    #[error("the images are {rows}x{cols}, expected {IMAGE_SIDE}x{IMAGE_SIDE}")]
     NotMnistSized { rows: usize, cols: usize },
+    #[error("{images} images but {labels} labels: the two files do not belong together")]
     CountMismatch { images: usize, labels: usize },
+    #[error("label {label} at index {index} is not a class 0-9")]
     LabelOutOfRange { index: usize, label: u8 },
 }
-
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DataError::Io { path, message } => write!(f, "cannot read {path}: {message}"),
-            DataError::Idx { what, error } => write!(f, "{what}: {error}"),
-            DataError::NotMnistSized { rows, cols } => {
-                write!(f, "the images are {rows}x{cols}, expected {IMAGE_SIDE}x{IMAGE_SIDE}")
-            }
-            DataError::CountMismatch { images, labels } => {
-                write!(f, "{images} images but {labels} labels: the two files do not belong together")
-            }
-            DataError::LabelOutOfRange { index, label } => {
-                write!(f, "label {label} at index {index} is not a class 0-9")
-            }
-        }
-    }
-}
-
-impl std::error::Error for DataError {}
 
 /// Images (row-major 28x28 bytes each) with their labels.
 #[derive(Debug, Clone)]

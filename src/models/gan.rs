@@ -24,6 +24,9 @@ use burn::nn::{
 use burn::tensor::activation::{leaky_relu, relu, softplus, tanh};
 use burn::tensor::{Device, Int, Tensor};
 
+use crate::data::NUM_CLASSES;
+use crate::data::rng::SplitMix64;
+
 pub const ARCHITECTURE: &str = "conditional DCGAN: G [z64;onehot10]-fc-64x7x7-convT-32x14x14-convT-1x28x28 (BN, ReLU, tanh); D conv 32-64 (leaky ReLU)-fc + label projection + auxiliary class head";
 pub const NOISE: usize = 64;
 const G_CHANNELS: [usize; 2] = [64, 32];
@@ -147,6 +150,18 @@ impl Gan {
     pub fn new(device: &Device) -> Self {
         Self { generator: Generator::new(device), discriminator: Discriminator::new(device) }
     }
+}
+
+/// The generator's noise for `count` samples of a seed (the project's own generator, so that a
+/// seed draws the same digits on every backend).
+pub fn gan_noise(count: usize, seed: u64) -> Vec<f32> {
+    SplitMix64::new(seed).normals(count * NOISE)
+}
+
+/// Labels for sampling: `digit` for every sample, or a seeded random digit for each.
+pub fn sample_labels(count: usize, digit: Option<u8>, seed: u64) -> Vec<u8> {
+    let mut rng = SplitMix64::new(seed ^ 0x5EED_1AB5);
+    (0..count).map(|_| digit.unwrap_or_else(|| rng.below(NUM_CLASSES) as u8)).collect()
 }
 
 /// Generator images in [-1, 1] to pixels in [0, 1].

@@ -19,6 +19,17 @@ pub const LATENT_RANGE: std::ops::RangeInclusive<usize> = 1..=64;
 /// The path of the mean head's weight (`[HIDDEN, latent]`), whose width is the latent size.
 pub const MEAN_HEAD_WEIGHT: &str = "fc21.weight";
 
+/// `latent` if a VAE here may have that many dimensions.
+pub fn check_latent(latent: usize) -> Result<usize, super::ModelError> {
+    if LATENT_RANGE.contains(&latent) { Ok(latent) } else { Err(super::ModelError::LatentOutOfRange(latent)) }
+}
+
+/// The latent size of VAE weights: the width of the mean head (Burn stores `[in, out]`); the
+/// tutorial's when there is none (loading then names what is missing).
+pub fn latent_of(tensors: &super::NamedTensors) -> usize {
+    tensors.get(MEAN_HEAD_WEIGHT).and_then(|(shape, _)| shape.get(1).copied()).unwrap_or(LATENT)
+}
+
 /// The one-line description written into weight files, for a VAE with `latent` dimensions.
 pub fn architecture(latent: usize) -> String {
     format!("VAE 784-400-({latent},{latent}), decoder {latent}-400-784 (ReLU, sigmoid)")

@@ -10,7 +10,7 @@ use crate::data::Batch;
 use crate::models::Autoencoder;
 use crate::models::ae::mse_loss;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AeSettings {
     pub learning_rate: f64,
     pub weight_decay: f32,
@@ -26,7 +26,7 @@ impl Default for AeSettings {
 pub struct AeTrainer {
     model: Option<Autoencoder>,
     optim: ModuleOptimizer,
-    settings: AeSettings,
+    pub settings: AeSettings,
 }
 
 impl AeTrainer {
@@ -55,9 +55,5 @@ impl Trainer for AeTrainer {
         let loss = mse_loss(model.forward(target.clone()), target);
         self.model = Some(descend(&mut self.optim, self.settings.learning_rate, model, &loss));
         loss.detach()
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.settings.learning_rate = lr;
     }
 }

@@ -9,16 +9,27 @@ use crate::data::Batch;
 use crate::models::Classifier;
 use crate::models::classifier::cross_entropy_loss;
 
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ClassifierSettings {
+    pub learning_rate: f64,
+}
+
+impl Default for ClassifierSettings {
+    fn default() -> Self {
+        Self { learning_rate: 1e-3 }
+    }
+}
+
 #[derive(Clone)]
 pub struct ClassifierTrainer {
     model: Option<Classifier>,
     optim: ModuleOptimizer,
-    learning_rate: f64,
+    pub settings: ClassifierSettings,
 }
 
 impl ClassifierTrainer {
-    pub fn new(model: Classifier, device: &Device, learning_rate: f64) -> Self {
-        Self { model: Some(model.to_device(device).train()), optim: adam(0.0, 0.9), learning_rate }
+    pub fn new(model: Classifier, device: &Device, settings: ClassifierSettings) -> Self {
+        Self { model: Some(model.to_device(device).train()), optim: adam(0.0, 0.9), settings }
     }
 
     pub fn model(&self) -> Classifier {
@@ -39,11 +50,7 @@ impl Trainer for ClassifierTrainer {
         let accuracy = correct.float().mean();
         let loss = cross_entropy_loss(logits, batch.labels.clone());
         let metrics = Tensor::cat(vec![loss.clone().detach(), accuracy.detach()], 0);
-        self.model = Some(descend(&mut self.optim, self.learning_rate, model, &loss));
+        self.model = Some(descend(&mut self.optim, self.settings.learning_rate, model, &loss));
         metrics
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.learning_rate = lr;
     }
 }

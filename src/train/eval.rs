@@ -1,48 +1,45 @@
-//! Test-set metrics and sampling shared by the CLI, the tests and the playground.
+//! Test-set metrics and sampling, written once: async, because the browser must await its
+//! read-backs; the CLI and the tests block on them (`readback::block_on`). The training worker
+//! measures the page's runs with the same functions, so the page and `latent-lab eval` agree.
 //!
 //! Noise for sampling comes from the project's own seeded generator, not from the backend, so a
 //! seed gives the same samples everywhere.
 
+use std::collections::BTreeMap;
+
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use super::read_values;
 use super::frechet::{Gaussian, frechet_distance};
 use crate::data::mnist::images_tensor;
 use crate::data::rng::SplitMix64;
 use crate::data::{Dataset, IMAGE_PIXELS, NUM_CLASSES};
 use crate::models::classifier::FEATURES;
-use crate::models::gan::{self, Generator, NOISE};
+use crate::models::gan::{self, Generator, NOISE, gan_noise, sample_labels};
 use crate::models::vae::{Vae, bce_terms_with_noise};
-use crate::models::{Autoencoder, Classifier};
+use crate::models::{Autoencoder, Classifier, Model};
+use crate::readback::{ReadbackError, read, read_all};
 
 /// Images per forward pass during evaluation.
 const EVAL_BATCH: usize = 1000;
+/// Seed used for the noise of test-set evaluations, so that metrics repeat exactly.
+pub const EVAL_SEED: u64 = 1234;
 
-fn to_vec(tensor: Tensor<2>) -> Vec<f32> {
-    read_values(tensor)
-}
+type Measured<T> = Result<T, ReadbackError>;
 
-fn sum_all(tensor: Tensor<1>) -> f64 {
-    read_values(tensor).iter().map(|&v| v as f64).sum()
-}
-
-/// Runs `f` over the dataset in evaluation batches, in order.
-fn for_each_batch(data: &Dataset, device: &Device, mut f: impl FnMut(&[usize], Tensor<2>)) {
-    for indices in data.sequential_batches(EVAL_BATCH) {
-        let images = images_tensor(data.pixels_unit(&indices), device);
-        f(&indices, images);
-    }
+fn sum(values: &[f32]) -> f64 {
+    values.iter().map(|&v| v as f64).sum()
 }
 
 /// Mean squared error per pixel, pixels in [0, 1].
-pub fn ae_test_mse(model: &Autoencoder, data: &Dataset, device: &Device) -> f64 {
+pub async fn ae_test_mse(model: &Autoencoder, data: &Dataset, device: &Device) -> Measured<f64> {
     let mut total = 0.0;
-    for_each_batch(data, device, |_, images| {
+    for indices in data.sequential_batches(EVAL_BATCH) {
+        let images = images_tensor(data.pixels_unit(&indices), device);
         let error = (model.reconstruct_pixels(images.clone()) - images).square();
-        total += sum_all(error.sum_dim(1).squeeze_dim(1));
-    });
-    total / (data.len() * IMAGE_PIXELS) as f64
+        total += sum(&read(error.sum_dim(1)).await?);
+    }
+    Ok(total / (data.len() * IMAGE_PIXELS) as f64)
 }
 
 /// The VAE's test loss per image: Bernoulli cross-entropy + KL, and each term.
@@ -54,65 +51,59 @@ pub struct VaeMetrics {
 }
 
 /// The tutorial's test loss: one sampled z per image (eps drawn from `seed`), BCE + KL.
-pub fn vae_test_loss(model: &Vae, data: &Dataset, device: &Device, seed: u64) -> VaeMetrics {
+pub async fn vae_test_loss(model: &Vae, data: &Dataset, device: &Device, seed: u64) -> Measured<VaeMetrics> {
     let mut rng = SplitMix64::new(seed);
     let latent = model.latent_size();
     let (mut reconstruction, mut kl) = (0.0, 0.0);
-    for_each_batch(data, device, |indices, images| {
+    for indices in data.sequential_batches(EVAL_BATCH) {
+        let images = images_tensor(data.pixels_unit(&indices), device);
         let eps = Tensor::from_data(TensorData::new(rng.normals(indices.len() * latent), [indices.len(), latent]), device);
         let terms = bce_terms_with_noise(model, images, eps);
-        reconstruction += sum_all(terms.reconstruction);
-        kl += sum_all(terms.kl);
-    });
-    let n = data.len() as f64;
-    VaeMetrics { loss: (reconstruction + kl) / n, reconstruction: reconstruction / n, kl: kl / n }
-}
-
-/// Predicted class and its softmax probability for each image (pixels in [0, 1], `[n, 784]`).
-pub fn classify(model: &Classifier, pixels: &[f32], device: &Device) -> Vec<(usize, f32)> {
-    let mut out = Vec::with_capacity(pixels.len() / IMAGE_PIXELS);
-    for chunk in pixels.chunks(EVAL_BATCH * IMAGE_PIXELS) {
-        let probabilities = to_vec(softmax(model.forward(images_tensor(chunk.to_vec(), device)), 1));
-        out.extend(probabilities.chunks_exact(NUM_CLASSES).map(|row| {
-            let (class, p) = row
-                .iter()
-                .enumerate()
-                .fold((0, f32::MIN), |best, (i, &p)| if p > best.1 { (i, p) } else { best });
-            (class, p)
-        }));
+        let values = read_all(vec![terms.reconstruction, terms.kl]).await?;
+        reconstruction += sum(&values[0]);
+        kl += sum(&values[1]);
     }
-    out
+    let n = data.len() as f64;
+    Ok(VaeMetrics { loss: (reconstruction + kl) / n, reconstruction: reconstruction / n, kl: kl / n })
 }
 
-/// Fraction of test images the classifier labels correctly.
-pub fn classifier_accuracy(model: &Classifier, data: &Dataset, device: &Device) -> f64 {
-    let all: Vec<usize> = (0..data.len()).collect();
-    let predictions = classify(model, &data.pixels_unit(&all), device);
-    let correct = predictions.iter().enumerate().filter(|(i, (c, _))| *c == data.label(*i) as usize).count();
-    correct as f64 / data.len() as f64
-}
-
-/// The classifier's 128 penultimate features of each image, row-major.
-pub fn classifier_features(model: &Classifier, pixels: &[f32], device: &Device) -> Vec<f32> {
-    pixels
-        .chunks(EVAL_BATCH * IMAGE_PIXELS)
-        .flat_map(|chunk| to_vec(model.features(images_tensor(chunk.to_vec(), device))))
+/// The most likely class of each row of probabilities, with its probability.
+pub fn best_classes(probabilities: &[f32]) -> Vec<(usize, f32)> {
+    probabilities
+        .chunks_exact(NUM_CLASSES)
+        .map(|row| row.iter().copied().enumerate().fold((0, f32::MIN), |best, (i, p)| if p > best.1 { (i, p) } else { best }))
         .collect()
 }
 
-/// Labels for sampling: `digit` for every sample, or a seeded random digit for each.
-pub fn sample_labels(count: usize, digit: Option<u8>, seed: u64) -> Vec<u8> {
-    let mut rng = SplitMix64::new(seed ^ 0x5EED_1AB5);
-    (0..count).map(|_| digit.unwrap_or_else(|| rng.below(NUM_CLASSES) as u8)).collect()
+/// Predicted class and its softmax probability for each image (pixels in [0, 1], `[n, 784]`).
+pub async fn classify(model: &Classifier, pixels: &[f32], device: &Device) -> Measured<Vec<(usize, f32)>> {
+    let mut out = Vec::with_capacity(pixels.len() / IMAGE_PIXELS);
+    for chunk in pixels.chunks(EVAL_BATCH * IMAGE_PIXELS) {
+        let probabilities = read(softmax(model.forward(images_tensor(chunk.to_vec(), device)), 1)).await?;
+        out.extend(best_classes(&probabilities));
+    }
+    Ok(out)
 }
 
-/// The generator's noise for `count` samples of a seed.
-pub fn gan_noise(count: usize, seed: u64) -> Vec<f32> {
-    SplitMix64::new(seed).normals(count * NOISE)
+/// Fraction of test images the classifier labels correctly.
+pub async fn classifier_accuracy(model: &Classifier, data: &Dataset, device: &Device) -> Measured<f64> {
+    let all: Vec<usize> = (0..data.len()).collect();
+    let predictions = classify(model, &data.pixels_unit(&all), device).await?;
+    let correct = predictions.iter().enumerate().filter(|(i, (c, _))| *c == data.label(*i) as usize).count();
+    Ok(correct as f64 / data.len() as f64)
+}
+
+/// The classifier's 128 penultimate features of each image, row-major.
+pub async fn classifier_features(model: &Classifier, pixels: &[f32], device: &Device) -> Measured<Vec<f32>> {
+    let mut out = Vec::with_capacity(pixels.len() / IMAGE_PIXELS * FEATURES);
+    for chunk in pixels.chunks(EVAL_BATCH * IMAGE_PIXELS) {
+        out.extend(read(model.features(images_tensor(chunk.to_vec(), device))).await?);
+    }
+    Ok(out)
 }
 
 /// Generates one digit per (noise row, label), as pixels in [0, 1].
-pub fn generate(generator: &Generator, noise: &[f32], labels: &[u8], device: &Device) -> Vec<f32> {
+pub async fn generate(generator: &Generator, noise: &[f32], labels: &[u8], device: &Device) -> Measured<Vec<f32>> {
     let n = labels.len();
     let mut out = Vec::with_capacity(n * IMAGE_PIXELS);
     for start in (0..n).step_by(EVAL_BATCH) {
@@ -120,38 +111,42 @@ pub fn generate(generator: &Generator, noise: &[f32], labels: &[u8], device: &De
         let noise = Tensor::from_data(TensorData::new(noise[start * NOISE..end * NOISE].to_vec(), [end - start, NOISE]), device);
         let labels: Vec<i64> = labels[start..end].iter().map(|&l| l as i64).collect();
         let labels: Tensor<1, Int> = Tensor::from_data(TensorData::new(labels, [end - start]), device);
-        out.extend(to_vec(gan::to_pixels(generator.forward(noise, labels))));
+        out.extend(read(gan::to_pixels(generator.forward(noise, labels))).await?);
     }
-    out
+    Ok(out)
 }
 
 /// GAN samples of a seed: `count` digits, all `digit` or each a random class.
-pub fn gan_samples(generator: &Generator, count: usize, digit: Option<u8>, seed: u64, device: &Device) -> Vec<f32> {
-    generate(generator, &gan_noise(count, seed), &sample_labels(count, digit, seed), device)
+pub async fn gan_samples(generator: &Generator, count: usize, digit: Option<u8>, seed: u64, device: &Device) -> Measured<Vec<f32>> {
+    generate(generator, &gan_noise(count, seed), &sample_labels(count, digit, seed), device).await
 }
 
 /// VAE samples: z ~ N(0, I) from `seed`, decoded to pixels in [0, 1].
-pub fn vae_samples(model: &Vae, count: usize, seed: u64, device: &Device) -> Vec<f32> {
+pub async fn vae_samples(model: &Vae, count: usize, seed: u64, device: &Device) -> Measured<Vec<f32>> {
+    vae_samples_of(model, SplitMix64::new(seed).normals(count * model.latent_size()), device).await
+}
+
+/// Latent points (`[n, latent]`, row-major) decoded by a VAE to pixels in [0, 1].
+pub async fn vae_samples_of(model: &Vae, z: Vec<f32>, device: &Device) -> Measured<Vec<f32>> {
     let latent = model.latent_size();
-    let z = SplitMix64::new(seed).normals(count * latent);
-    z.chunks(EVAL_BATCH * latent)
-        .flat_map(|chunk| {
-            let n = chunk.len() / latent;
-            to_vec(model.decode(Tensor::from_data(TensorData::new(chunk.to_vec(), [n, latent]), device)))
-        })
-        .collect()
+    let mut out = Vec::with_capacity(z.len() / latent * IMAGE_PIXELS);
+    for chunk in z.chunks(EVAL_BATCH * latent) {
+        let n = chunk.len() / latent;
+        out.extend(read(model.decode(Tensor::from_data(TensorData::new(chunk.to_vec(), [n, latent]), device))).await?);
+    }
+    Ok(out)
 }
 
 /// Frechet distance between classifier features of `samples` and of `reference` pixels.
-pub fn frechet_to(classifier: &Classifier, samples: &[f32], reference: &Gaussian, device: &Device) -> f64 {
-    let features = classifier_features(classifier, samples, device);
-    frechet_distance(&Gaussian::fit(&features, FEATURES), reference)
+pub async fn frechet_to(classifier: &Classifier, samples: &[f32], reference: &Gaussian, device: &Device) -> Measured<f64> {
+    let features = classifier_features(classifier, samples, device).await?;
+    Ok(frechet_distance(&Gaussian::fit(&features, FEATURES), reference))
 }
 
 /// The Gaussian of the test set's classifier features, the reference for Frechet distances.
-pub fn reference_gaussian(classifier: &Classifier, data: &Dataset, device: &Device) -> Gaussian {
+pub async fn reference_gaussian(classifier: &Classifier, data: &Dataset, device: &Device) -> Measured<Gaussian> {
     let all: Vec<usize> = (0..data.len()).collect();
-    Gaussian::fit(&classifier_features(classifier, &data.pixels_unit(&all), device), FEATURES)
+    Ok(Gaussian::fit(&classifier_features(classifier, &data.pixels_unit(&all), device).await?, FEATURES))
 }
 
 /// How the GAN does: class fractions of unconditional samples, and the fraction of conditional
@@ -163,29 +158,76 @@ pub struct GanMetrics {
     pub frechet: f64,
 }
 
-pub fn gan_metrics(
-    generator: &Generator,
-    classifier: &Classifier,
-    reference: &Gaussian,
-    count: usize,
-    seed: u64,
-    device: &Device,
-) -> GanMetrics {
-    let unconditional = gan_samples(generator, count, None, seed, device);
+pub async fn gan_metrics(generator: &Generator, judge: &Judge<'_>, seed: u64, device: &Device) -> Measured<GanMetrics> {
+    let count = judge.samples;
+    let unconditional = gan_samples(generator, count, None, seed, device).await?;
     let mut class_fractions = [0.0; NUM_CLASSES];
-    for (class, _) in classify(classifier, &unconditional, device) {
+    for (class, _) in classify(judge.classifier, &unconditional, device).await? {
         class_fractions[class] += 1.0 / count as f64;
     }
     let asked: Vec<u8> = (0..count).map(|i| (i % NUM_CLASSES) as u8).collect();
-    let conditional = generate(generator, &gan_noise(count, seed.wrapping_add(1)), &asked, device);
-    let agree = classify(classifier, &conditional, device)
+    let conditional = generate(generator, &gan_noise(count, seed.wrapping_add(1)), &asked, device).await?;
+    let agree = classify(judge.classifier, &conditional, device)
+        .await?
         .iter()
         .zip(&asked)
         .filter(|((class, _), wanted)| *class == **wanted as usize)
         .count();
-    GanMetrics {
+    Ok(GanMetrics {
         class_fractions,
         conditional_agreement: agree as f64 / count as f64,
-        frechet: frechet_to(classifier, &unconditional, reference, device),
+        frechet: frechet_to(judge.classifier, &unconditional, judge.reference, device).await?,
+    })
+}
+
+/// What judging the GAN needs besides the test set: a classifier, the test set's feature
+/// Gaussian, and how many samples to draw.
+pub struct Judge<'a> {
+    pub classifier: &'a Classifier,
+    pub reference: &'a Gaussian,
+    pub samples: usize,
+}
+
+/// A model's test-set metrics by the names `eval --json` and the manifest use. The GAN is judged
+/// by `judge` (without one it gets none).
+pub async fn metrics(model: &Model, test: &Dataset, judge: Option<&Judge<'_>>, device: &Device) -> Measured<BTreeMap<String, f64>> {
+    let mut out = BTreeMap::new();
+    match model {
+        Model::Ae(ae) => {
+            out.insert("ae_test_mse".into(), ae_test_mse(ae, test, device).await?);
+        }
+        Model::Vae(vae) | Model::Vae2d(vae) => {
+            let m = vae_test_loss(vae, test, device, EVAL_SEED).await?;
+            let prefix = model.kind().name();
+            out.insert(format!("{prefix}_test_loss"), m.loss);
+            out.insert(format!("{prefix}_test_recon"), m.reconstruction);
+            out.insert(format!("{prefix}_test_kl"), m.kl);
+        }
+        Model::Classifier(classifier) => {
+            out.insert("classifier_test_accuracy".into(), classifier_accuracy(classifier, test, device).await?);
+        }
+        Model::Gan(gan) => {
+            if let Some(judge) = judge {
+                let m = gan_metrics(&gan.generator, judge, EVAL_SEED, device).await?;
+                out.insert("gan_conditional_agreement".into(), m.conditional_agreement);
+                out.insert("gan_frechet".into(), m.frechet);
+                for (class, fraction) in m.class_fractions.iter().enumerate() {
+                    out.insert(format!("gan_class_fraction_{class}"), *fraction);
+                }
+            }
+        }
     }
+    Ok(out)
+}
+
+/// The headline test metric of a model, as the Train panel shows it (the GAN has none here).
+pub async fn headline(model: &Model, test: &Dataset, device: &Device) -> Measured<Option<(String, f64)>> {
+    Ok(match model {
+        Model::Ae(ae) => Some(("test MSE per pixel".into(), ae_test_mse(ae, test, device).await?)),
+        Model::Vae(vae) | Model::Vae2d(vae) => {
+            Some(("test loss (BCE+KL)".into(), vae_test_loss(vae, test, device, EVAL_SEED).await?.loss))
+        }
+        Model::Classifier(classifier) => Some(("test accuracy".into(), classifier_accuracy(classifier, test, device).await?)),
+        Model::Gan(_) => None,
+    })
 }

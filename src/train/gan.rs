@@ -12,7 +12,7 @@ use super::{Trainer, adam, descend};
 use crate::data::Batch;
 use crate::models::gan::{self, Gan, NOISE, class_loss, discriminator_loss, generator_loss};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GanSettings {
     pub generator_lr: f64,
     pub discriminator_lr: f64,
@@ -94,10 +94,5 @@ impl Trainer for GanTrainer {
         self.model = Some(gan);
         let (d_loss, d_real, d_fake) = d_metrics.expect("at least one discriminator step");
         Tensor::cat(vec![d_loss, g_loss.detach(), d_real, d_fake], 0)
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.settings.generator_lr = lr;
-        self.settings.discriminator_lr = lr;
     }
 }

@@ -9,7 +9,7 @@ use super::{Trainer, adam, descend};
 use crate::data::Batch;
 use crate::models::vae::{ReconstructionLoss, Vae, vae_loss};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VaeSettings {
     pub learning_rate: f64,
     pub reconstruction: ReconstructionLoss,
@@ -27,18 +27,12 @@ impl Default for VaeSettings {
 pub struct VaeTrainer {
     model: Option<Vae>,
     optim: ModuleOptimizer,
-    settings: VaeSettings,
+    pub settings: VaeSettings,
 }
 
 impl VaeTrainer {
     pub fn new(model: Vae, device: &Device, settings: VaeSettings) -> Self {
         Self { model: Some(model.to_device(device).train()), optim: adam(0.0, 0.9), settings }
-    }
-
-    /// Changes the loss from the next step on (the Train panel's controls).
-    pub fn set_loss(&mut self, reconstruction: ReconstructionLoss, beta: f32) {
-        self.settings.reconstruction = reconstruction;
-        self.settings.beta = beta;
     }
 
     pub fn model(&self) -> Vae {
@@ -68,9 +62,5 @@ impl Trainer for VaeTrainer {
         .detach();
         self.model = Some(descend(&mut self.optim, self.settings.learning_rate, model, &loss));
         metrics
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.settings.learning_rate = lr;
     }
 }

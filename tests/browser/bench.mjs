@@ -2,7 +2,11 @@
 // tests/browser/bench-results.json and prints tables.
 //   node bench.mjs page       live analysis, GAN grid, first interaction, transfer
 //   node bench.mjs training   ms per training step at batch 128, latent-lab vs TensorFlow.js
-//   node bench.mjs            both
+//   node bench.mjs responsive what a person feels while each model trains: frames per second,
+//                             main-thread long tasks, live-analysis latency, ms per step
+//   node bench.mjs            all three
+// LATENT_LAB_DIST=folder measures another build (e.g. an older one, for before and after), with
+// LATENT_LAB_RESULTS=file to write its results elsewhere.
 // page:
 //   live reconstruction: one analysis of a drawing (AE + VAE + 2-D VAE encoder + classifier x3), median
 //   GAN grid: 36 samples + their classification, from the click to the labels, median
@@ -16,7 +20,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import {
   ROOT, DIST, serveSite, serveSiteWithBaseline, launch, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, waitForModels,
-  stepTo, stepMsTotal,
+  stepTo, stepMsTotal, installProbes, probeNow, timedAnalysis, probeWindow,
 } from './harness.mjs';
 
 const RESULTS = join(ROOT, 'tests/browser/bench-results.json');
@@ -141,14 +145,76 @@ async function trainingBench(mode) {
   return result;
 }
 
-const parts = process.argv[2] ? [process.argv[2]] : ['page', 'training'];
-const results = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
+/// Waits until the playground can be used. Builds before the models moved to workers had no
+/// "models ready" mark; there the GAN (the last model they loaded) enabling Generate is it.
+async function waitForPlayground(page) {
+  await page.waitForFunction(() => {
+    const panels = document.querySelector('main.panels');
+    if (!panels) return false;
+    if (panels.dataset.models !== undefined) return panels.dataset.models === 'ready';
+    return !document.querySelector('[data-testid=gan-generate]').disabled;
+  }, null, { timeout: 300_000 });
+  await page.waitForFunction(() => !document.querySelector('[data-testid=backend-badge]').textContent.includes('Checking'));
+}
+
+/// Seconds of training watched per model, and steps run before watching (warm-up).
+const WATCH_SECONDS = 15;
+const RESPONSIVE_WARMUP = { cpu: 3, webgpu: 1 };
+
+/// One window of WATCH_SECONDS: frames, long tasks and step times, with live analyses of a
+/// drawn digit repeated through it (their latency from the last pointer-up).
+async function watch(page, image) {
+  const from = await probeNow(page);
+  const latencies = [];
+  do latencies.push(await timedAnalysis(page, image));
+  while ((await probeNow(page)).t - from.t < WATCH_SECONDS * 1000 - 3000);
+  const left = WATCH_SECONDS * 1000 - ((await probeNow(page)).t - from.t);
+  if (left > 0) await page.waitForTimeout(left);
+  const window = await probeWindow(page, from, await probeNow(page));
+  return { ...window, analyses: latencies.length, analysis_latency_ms_median: Number(median(latencies).toFixed(1)),
+    analysis_latency_ms_max: Number(Math.max(...latencies).toFixed(1)) };
+}
+
+async function responsiveBench(mode) {
+  const mnist = mnistTest();
+  const image = mnist.images[oneDigitPerClass(mnist)[3]];
+  const site = await serveSite();
+  const browser = await launch(mode);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+  await page.goto(site.url);
+  await waitForPlayground(page);
+  await installProbes(page);
+  const result = { backend: await page.getByTestId('backend-badge').textContent(), idle: await watch(page, image) };
+  console.log(`${mode.name} idle:`, JSON.stringify(result.idle));
+  for (const model of TRAINED) {
+    if (await page.getByTestId('train-reset').isEnabled()) await page.getByTestId('train-reset').click();
+    await page.getByTestId('train-model').selectOption(model);
+    await page.getByTestId('train-epochs').fill('50');
+    await page.getByTestId('train-epochs').dispatchEvent('change');
+    await page.getByTestId('train-start').click();
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= n,
+      RESPONSIVE_WARMUP[mode.name], { timeout: 600_000 });
+    result[model] = await watch(page, image);
+    console.log(`${mode.name} training ${model}:`, JSON.stringify(result[model]));
+    await page.getByTestId('train-pause').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=train-status]').dataset.state === 'paused', null, { timeout: 600_000 });
+  }
+  await browser.close();
+  await site.close();
+  return result;
+}
+
+const BENCHES = { page: pageBench, training: trainingBench, responsive: responsiveBench };
+const parts = process.argv[2] ? [process.argv[2]] : Object.keys(BENCHES);
+// LATENT_LAB_RESULTS=file keeps the results of another build apart from the current ones.
+const RESULTS_FILE = process.env.LATENT_LAB_RESULTS || RESULTS;
+const results = existsSync(RESULTS_FILE) ? JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) : {};
 for (const part of parts) {
   results[part] = {};
-  for (const mode of MODES) results[part][mode.name] = await (part === 'page' ? pageBench(mode) : trainingBench(mode));
+  for (const mode of MODES) results[part][mode.name] = await BENCHES[part](mode);
   results[part].measured = new Date().toISOString();
 }
-writeFileSync(RESULTS, JSON.stringify(results, null, 2));
+writeFileSync(RESULTS_FILE, JSON.stringify(results, null, 2));
 
 if (results.page?.cpu) {
   console.log('| backend | live reconstruction (median) | GAN grid of 36 | first interaction | transfer (gzip) |');
@@ -169,4 +235,16 @@ if (results.training?.cpu) {
     console.log(`| ${model} | ${ms(a)} | ${ms(b)} | ${ratio(b, a)} | ${ms(c)} | ${ms(d)} | ${ratio(d, c)} |`);
   }
   if (cpu.tfjs.cpu?.gan) console.log(`TF.js plain-JS CPU backend, GAN: ${ms(cpu.tfjs.cpu.gan)}`);
+}
+if (results.responsive?.cpu) {
+  console.log('| backend | model | frames/s | long tasks | longest task | live analysis (median / max) | ms per step: wall / inside |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const mode of MODES) {
+    for (const model of ['idle', ...TRAINED]) {
+      const r = results.responsive[mode.name]?.[model];
+      if (!r) continue;
+      const steps = r.wall_ms_per_step ? `${r.wall_ms_per_step} / ${r.inside_ms_per_step}` : '-';
+      console.log(`| ${mode.name} | ${model} | ${r.fps} | ${r.long_tasks} | ${r.longest_task_ms.toFixed(0)} ms | ${r.analysis_latency_ms_median} / ${r.analysis_latency_ms_max} ms | ${steps} |`);
+    }
+  }
 }

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DIST = join(ROOT, 'dist');
+// LATENT_LAB_DIST serves another build (e.g. an older one, to measure before and after).
+export const DIST = process.env.LATENT_LAB_DIST || join(ROOT, 'dist');
 export const SUB_PATH = '/lab/';
 
 const TYPES = {
@@ -18,9 +19,11 @@ const TYPES = {
 };
 
 /// Serves dist/ under SUB_PATH on 127.0.0.1. `replace` maps a site path (e.g.
-/// 'pretrained/vae.llw') to the bytes to serve instead; `mounts` maps a path prefix (e.g.
-/// 'baseline/') to another folder to serve it from. Counts bytes sent.
-export async function serveSite({ replace = {}, mounts = {} } = {}) {
+/// 'pretrained/vae.llw') to the bytes to serve instead; `prepend` maps a site path to code put
+/// before the file (e.g. into the workers' script, which init scripts of the page do not reach);
+/// `mounts` maps a path prefix (e.g. 'baseline/') to another folder to serve it from. Counts
+/// bytes sent.
+export async function serveSite({ replace = {}, prepend = {}, mounts = {} } = {}) {
   // Longest prefix first, so that 'a/b/' wins over 'a/'.
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const fileFor = (rel) => {
@@ -48,6 +51,7 @@ export async function serveSite({ replace = {}, mounts = {} } = {}) {
         return;
       }
       body = readFileSync(file);
+      if (rel in prepend) body = Buffer.concat([Buffer.from(prepend[rel]), body]);
     }
     sent.push({ path: rel, bytes: body.length });
     res.writeHead(200, { 'content-type': TYPES[extname(rel)] || 'application/octet-stream' });
@@ -81,9 +85,23 @@ export async function openPage(browser, site, { init } = {}) {
   return { page, foreign, errors };
 }
 
-/// Waits until every weight file has loaded (or failed with its message).
+/// The script both workers run (Trunk names it after the binary, without a hash).
+export const WORKER_SCRIPT = 'engine-worker_loader.js';
+
+/// Waits until the page has mounted and every weight file has loaded (or failed with its
+/// message): the panels say so once the inference worker has reported on every model.
 export async function waitForModels(page) {
-  await page.waitForFunction(() => !document.querySelector('.progress'), null, { timeout: 180_000 });
+  await page.waitForFunction(() => document.querySelector('main.panels')?.dataset.models === 'ready', null, { timeout: 180_000 });
+}
+
+/// The page's worker of a role ('inference' or 'training'), once it runs.
+export async function workerNamed(page, name) {
+  for (;;) {
+    for (const worker of page.workers()) {
+      if (await worker.evaluate(() => self.name).catch(() => null) === name) return worker;
+    }
+    await page.waitForTimeout(100);
+  }
 }
 
 /// The MNIST test set as {images: Uint8Array[], labels: number[]}.
@@ -126,13 +144,13 @@ export async function drawDigit(page, image) {
   }
 }
 
-/// Waits until the live analysis has caught up with the drawing.
+/// Waits until the live analysis shown is of the latest drawing.
 export async function waitForAnalysis(page) {
   // Let the pad's animation frame run first: it is what hands the drawing to the models.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   await page.waitForFunction(() => {
     const el = document.querySelector('[data-testid=drawing-label]');
-    return el && el.dataset.idle === 'true' && el.dataset.count !== '0';
+    return el && el.dataset.idle === 'true' && el.dataset.count !== '0' && el.dataset.analysed === el.dataset.drawing;
   }, null, { timeout: 120_000 });
 }
 
@@ -142,9 +160,10 @@ export async function labelOf(page, testId) {
 
 /// The site with the TF.js baseline beside it under baseline/ (its page, and TF.js with its wasm
 /// and WebGPU backends from node_modules), for the benchmarks.
-export function serveSiteWithBaseline() {
+export function serveSiteWithBaseline(options = {}) {
   const tfjs = join(ROOT, 'tests/browser/node_modules/@tensorflow');
   return serveSite({
+    ...options,
     mounts: {
       'baseline/': join(ROOT, 'tests/browser/baseline'),
       'baseline/tfjs/': join(tfjs, 'tfjs/dist'),
@@ -163,3 +182,63 @@ export async function stepTo(page, step) {
 
 /// The sum of every training step's time so far, as the page measured it.
 export const stepMsTotal = async (page) => Number(await page.getByTestId('train-status').getAttribute('data-step-ms-total'));
+
+/// Runs in the page: counts animation frames, records main-thread long tasks, the time of the
+/// last pointer-up and of each finished live analysis (the drawing label's count changing).
+export async function installProbes(page) {
+  await page.evaluate(() => {
+    const probe = { frames: 0, longTasks: [], lastPointerUp: 0, analysedAt: 0 };
+    window.__probe = probe;
+    const tick = () => { probe.frames++; requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) probe.longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask' });
+    document.addEventListener('pointerup', () => { probe.lastPointerUp = performance.now(); }, true);
+    const label = document.querySelector('[data-testid=drawing-label]');
+    new MutationObserver(() => { probe.analysedAt = performance.now(); })
+      .observe(label, { attributes: true, attributeFilter: ['data-count'] });
+  });
+}
+
+/// The probes' counters now, with the page's clock and the Train panel's counters.
+export const probeNow = (page) => page.evaluate(() => {
+  const status = document.querySelector('[data-testid=train-status]');
+  return {
+    t: performance.now(),
+    frames: window.__probe.frames,
+    longTasks: window.__probe.longTasks.length,
+    step: Number(status?.dataset.step || 0),
+    stepMsTotal: Number(status?.dataset.stepMsTotal || 0),
+  };
+});
+
+/// Draws `image` on a cleared pad and returns the ms from the last pointer-up to the live
+/// analysis of the finished drawing.
+export async function timedAnalysis(page, image) {
+  await page.getByTestId('clear').click();
+  const before = Number(await page.getByTestId('drawing-label').getAttribute('data-count'));
+  await drawDigit(page, image);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.waitForFunction((n) => {
+    const el = document.querySelector('[data-testid=drawing-label]');
+    return el.dataset.idle === 'true' && Number(el.dataset.count) > n;
+  }, before, { timeout: 300_000 });
+  return page.evaluate(() => window.__probe.analysedAt - window.__probe.lastPointerUp);
+}
+
+/// Frames per second, long tasks and step times between two `probeNow` readings.
+export async function probeWindow(page, from, to) {
+  const tasks = await page.evaluate(([a, b]) => window.__probe.longTasks.filter((t) => t.start >= a && t.start < b), [from.t, to.t]);
+  const seconds = (to.t - from.t) / 1000;
+  const steps = to.step - from.step;
+  return {
+    seconds: Number(seconds.toFixed(1)),
+    fps: Number(((to.frames - from.frames) / seconds).toFixed(1)),
+    long_tasks: tasks.length,
+    longest_task_ms: Math.max(0, ...tasks.map((t) => t.duration)),
+    steps,
+    wall_ms_per_step: steps > 0 ? Number(((to.t - from.t) / steps).toFixed(1)) : null,
+    inside_ms_per_step: steps > 0 ? Number(((to.stepMsTotal - from.stepMsTotal) / steps).toFixed(1)) : null,
+  };
+}

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ROOT, serveSite, launch, openPage, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, labelOf, waitForModels,
+  workerNamed, WORKER_SCRIPT,
 } from './harness.mjs';
 import { firstCallsOfExports } from './wasm-module.mjs';
 
@@ -15,8 +16,8 @@ mkdirSync(SHOTS, { recursive: true });
 const mnist = mnistTest();
 
 /// Serves the site, opens it in a fresh browser, waits for the models, runs `body`, closes all.
-async function withPage({ webgpu = false, replace, init } = {}, body) {
-  const site = await serveSite({ replace });
+async function withPage({ webgpu = false, replace, prepend, init } = {}, body) {
+  const site = await serveSite({ replace, prepend });
   const browser = await launch({ webgpu });
   try {
     const opened = await openPage(browser, site, { init });
@@ -175,15 +176,18 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
 // Without the entry point's own call to __wasm_call_ctors, wasm-ld makes every export start by
 // running all static constructors (cubecl registers its ops with them): half of the exports then
 // began with the same call, and that call took most of a WebGPU step (README, training speed).
-test('the built wasm runs its static constructors once, not at the start of every export', () => {
+test('each built wasm module (the page, the workers) runs its static constructors once, not at the start of every export', () => {
   const dist = join(ROOT, 'dist');
-  const wasm = readdirSync(dist).find((name) => name.endsWith('_bg.wasm'));
-  const firstCalls = firstCallsOfExports(readFileSync(join(dist, wasm)));
-  const tally = new Map();
-  for (const callee of firstCalls.filter((c) => c !== null)) tally.set(callee, (tally.get(callee) || 0) + 1);
-  const most = Math.max(0, ...tally.values());
-  assert.ok(firstCalls.length >= 8, `exports found: ${firstCalls.length}`);
-  assert.ok(most < firstCalls.length / 4, `one function is called first by ${most} of ${firstCalls.length} exports`);
+  const modules = readdirSync(dist).filter((name) => name.endsWith('_bg.wasm'));
+  assert.ok(modules.some((m) => m.startsWith('playground')) && modules.some((m) => m.startsWith('engine-worker')), `modules: ${modules}`);
+  for (const wasm of modules) {
+    const firstCalls = firstCallsOfExports(readFileSync(join(dist, wasm)));
+    const tally = new Map();
+    for (const callee of firstCalls.filter((c) => c !== null)) tally.set(callee, (tally.get(callee) || 0) + 1);
+    const most = Math.max(0, ...tally.values());
+    assert.ok(firstCalls.length >= 8, `${wasm}: exports found: ${firstCalls.length}`);
+    assert.ok(most < firstCalls.length / 4, `${wasm}: one function is called first by ${most} of ${firstCalls.length} exports`);
+  }
 });
 
 test('a corrupted weight file shows a message and the other models keep working', async () => {
@@ -458,35 +462,44 @@ test('CPU path: a GAN trained in the page for one epoch draws digits the classif
   });
 });
 
-/// Runs in the page before its scripts: keeps every GPUDevice it asks for, so that the test can
-/// destroy them, which is what a lost device looks like to the page.
-function keepGpuDevices() {
-  window.gpuDevices = [];
-  if (!self.GPUAdapter) return;
+/// Put before the workers' script: keeps every GPUDevice a worker asks for, so that the test can
+/// destroy them, which is what a lost device looks like to the worker.
+const KEEP_GPU_DEVICES = `
+self.gpuDevices = [];
+if (self.GPUAdapter) {
   const requestDevice = GPUAdapter.prototype.requestDevice;
   GPUAdapter.prototype.requestDevice = async function (...args) {
     const device = await requestDevice.apply(this, args);
-    window.gpuDevices.push(device);
+    self.gpuDevices.push(device);
     return device;
   };
 }
+`;
 
-test('training on WebGPU: a lost GPU device moves training to the CPU and keeps the weights', async () => {
-  await withPage({ webgpu: true, init: keepGpuDevices }, async ({ page, errors }) => {
+/// Destroys the GPU devices of the page's worker of this role; returns how many there were.
+async function loseGpu(page, role) {
+  const worker = await workerNamed(page, role);
+  return worker.evaluate(() => { self.gpuDevices.forEach((device) => device.destroy()); return self.gpuDevices.length; });
+}
+
+test('WebGPU: a lost GPU device moves each worker to the CPU and keeps the work', async () => {
+  await withPage({ webgpu: true, prepend: { [WORKER_SCRIPT]: KEEP_GPU_DEVICES } }, async ({ page, errors }) => {
     await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').textContent.startsWith('WebGPU'));
     await setField(page, page.getByLabel('Batch'), 32);
     await page.getByTestId('train-start').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= 28, null, { timeout: 300_000 });
-    assert.ok(await page.evaluate(() => window.gpuDevices.length) > 0, 'the page asked for a GPU device');
-    await page.evaluate(() => window.gpuDevices.forEach((device) => device.destroy()));
+    assert.match(await page.getByTestId('train-status').textContent(), /on WebGPU$/);
+    assert.ok(await loseGpu(page, 'training') > 0, 'the training worker asked for a GPU device');
 
     const notice = page.getByTestId('train-notice');
     await notice.waitFor({ timeout: 120_000 });
-    assert.match(await notice.textContent(), /WebGPU stopped working at step \d+ \(reading results back failed[^\n]*\)\. Training goes on on the CPU from the weights of step (26|51)/);
+    assert.match(await notice.textContent(), /WebGPU stopped working at step \d+ \(the GPU device was lost[^\n]*\)\. Training goes on on the CPU from the weights of step (26|51)/);
     const resumed = await stepOf(page);
     await page.waitForFunction((s) => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= s + 5, resumed, { timeout: 120_000 });
     assert.equal(await page.getByTestId('train-status').getAttribute('data-state'), 'running');
-    assert.match(await page.getByTestId('backend-badge').textContent(), /CPU/);
+    assert.match(await page.getByTestId('train-status').textContent(), /on CPU \(Flex\)$/);
+    // The inference worker has its own device: the panels stay on WebGPU.
+    assert.match(await page.getByTestId('backend-badge').textContent(), /^WebGPU/);
 
     // The weights trained on the GPU were kept: the test loss stays far below the untrained one.
     await page.getByTestId('train-pause').click();
@@ -498,12 +511,61 @@ test('training on WebGPU: a lost GPU device moves training to the CPU and keeps 
     const initial = Number(await metrics.getAttribute('data-initial'));
     const latest = Number(await metrics.getAttribute('data-latest'));
     assert.ok(latest < initial - 50, `test loss ${initial} -> ${latest}`);
+    await page.locator('section').nth(4).screenshot({ path: join(SHOTS, 'webgpu-lost-train.png') });
 
-    // The other panels carry on on the CPU.
+    // The inference worker's GPU goes too: its next GPU work (a GAN grid) runs on the CPU.
+    assert.ok(await loseGpu(page, 'inference') > 0, 'the inference worker asked for a GPU device');
+    const grid = await generate(page, { digit: 2 });
+    assert.ok(grid.labels.filter((l) => l === 2).length >= 30, `${grid.labels}`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').textContent.startsWith('CPU'));
+    assert.match(await page.locator('.badge-box .notice').textContent(), /WebGPU stopped working; the page switched to the CPU/);
     await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[6]]);
     await waitForAnalysis(page);
     assert.ok(await labelOf(page, 'ae-label') !== null);
-    await page.locator('section').nth(4).screenshot({ path: join(SHOTS, 'webgpu-lost-train.png') });
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('WebGPU: a corrupt 2-D VAE file leaves the page on WebGPU; only the latent grid says it could not load', async () => {
+  const vae2d = readFileSync(join(ROOT, 'dist/pretrained/vae2d.llw'));
+  const corrupt = Buffer.from(vae2d);
+  corrupt[corrupt.length - 5] ^= 0xff;
+  await withPage({ webgpu: true, replace: { 'pretrained/vae2d.llw': corrupt } }, async ({ page, errors }) => {
+    const message = await page.getByTestId('weights-error-vae2d').textContent();
+    assert.match(message, /vae2d model could not be loaded: pretrained\/vae2d\.llw: the weight file is corrupt/, message);
+    await page.getByTestId('grid-missing').waitFor();
+    await page.getByTestId('latent-grid').hover();
+    const grid = await generate(page, { digit: 8 });
+    assert.ok(grid.labels.filter((l) => l === 8).length >= 30, `${grid.labels}`);
+    await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[5]]);
+    await waitForAnalysis(page);
+    assert.equal(await labelOf(page, 'vae-label'), '5');
+    await page.locator('section').nth(2).screenshot({ path: join(SHOTS, 'webgpu-codes-with-corrupt-vae2d.png') });
+    const badge = await page.getByTestId('backend-badge').textContent();
+    assert.match(badge, /^WebGPU/, badge);
+    assert.equal(await page.locator('.badge-box .notice').count(), 0, 'no notice of a lost GPU');
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('CPU path: drawing updates the reconstructions while the GAN trains', async () => {
+  await withPage({}, async ({ page, errors }) => {
+    await page.getByTestId('train-model').selectOption('gan');
+    await setField(page, page.getByTestId('train-epochs'), 5);
+    await page.getByTestId('train-start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= 2, null, { timeout: 300_000 });
+    const digits = oneDigitPerClass(mnist);
+    const shown = new Set();
+    for (const digit of [1, 7, 3]) {
+      await clear(page);
+      await drawDigit(page, mnist.images[digits[digit]]);
+      await waitForAnalysis(page);
+      assert.equal(await labelOf(page, 'drawing-label'), String(digit));
+      shown.add(await page.getByTestId('vae-image').evaluate((c) => c.toDataURL()));
+      assert.equal(await page.getByTestId('train-status').getAttribute('data-state'), 'running', 'the GAN kept training');
+    }
+    assert.equal(shown.size, 3, 'each drawing got its own reconstruction');
+    await page.getByTestId('train-pause').click();
     assert.deepEqual(errors, []);
   });
 });

@@ -8,15 +8,18 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use burn::tensor::Device;
 use latent_lab::data::idx::{self, IdxImages};
 use latent_lab::data::mnist::images_tensor;
 use latent_lab::data::{Dataset, DatasetKind, EpochBatches, IMAGE_PIXELS, IMAGE_SIDE, Split};
 use latent_lab::device;
-use latent_lab::models::{Autoencoder, Classifier, Gan, ModelKind, Vae};
-use latent_lab::models::vae::LATENT_RANGE;
-use latent_lab::train::any::{AnyTrainer, EVAL_SEED, Judge, load_any_model, load_any_vae};
-use latent_lab::train::{Trainer, eval, read_values};
-use latent_lab::weights::{self, Precision, Provenance, WeightFile};
+use latent_lab::models::gan::gan_noise;
+use latent_lab::models::{Model, ModelKind, ModelOptions};
+use latent_lab::readback::{self, ReadbackError, block_on, read_now};
+use latent_lab::train::eval::{self, EVAL_SEED, Judge};
+use latent_lab::train::frechet::Gaussian;
+use latent_lab::train::{AnyTrainer, Trainer};
+use latent_lab::weights::{self, Precision, Provenance, detect_model, load_file};
 
 #[derive(Parser)]
 #[command(name = "latent-lab", version, about = "Train, evaluate and sample latent-lab's AE, VAE, GAN and classifier on MNIST")]
@@ -190,23 +193,29 @@ fn pretrained_path(cli: &Cli, kind: ModelKind) -> PathBuf {
     cli.pretrained.join(format!("{}.llw", kind.name()))
 }
 
-/// Loads a model's weights from `path` (or the pretrained file) into a fresh module; `path` may
-/// be one of our weight files or the PyTorch tutorial's `.pth`.
-fn load_weights<M: burn::module::Module>(cli: &Cli, kind: ModelKind, path: Option<&Path>, fresh: M) -> CliResult<M> {
-    load_with(cli, kind, path, |bytes| load_any_model(bytes, kind, fresh))
-}
-
-/// Like `load_weights`, for a VAE of whatever latent size the file holds.
-fn load_vae_weights(cli: &Cli, kind: ModelKind, path: Option<&Path>, device: &burn::tensor::Device) -> CliResult<Vae> {
-    load_with(cli, kind, path, |bytes| load_any_vae(bytes, kind, device))
-}
-
-/// Reads the weight file at `path` (or the pretrained one) and loads it with `load`, naming the
-/// file in any error.
-fn load_with<M>(cli: &Cli, kind: ModelKind, path: Option<&Path>, load: impl FnOnce(&[u8]) -> Result<M, String>) -> CliResult<M> {
+/// Loads the model of `kind` from `path` (or the pretrained file); `path` may be one of our
+/// weight files or the PyTorch tutorial's `.pth`.
+fn load_model(cli: &Cli, kind: ModelKind, path: Option<&Path>, device: &Device) -> CliResult<Model> {
     let path = path.map(Path::to_path_buf).unwrap_or_else(|| pretrained_path(cli, kind));
     let bytes = read_file(&path)?;
-    load(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    load_file(&bytes, Some(kind), device).map(|loaded| loaded.model).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A read-back on the CPU, named as a CLI error (it fails only if the backend does).
+fn measured<T>(result: Result<T, ReadbackError>) -> CliResult<T> {
+    result.map_err(|e| e.to_string())
+}
+
+/// Blocks on an async measurement (`train::eval`): the CPU backend answers at once.
+fn measure<T>(future: impl std::future::Future<Output = Result<T, ReadbackError>>) -> CliResult<T> {
+    measured(block_on(future))
+}
+
+/// The classifier that judges the GAN, and the test set's feature Gaussian it compares with.
+fn judge_parts(cli: &Cli, test: &Dataset, device: &Device) -> CliResult<(Model, Gaussian)> {
+    let classifier = load_model(cli, ModelKind::Classifier, None, device)?;
+    let reference = measure(eval::reference_gaussian(classifier.classifier().expect("a classifier"), test, device))?;
+    Ok((classifier, reference))
 }
 
 struct TrainPlan {
@@ -225,37 +234,29 @@ struct TrainPlan {
 fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<String, f64>> {
     let device = device::cpu(plan.seed);
     // The model first: a bad --from or --latent is reported before the data loads.
-    let (mut trainer, earlier_epochs, earlier_steps) = match &plan.from {
-        None => (fresh_trainer(plan, &device)?, 0, 0),
+    let (model, earlier_epochs, earlier_steps) = match &plan.from {
+        None => (fresh_model(plan, &device)?, 0, 0),
         Some(_) if plan.latent.is_some() => {
             return Err("--latent is for a model trained from scratch; --from keeps its file's latent size".into());
         }
         Some(path) => {
-            let bytes = read_file(path)?;
-            let file = WeightFile::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-            if file.model() != plan.model {
-                return Err(format!("{}: weights for {}, not {}", path.display(), file.model().name(), plan.model.name()));
-            }
-            let trainer = AnyTrainer::from_weights(&file, &device).map_err(|e| format!("{}: {e}", path.display()))?;
-            (trainer, file.header.provenance.epochs, file.header.provenance.steps)
+            let loaded = load_file(&read_file(path)?, Some(plan.model), &device).map_err(|e| format!("{}: {e}", path.display()))?;
+            let provenance = loaded.provenance.unwrap_or_else(|| untrained(plan.model));
+            (loaded.model, provenance.epochs, provenance.steps)
         }
     };
+    let mut trainer = AnyTrainer::new(model, &device);
+    if let Some(lr) = plan.lr {
+        trainer.retune(trainer.settings().with_learning_rate(lr)).map_err(|e| e.to_string())?;
+    }
     let train = load_split(cli, plan.dataset, Split::Train)?;
     let test = load_split(cli, plan.dataset, Split::Test)?;
-    let classifier = if plan.model == ModelKind::Gan && plan.dataset == DatasetKind::Mnist {
-        load_weights(cli, ModelKind::Classifier, None, Classifier::new(&device)).ok()
-    } else {
-        None
-    };
-    let reference = classifier.as_ref().map(|c| eval::reference_gaussian(c, &test, &device));
-    let judge = classifier.as_ref().zip(reference.as_ref()).map(|(classifier, reference)| Judge {
-        classifier,
+    let judge = if plan.model == ModelKind::Gan && plan.dataset == DatasetKind::Mnist { judge_parts(cli, &test, &device).ok() } else { None };
+    let judge = judge.as_ref().map(|(classifier, reference)| Judge {
+        classifier: classifier.classifier().expect("a classifier"),
         reference,
         samples: 10_000,
     });
-    if let Some(lr) = plan.lr {
-        trainer.set_learning_rate(lr);
-    }
     let mut batches = EpochBatches::new(train.len(), plan.batch_size, plan.seed);
     let names = trainer.metric_names();
     let mut metrics = BTreeMap::new();
@@ -266,7 +267,7 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
         let mut sums = vec![0.0f64; names.len()];
         for step in 0..batches.batches_per_epoch() {
             let batch = train.batch(&batches.next_indices(), &device);
-            let values = read_values(trainer.step(&batch));
+            let values = read_now(trainer.step(&batch));
             if values.iter().any(|v| !v.is_finite()) {
                 return Err(format!("the loss became {values:?} at epoch {epoch}, step {step}: training stopped"));
             }
@@ -278,7 +279,7 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
         }
         bar.finish_and_clear();
         let means: Vec<f32> = sums.iter().map(|s| (*s / batches.batches_per_epoch() as f64) as f32).collect();
-        metrics = trainer.evaluate(&test, judge.as_ref(), &device);
+        metrics = measure(eval::metrics(&trainer.model(), &test, judge.as_ref(), &device))?;
         println!(
             "{} epoch {epoch}/{}: train {} | test {} | {:.1}s",
             plan.model.name(),
@@ -288,30 +289,39 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
             started.elapsed().as_secs_f64()
         );
     }
+    let model = trainer.model();
     let provenance = Provenance {
         model: plan.model,
-        architecture: trainer.architecture(),
+        architecture: model.architecture(),
         dataset: plan.dataset.name().to_string(),
         epochs: earlier_epochs + plan.epochs,
         steps,
         seed: plan.seed,
         metrics: metrics.clone(),
     };
-    write_file(out, &trainer.encode(provenance, Precision::F16))?;
+    write_file(out, &encode(&model, provenance, Precision::F16)?)?;
     println!("wrote {}", out.display());
     Ok(metrics)
 }
 
+/// What a file without a header (the tutorial's .pth) says about itself: nothing trained here.
+fn untrained(model: ModelKind) -> Provenance {
+    Provenance { model, architecture: model.architecture(), dataset: "mnist".into(), epochs: 0, steps: 0, seed: 0, metrics: BTreeMap::new() }
+}
+
+/// A model's weights as a weight file.
+fn encode(model: &Model, provenance: Provenance, precision: Precision) -> CliResult<Vec<u8>> {
+    Ok(weights::encode(&measure(readback::named_tensors(model))?, provenance, precision))
+}
+
 /// A freshly initialised model per the plan; `--latent` is the VAE's to choose.
-fn fresh_trainer(plan: &TrainPlan, device: &burn::tensor::Device) -> CliResult<AnyTrainer> {
-    match (plan.model, plan.latent) {
-        (_, None) => Ok(AnyTrainer::fresh(plan.model, device)),
-        (ModelKind::Vae, Some(latent)) if LATENT_RANGE.contains(&latent) => Ok(AnyTrainer::fresh_vae(latent, device)),
-        (ModelKind::Vae, Some(latent)) => {
-            Err(format!("--latent {latent}: a VAE's latent size must be {} to {}", LATENT_RANGE.start(), LATENT_RANGE.end()))
-        }
-        (model, Some(_)) => Err(format!("--latent is for --model vae; the {} model's size is fixed", model.name())),
-    }
+fn fresh_model(plan: &TrainPlan, device: &Device) -> CliResult<Model> {
+    let options = match (plan.model, plan.latent) {
+        (_, None) => ModelOptions::default(),
+        (ModelKind::Vae, Some(latent)) => ModelOptions { vae_latent: latent },
+        (model, Some(_)) => return Err(format!("--latent is for --model vae; the {} model's size is fixed", model.name())),
+    };
+    Model::fresh(plan.model, &options, device).map_err(|e| format!("--latent {}: {e}", options.vae_latent))
 }
 
 fn progress_bar(len: usize, prefix: &str) -> ProgressBar {
@@ -370,11 +380,13 @@ fn write_manifest(cli: &Cli) -> CliResult<()> {
     let device = device::cpu(EVAL_SEED);
     let test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
     let subset = test.first(MANIFEST_SUBSET);
+    let (classifier, reference) = judge_parts(cli, &subset, &device)?;
+    let judge = Judge { classifier: classifier.classifier().expect("a classifier"), reference: &reference, samples: MANIFEST_SUBSET };
     let mut models = Vec::new();
     for (kind, _) in PRETRAIN_SCHEDULE {
         let path = pretrained_path(cli, kind);
         let bytes = read_file(&path)?;
-        let file = WeightFile::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = weights::WeightFile::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         let provenance = &file.header.provenance;
         models.push(serde_json::json!({
             "model": kind.name(),
@@ -388,7 +400,7 @@ fn write_manifest(cli: &Cli) -> CliResult<()> {
             "bytes": bytes.len(),
             "sha256": weights::sha256_hex(&bytes),
             "test_metrics": provenance.metrics,
-            "subset_metrics": subset_metrics(cli, kind, &subset, &device)?,
+            "subset_metrics": measure(eval::metrics(&load_model(cli, kind, None, &device)?, &subset, Some(&judge), &device))?,
         }));
     }
     let manifest = serde_json::json!({
@@ -402,31 +414,22 @@ fn write_manifest(cli: &Cli) -> CliResult<()> {
     Ok(())
 }
 
-/// The metrics of a pretrained model on the first test images (what tests re-check).
-fn subset_metrics(cli: &Cli, kind: ModelKind, subset: &Dataset, device: &burn::tensor::Device) -> CliResult<BTreeMap<String, f64>> {
-    let classifier = load_weights(cli, ModelKind::Classifier, None, Classifier::new(device))?;
-    let bytes = read_file(&pretrained_path(cli, kind))?;
-    latent_lab::train::any::evaluate_file(&bytes, Some(&classifier), subset, MANIFEST_SUBSET, device)
-        .map(|(_, metrics)| metrics)
-        .map_err(|e| e.to_string())
-}
-
 /// Sample grids like the tutorial's `mlp_img/` and `vae_img/`: reconstructions and samples.
 fn write_sample_grids(cli: &Cli, test: &Dataset, device: &burn::tensor::Device) -> CliResult<()> {
     let first: Vec<usize> = (0..64).collect();
     let originals = test.pixels_unit(&first);
-    let ae = load_weights(cli, ModelKind::Ae, None, Autoencoder::new(device))?;
-    let ae_out = read_values(ae.reconstruct_pixels(images_tensor(originals.clone(), device)));
-    let vae = load_vae_weights(cli, ModelKind::Vae, None, device)?;
-    let vae_out = read_values(vae.reconstruct_mean(images_tensor(originals.clone(), device)));
-    let gan = load_weights(cli, ModelKind::Gan, None, Gan::new(device))?;
+    let ae_out = reconstruct_with(&load_model(cli, ModelKind::Ae, None, device)?, originals.clone(), device)?;
+    let vae = load_model(cli, ModelKind::Vae, None, device)?;
+    let vae_out = reconstruct_with(&vae, originals.clone(), device)?;
+    let gan = load_model(cli, ModelKind::Gan, None, device)?;
     let digits: Vec<u8> = (0..100).map(|i| (i / 10) as u8).collect();
-    let gan_out = eval::generate(&gan.generator, &eval::gan_noise(100, 7), &digits, device);
+    let gan_out = measure(eval::generate(&gan.gan().expect("a GAN").generator, &gan_noise(100, 7), &digits, device))?;
+    let vae_samples = measure(eval::vae_samples(vae.vae().expect("a VAE"), 64, 7, device))?;
     let grids = [
         ("test_originals.png", originals, 8),
         ("ae_reconstructions.png", ae_out, 8),
         ("vae_reconstructions.png", vae_out, 8),
-        ("vae_samples.png", eval::vae_samples(&vae, 64, 7, device), 8),
+        ("vae_samples.png", vae_samples, 8),
         ("gan_samples.png", gan_out, 10),
     ];
     for (name, pixels, columns) in grids {
@@ -441,28 +444,25 @@ fn eval_command(cli: &Cli, json: bool, subset: Option<usize>, overrides: &[PathB
     if let Some(n) = subset {
         test = test.first(n);
     }
-    let mut chosen: BTreeMap<&str, &Path> = BTreeMap::new();
+    let mut chosen: BTreeMap<ModelKind, &Path> = BTreeMap::new();
     for path in overrides {
         let kind = detect_model(&read_file(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
-        chosen.insert(kind.name(), path);
+        chosen.insert(kind, path);
     }
-    let path_for = |kind: ModelKind| chosen.get(kind.name()).copied();
-    use latent_lab::train::any::*;
-    let ae = load_weights(cli, ModelKind::Ae, path_for(ModelKind::Ae), Autoencoder::new(&device))?;
-    let vae = load_vae_weights(cli, ModelKind::Vae, path_for(ModelKind::Vae), &device)?;
-    let vae2d = load_vae_weights(cli, ModelKind::Vae2d, path_for(ModelKind::Vae2d), &device)?;
-    let classifier = load_weights(cli, ModelKind::Classifier, path_for(ModelKind::Classifier), Classifier::new(&device))?;
-    let gan = load_weights(cli, ModelKind::Gan, path_for(ModelKind::Gan), Gan::new(&device))?;
-    let reference = eval::reference_gaussian(&classifier, &test, &device);
+    let model = |kind: ModelKind| load_model(cli, kind, chosen.get(&kind).copied(), &device);
+    let classifier = model(ModelKind::Classifier)?;
+    let classifier = classifier.classifier().expect("a classifier");
+    let reference = measure(eval::reference_gaussian(classifier, &test, &device))?;
     let samples = test.len();
-    let judge = Judge { classifier: &classifier, reference: &reference, samples };
-    let mut metrics = model_metrics_ae(&ae, &test, &device);
-    metrics.extend(model_metrics_vae(&vae, ModelKind::Vae, &test, &device));
-    metrics.extend(model_metrics_vae(&vae2d, ModelKind::Vae2d, &test, &device));
-    metrics.extend(model_metrics_classifier(&classifier, &test, &device));
-    let gan_metrics = model_metrics_gan(&gan, &judge, &device);
-    let vae_frechet = eval::frechet_to(&classifier, &eval::vae_samples(&vae, samples, EVAL_SEED, &device), &reference, &device);
-    let fractions: Vec<f64> = (0..10).map(|c| gan_metrics[&format!("gan_class_fraction_{c}")]).collect();
+    let judge = Judge { classifier, reference: &reference, samples };
+    let mut metrics = BTreeMap::new();
+    for kind in [ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Classifier, ModelKind::Gan] {
+        metrics.extend(measure(eval::metrics(&model(kind)?, &test, Some(&judge), &device))?);
+    }
+    let vae = model(ModelKind::Vae)?;
+    let vae_samples = measure(eval::vae_samples(vae.vae().expect("a VAE"), samples, EVAL_SEED, &device))?;
+    let vae_frechet = measure(eval::frechet_to(classifier, &vae_samples, &reference, &device))?;
+    let fractions: Vec<f64> = (0..10).map(|c| metrics[&format!("gan_class_fraction_{c}")]).collect();
     let report = serde_json::json!({
         "ae_test_mse": metrics["ae_test_mse"],
         "vae_test_loss": metrics["vae_test_loss"],
@@ -471,8 +471,8 @@ fn eval_command(cli: &Cli, json: bool, subset: Option<usize>, overrides: &[PathB
         "vae2d_test_loss": metrics["vae2d_test_loss"],
         "classifier_test_accuracy": metrics["classifier_test_accuracy"],
         "gan_class_fractions": fractions,
-        "gan_conditional_agreement": gan_metrics["gan_conditional_agreement"],
-        "gan_frechet": gan_metrics["gan_frechet"],
+        "gan_conditional_agreement": metrics["gan_conditional_agreement"],
+        "gan_frechet": metrics["gan_frechet"],
         "vae_frechet": vae_frechet,
         "test_images": test.len(),
     });
@@ -493,24 +493,25 @@ fn reconstruct(cli: &Cli, kind: ModelKind, images: &Path, out: &Path, weights: O
         return Err(format!("{}: images are {}x{}, expected 28x28", images.display(), input.rows, input.cols));
     }
     let pixels: Vec<f32> = input.pixels.iter().map(|&p| p as f32 / 255.0).collect();
-    let mut output = Vec::with_capacity(pixels.len());
-    let reconstruct_with: Box<dyn Fn(Vec<f32>) -> Vec<f32>> = match kind {
-        ModelKind::Ae => {
-            let model = load_weights(cli, kind, weights, Autoencoder::new(&device))?;
-            let device = device.clone();
-            Box::new(move |chunk| read_values(model.reconstruct_pixels(images_tensor(chunk, &device))))
-        }
-        ModelKind::Vae | ModelKind::Vae2d => {
-            let model = load_vae_weights(cli, kind, weights, &device)?;
-            let device = device.clone();
-            Box::new(move |chunk| read_values(model.reconstruct_mean(images_tensor(chunk, &device))))
-        }
+    let model = match kind {
+        ModelKind::Ae | ModelKind::Vae | ModelKind::Vae2d => load_model(cli, kind, weights, &device)?,
         _ => return Err("reconstruct works with --model ae, vae or vae2d".into()),
     };
+    let mut output = Vec::with_capacity(pixels.len());
     for chunk in pixels.chunks(1000 * IMAGE_PIXELS) {
-        output.extend(reconstruct_with(chunk.to_vec()));
+        output.extend(reconstruct_with(&model, chunk.to_vec(), &device)?);
     }
     write_idx(out, &output)
+}
+
+/// Reconstructions (pixels in [0, 1]) by the AE, or by a VAE decoding its mean (deterministic).
+fn reconstruct_with(model: &Model, pixels: Vec<f32>, device: &Device) -> CliResult<Vec<f32>> {
+    let images = images_tensor(pixels, device);
+    match model {
+        Model::Ae(ae) => Ok(read_now(ae.reconstruct_pixels(images))),
+        Model::Vae(vae) | Model::Vae2d(vae) => Ok(read_now(vae.reconstruct_mean(images))),
+        other => Err(format!("the {} does not reconstruct images", other.kind().name())),
+    }
 }
 
 fn to_bytes(pixels: &[f32]) -> Vec<u8> {
@@ -541,12 +542,12 @@ fn samples(
     }
     let pixels = match kind {
         ModelKind::Gan => {
-            let gan = load_weights(cli, kind, weights, Gan::new(&device))?;
-            eval::gan_samples(&gan.generator, count, digit, seed, &device)
+            let gan = load_model(cli, kind, weights, &device)?;
+            measure(eval::gan_samples(&gan.gan().expect("a GAN").generator, count, digit, seed, &device))?
         }
         ModelKind::Vae | ModelKind::Vae2d if digit.is_none() => {
-            let vae = load_vae_weights(cli, kind, weights, &device)?;
-            eval::vae_samples(&vae, count, seed, &device)
+            let vae = load_model(cli, kind, weights, &device)?;
+            measure(eval::vae_samples(vae.vae().expect("a VAE"), count, seed, &device))?
         }
         ModelKind::Vae | ModelKind::Vae2d => return Err("--digit needs the conditional GAN (--model gan)".into()),
         _ => return Err("samples works with --model gan, vae or vae2d".into()),
@@ -593,13 +594,13 @@ fn bench(cli: &Cli, steps: usize) -> CliResult<()> {
     println!("CPU backend (Flex), batch 128, {steps} timed steps after 5 warm-up steps, threads: {threads}");
     println!("{:12} {:>10} {:>10}", "model", "median ms", "mean ms");
     for kind in ModelKind::ALL {
-        let mut trainer = AnyTrainer::fresh(kind, &device);
+        let mut trainer = AnyTrainer::new(Model::fresh(kind, &ModelOptions::default(), &device).map_err(|e| e.to_string())?, &device);
         let mut batches = EpochBatches::new(train.len(), 128, 1);
         let mut times = Vec::with_capacity(steps);
         for step in 0..steps + 5 {
             let batch = train.batch(&batches.next_indices(), &device);
             let started = Instant::now();
-            read_values(trainer.step(&batch));
+            read_now(trainer.step(&batch));
             if step >= 5 {
                 times.push(started.elapsed().as_secs_f64() * 1e3);
             }
@@ -612,37 +613,16 @@ fn bench(cli: &Cli, steps: usize) -> CliResult<()> {
 }
 
 fn import(cli: &Cli, kind: ModelKind, file: &Path, out: &Path) -> CliResult<()> {
+    if !matches!(kind, ModelKind::Ae | ModelKind::Vae) {
+        return Err("the tutorial's .pth files hold the AE or the VAE: use --model ae or vae".into());
+    }
     let device = device::cpu(EVAL_SEED);
     let test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
-    let (bytes, metrics) = match kind {
-        ModelKind::Ae => {
-            let model = load_weights(cli, kind, Some(file), Autoencoder::new(&device))?;
-            let metrics = latent_lab::train::any::model_metrics_ae(&model, &test, &device);
-            (model_bytes(&model, kind, kind.architecture(), &metrics), metrics)
-        }
-        ModelKind::Vae => {
-            let model = load_vae_weights(cli, kind, Some(file), &device)?;
-            let metrics = latent_lab::train::any::model_metrics_vae(&model, kind, &test, &device);
-            let architecture = latent_lab::models::vae::architecture(model.latent_size());
-            (model_bytes(&model, kind, architecture, &metrics), metrics)
-        }
-        _ => return Err("the tutorial's .pth files hold the AE or the VAE: use --model ae or vae".into()),
-    };
-    write_file(out, &bytes)?;
+    let model = load_model(cli, kind, Some(file), &device)?;
+    let metrics = measure(eval::metrics(&model, &test, None, &device))?;
+    // Full precision: it is the person's own model.
+    let provenance = Provenance { architecture: model.architecture(), metrics: metrics.clone(), ..untrained(kind) };
+    write_file(out, &encode(&model, provenance, Precision::F32)?)?;
     println!("imported {} into {} | test {}", file.display(), out.display(), describe_metrics(&metrics));
     Ok(())
-}
-
-/// An imported model as a weight file (full precision: it is the person's own model).
-fn model_bytes<M: burn::module::Module>(model: &M, kind: ModelKind, architecture: String, metrics: &BTreeMap<String, f64>) -> Vec<u8> {
-    let provenance = Provenance {
-        model: kind,
-        architecture,
-        dataset: "mnist".into(),
-        epochs: 0,
-        steps: 0,
-        seed: 0,
-        metrics: metrics.clone(),
-    };
-    weights::encode(model, provenance, Precision::F32)
 }

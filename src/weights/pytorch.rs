@@ -7,53 +7,33 @@
 //! else is refused with a message that says what the file asked for.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::io::Read;
 
 use crate::models::ModelKind;
 
 /// Tensors by state_dict key: shape (PyTorch's order) and values.
-pub type StateDict = crate::weights::NamedTensors;
+pub type StateDict = crate::models::NamedTensors;
 
-#[derive(Debug, Clone, PartialEq)]
+/// Everything that can be wrong with a `.pth` file, phrased for the person who chose it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum PthError {
+    #[error("not a PyTorch .pth file (PyTorch saves a zip archive; this is not one)")]
     NotAZip,
+    #[error("the .pth archive is damaged or truncated: {0}")]
     Zip(String),
+    #[error("the archive holds no data.pkl: not a file written by torch.save")]
     NoPickle,
+    #[error("the .pth file's pickle is damaged: {0}")]
     Pickle(String),
+    #[error("the file asks to run code ({0}); latent-lab never runs code from a file. Save the weights with torch.save(model.state_dict(), path)")]
     RunsCode(String),
+    #[error("this is a whole pickled model ({0}), not a state_dict: save it with torch.save(model.state_dict(), path)")]
     NotAStateDict(String),
+    #[error("unsupported tensor in the .pth file: {0}")]
     UnsupportedTensor(String),
+    #[error("this state_dict is not the tutorial's {}: {}", .model.name(), .problems.join("; "))]
     Architecture { model: ModelKind, problems: Vec<String> },
 }
-
-impl fmt::Display for PthError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PthError::NotAZip => write!(f, "not a PyTorch .pth file (PyTorch saves a zip archive; this is not one)"),
-            PthError::Zip(e) => write!(f, "the .pth archive is damaged or truncated: {e}"),
-            PthError::NoPickle => write!(f, "the archive holds no data.pkl: not a file written by torch.save"),
-            PthError::Pickle(e) => write!(f, "the .pth file's pickle is damaged: {e}"),
-            PthError::RunsCode(what) => write!(
-                f,
-                "the file asks to run code ({what}); latent-lab never runs code from a file. Save the weights with torch.save(model.state_dict(), path)"
-            ),
-            PthError::NotAStateDict(what) => write!(
-                f,
-                "this is a whole pickled model ({what}), not a state_dict: save it with torch.save(model.state_dict(), path)"
-            ),
-            PthError::UnsupportedTensor(e) => write!(f, "unsupported tensor in the .pth file: {e}"),
-            PthError::Architecture { model, problems } => write!(
-                f,
-                "this state_dict is not the tutorial's {}: {}",
-                model.name(),
-                problems.join("; ")
-            ),
-        }
-    }
-}
-
-impl std::error::Error for PthError {}
 
 /// True for a zip archive, which is what `torch.save` writes (our weight files start otherwise).
 pub fn looks_like_pth(bytes: &[u8]) -> bool {

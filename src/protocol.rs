@@ -1,0 +1,355 @@
+//! The typed messages between the page and its two workers (`web::client` on the page,
+//! `web::worker` in the workers): requests carry an id and get exactly one reply; events flow
+//! from a worker to the page on their own (weights loaded, training progress). Images and weights
+//! cross as byte buffers, which the web layer transfers instead of copying; errors cross as typed
+//! values, and only the page turns them into words.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+pub use serde_bytes::ByteBuf as Bytes;
+
+use crate::data::DatasetKind;
+use crate::data::mnist::DataError;
+use crate::device::{Backend, BackendChoice};
+use crate::grid::GridSpec;
+use crate::models::{ModelError, ModelKind, NamedTensors};
+use crate::readback::ReadbackError;
+use crate::site::FetchError;
+use crate::train::Settings;
+use crate::train::session::{PauseReason, Plan};
+use crate::weights::LoadError;
+
+pub type RequestId = u32;
+
+/// Which of the page's workers a browser worker is, by the name the page gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Inference,
+    Training,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Inference => "inference",
+            Role::Training => "training",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [Role::Inference, Role::Training].into_iter().find(|role| role.name() == name)
+    }
+}
+
+/// A request to a worker; its reply carries the same id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request<T> {
+    pub id: RequestId,
+    pub body: T,
+}
+
+/// What a worker sends the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FromWorker<Reply, Error, Event> {
+    /// The worker listens: requests sent before this waited on the page.
+    Ready,
+    Reply { id: RequestId, result: Result<Reply, Error> },
+    Event(Event),
+}
+
+/// f32 values that cross as one byte buffer (little-endian), not as an array of numbers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Floats(pub Vec<f32>);
+
+impl Serialize for Floats {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = self.0.iter().flat_map(|v| v.to_le_bytes()).collect();
+        serializer.serialize_bytes(&bytes)
+    }
+}
+
+impl<'de> Deserialize<'de> for Floats {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let bytes = Bytes::deserialize(deserializer)?;
+        if bytes.len() % 4 != 0 {
+            return Err(serde::de::Error::custom(format!("{} bytes are not a whole number of f32 values", bytes.len())));
+        }
+        Ok(Floats(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()))
+    }
+}
+
+/// Named tensors as they cross between workers: names and shapes, then every value in one
+/// buffer, in the names' order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tensors {
+    pub entries: Vec<(String, Vec<usize>)>,
+    pub values: Floats,
+}
+
+impl From<&NamedTensors> for Tensors {
+    fn from(tensors: &NamedTensors) -> Self {
+        Self {
+            entries: tensors.iter().map(|(path, (shape, _))| (path.clone(), shape.clone())).collect(),
+            values: Floats(tensors.values().flat_map(|(_, values)| values.iter().copied()).collect()),
+        }
+    }
+}
+
+impl TryFrom<Tensors> for NamedTensors {
+    type Error = ModelError;
+
+    /// Fails (naming the sizes) when the shapes and the values do not add up.
+    fn try_from(tensors: Tensors) -> Result<Self, ModelError> {
+        let sizes: Vec<usize> = tensors.entries.iter().map(|(_, shape)| shape.iter().product()).collect();
+        let total: usize = sizes.iter().sum();
+        if total != tensors.values.0.len() {
+            return Err(ModelError::Mismatch(vec![format!("the shapes hold {total} values, the buffer {}", tensors.values.0.len())]));
+        }
+        let mut values = tensors.values.0.into_iter();
+        Ok(tensors
+            .entries
+            .into_iter()
+            .zip(sizes)
+            .map(|((path, shape), size)| (path, (shape, values.by_ref().take(size).collect())))
+            .collect())
+    }
+}
+
+// ---- The inference worker: the page's panels ----
+
+/// The models the page loads, in the order the inference worker loads them.
+pub const PAGE_MODELS: [ModelKind; 5] = [ModelKind::Classifier, ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum InferenceRequest {
+    /// The backend choice for the work that follows.
+    SetBackend(BackendChoice),
+    /// Everything the draw panel shows about one 28x28 drawing (pixels in [0, 1]).
+    Analyse { pixels: Floats },
+    /// The 2-D VAE's latent grid, decoded cell by cell.
+    DecodeGrid { grid: GridSpec },
+    /// One point of the 2-D VAE's latent space, decoded.
+    DecodeLatent { z: [f32; 2] },
+    /// `count` GAN samples of a seed, all of `digit` or each of a random class.
+    Generate { seed: u64, digit: Option<u8>, count: usize },
+    /// The walk in `steps` between two samples (`from`, `to`) of a `Generate` grid.
+    Walk { seed: u64, digit: Option<u8>, count: usize, from: usize, to: usize, steps: usize },
+    /// The AE's 3-D codes of the first `points` test digits, with their labels.
+    CodeCloud { points: usize },
+    /// One 3-D code, decoded by the AE.
+    DecodeCode { code: [f32; 3] },
+    /// The person's own weight file (ours or the tutorial's .pth) for the model it holds.
+    OpenFile { name: String, bytes: Bytes },
+    /// Weights trained in the page replace the model of their kind ("mine").
+    UseTrained { kind: ModelKind, tensors: Tensors },
+    /// The loaded model (pretrained or opened) of `kind` comes back.
+    UseLoaded { kind: ModelKind },
+}
+
+/// A class and the classifier's probability for it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Label {
+    pub class: usize,
+    pub confidence: f32,
+}
+
+/// Everything the page shows about one drawing; a model that is not loaded gives None.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DrawingAnalysis {
+    pub ae_reconstruction: Option<Floats>,
+    pub vae_reconstruction: Option<Floats>,
+    pub ae_code: Option<Vec<f32>>,
+    pub vae2d_mean: Option<Vec<f32>>,
+    pub drawing_label: Option<Label>,
+    pub ae_label: Option<Label>,
+    pub vae_label: Option<Label>,
+}
+
+/// Generated digits, what the classifier makes of each, and the digits that were asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generated {
+    pub pixels: Floats,
+    pub labels: Vec<Label>,
+    pub asked: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum InferenceReply {
+    Done,
+    /// An analysis, how long it took and where.
+    Analysis { analysis: DrawingAnalysis, ms: f64, backend: Backend },
+    Images(Floats),
+    Generated(Generated),
+    Cloud { codes: Floats, labels: Bytes },
+    /// The file became the model of this kind.
+    Opened(ModelKind),
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+pub enum InferenceError {
+    #[error("{} is not loaded", .0.described())]
+    ModelMissing(ModelKind),
+    #[error(transparent)]
+    Readback(#[from] ReadbackError),
+    #[error("{name}: {error}")]
+    File { name: String, error: LoadError },
+    #[error("the test digits could not be loaded: {0}")]
+    TestDigitsFetch(FetchError),
+    #[error("the test digits are damaged: {0}")]
+    TestDigitsData(DataError),
+    #[error("sample {0} is not in the grid")]
+    NoSuchSample(usize),
+}
+
+impl InferenceError {
+    pub fn is_device_lost(&self) -> bool {
+        matches!(self, InferenceError::Readback(e) if e.is_device_lost())
+    }
+}
+
+/// Why a pretrained model did not load.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+pub enum WeightFailure {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("{path}: {error}")]
+    Load { path: String, error: LoadError },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum WeightState {
+    Loading,
+    Ready { bytes: usize, epochs: usize },
+    Failed(WeightFailure),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum InferenceEvent {
+    /// The worker's devices: whether it has a GPU, and if not why.
+    Devices { gpu: Result<(), String> },
+    /// A pretrained model loaded or failed; every model of `PAGE_MODELS` gets one.
+    Weights { kind: ModelKind, state: WeightState },
+    /// Where the weights of a model now come from ("pretrained", a file's name, "mine").
+    Source { kind: ModelKind, source: String },
+    /// Milliseconds of one live analysis on each backend (median), measured once loaded.
+    Calibrated { cpu_ms: Option<f64>, gpu_ms: Option<f64> },
+    /// The GPU failed; the worker moved to the CPU.
+    GpuLost(ReadbackError),
+}
+
+pub type FromInference = FromWorker<InferenceReply, InferenceError, InferenceEvent>;
+
+// ---- The training worker: the Train panel ----
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TrainingRequest {
+    /// Runs the session, starting one per `plan` if there is none.
+    Start { plan: Plan },
+    /// One step, starting a session per `plan` if there is none.
+    Step { plan: Plan },
+    Pause,
+    /// New hyper-parameters from the next step on.
+    Retune { settings: Settings },
+    /// Ends the session.
+    Reset,
+    /// The weights as a weight file.
+    Export,
+    /// Continues training from an exported file, for the model `plan` is for.
+    Import { name: String, bytes: Bytes, plan: Plan },
+    /// Whether the panels use the trained weights ("mine"): then a snapshot now and every few
+    /// steps.
+    Share { on: bool },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TrainingReply {
+    Done,
+    Exported { name: String, bytes: Bytes },
+    /// The file continues at this step, trained on this dataset.
+    Imported { steps: usize, dataset: String },
+    /// The current weights (answering `Share { on: true }` while there is a session).
+    Snapshot { kind: ModelKind, tensors: Tensors },
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+pub enum TrainingError {
+    #[error("Nothing trained yet.")]
+    NoSession,
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("the training data is damaged: {0}")]
+    Data(#[from] DataError),
+    #[error("{name}: {error}")]
+    File { name: String, error: LoadError },
+    #[error("{name} holds {} weights, but the Train panel is set to {}. Reset, choose {} under Model and import it again.", .found.title(), .panel.title(), .found.title())]
+    OtherModel { name: String, found: ModelKind, panel: ModelKind },
+    #[error("the model cannot be built: {0}")]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Readback(#[from] ReadbackError),
+}
+
+/// What the Train panel is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RunState {
+    Idle,
+    Loading,
+    Running,
+    Paused,
+}
+
+/// How far the data download has come: file `file` of `files`, its bytes so far and its size.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Download {
+    pub file: usize,
+    pub files: usize,
+    pub received: usize,
+    pub size: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TrainingEvent {
+    State(RunState),
+    /// The training data is on its way (None: done).
+    Loading { dataset: DatasetKind, download: Option<Download> },
+    /// A session began: what it trains, where, and how long it runs.
+    Session { architecture: String, names: Vec<String>, backend: Backend, step: usize, steps_per_epoch: usize, total_steps: usize },
+    /// Steps since the last report: each step's metric values, and the counters after them.
+    Progress { rows: Vec<Vec<f32>>, step: usize, epoch: usize, ms_per_step: f64, step_ms_total: f64 },
+    /// Test-set metrics; `initial`: measured before the first step.
+    TestMetrics { metrics: Vec<(String, f64)>, initial: bool },
+    /// Fixed test digits and what the model makes of them (or samples from fixed noise).
+    Preview(Floats),
+    /// Training stopped by itself, and why.
+    Paused(PauseReason),
+    /// The GPU failed at `lost_at`; training goes on on the CPU from the weights of `resumed_at`.
+    MovedToCpu { lost_at: usize, resumed_at: usize, error: ReadbackError, every: usize },
+    /// The current weights, for the panels ("mine").
+    Snapshot { kind: ModelKind, tensors: Tensors },
+}
+
+pub type FromTraining = FromWorker<TrainingReply, TrainingError, TrainingEvent>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tensors_cross_and_come_back_whole() {
+        let mut named = NamedTensors::new();
+        named.insert("a.weight".into(), (vec![2, 3], (0..6).map(|i| i as f32).collect()));
+        named.insert("a.bias".into(), (vec![3], vec![0.5, -1.0, 2.0]));
+        let back = NamedTensors::try_from(Tensors::from(&named)).unwrap();
+        assert_eq!(back, named);
+        let mut short = Tensors::from(&named);
+        short.values.0.pop();
+        assert!(NamedTensors::try_from(short).is_err());
+    }
+
+    #[test]
+    fn floats_serialise_as_bytes() {
+        let floats = Floats(vec![1.0, -2.5]);
+        let json = serde_json::to_string(&floats).unwrap();
+        assert_eq!(serde_json::from_str::<Floats>(&json).unwrap(), floats);
+        assert!(serde_json::from_str::<Floats>("[1,2,3]").is_err());
+    }
+}

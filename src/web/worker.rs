@@ -1,0 +1,118 @@
+//! A worker's entry point and loop. The page names each worker; the name picks its role. Both
+//! roles listen first (requests wait in an inbox while the worker loads), take their devices
+//! (WebGPU where the worker has it, else the CPU), then answer requests in order; the training
+//! worker steps its session between them.
+
+use futures::StreamExt;
+use futures::channel::mpsc::{UnboundedReceiver, unbounded};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
+
+use super::fetch::Http;
+use super::message::{receive, send};
+use crate::device::{self, Devices};
+use crate::protocol::{
+    FromWorker, InferenceError, InferenceEvent, InferenceReply, Request, Role, TrainingError, TrainingEvent, TrainingReply,
+};
+use crate::worker::{Emit, InferenceWorker, TrainingWorker};
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn log_error(message: &str) {
+    web_sys::console::error_1(&message.into());
+}
+
+/// Runs the worker the page asked for (by the name it gave the worker).
+pub fn start() {
+    let name = scope().name();
+    match Role::parse(&name) {
+        Some(Role::Inference) => spawn_local(run_inference()),
+        Some(Role::Training) => spawn_local(run_training()),
+        None => log_error(&format!("latent-lab: no worker is called {name:?}")),
+    }
+}
+
+/// Queues the page's requests as they arrive.
+fn listen<T: DeserializeOwned + 'static>() -> UnboundedReceiver<Request<T>> {
+    let (sender, receiver) = unbounded();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| match receive(event.data()) {
+        Ok(request) => {
+            let _ = sender.unbounded_send(request);
+        }
+        Err(message) => log_error(&message),
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    receiver
+}
+
+fn post<R: Serialize, X: Serialize, E: Serialize>(message: &FromWorker<R, X, E>) {
+    if let Err(error) = send(&scope(), message) {
+        log_error(&error);
+    }
+}
+
+/// Sends events to the page as they happen.
+fn emitter<R: Serialize + 'static, X: Serialize + 'static, E: Serialize + 'static>() -> Emit<E> {
+    Box::new(|event| post::<R, X, E>(&FromWorker::Event(event)))
+}
+
+/// The worker's devices: the CPU, and WebGPU when the worker has an adapter (else why not).
+async fn devices() -> (Devices, Result<(), String>) {
+    let cpu = device::cpu(0);
+    match device::webgpu().await {
+        Ok(gpu) => (Devices { cpu, gpu: Some(gpu) }, Ok(())),
+        Err(why) => (Devices { cpu, gpu: None }, Err(why)),
+    }
+}
+
+async fn run_inference() {
+    let mut inbox = listen();
+    post::<InferenceReply, InferenceError, InferenceEvent>(&FromWorker::Ready);
+    let (devices, gpu) = devices().await;
+    let mut worker = InferenceWorker::new(Http, devices, gpu, emitter::<InferenceReply, InferenceError, _>());
+    worker.start().await;
+    while let Some(Request { id, body }) = inbox.next().await {
+        let result = worker.handle(body).await;
+        post::<_, _, InferenceEvent>(&FromWorker::Reply { id, result });
+    }
+}
+
+async fn run_training() {
+    let mut inbox = listen();
+    post::<TrainingReply, TrainingError, TrainingEvent>(&FromWorker::Ready);
+    let (devices, _) = devices().await;
+    let mut worker = TrainingWorker::new(Http, devices, emitter::<TrainingReply, TrainingError, _>());
+    loop {
+        let next = if worker.running() { inbox.try_recv().ok() } else { inbox.next().await };
+        match next {
+            Some(Request { id, body }) => {
+                let result = worker.handle(body).await;
+                post::<_, _, TrainingEvent>(&FromWorker::Reply { id, result });
+            }
+            None if worker.running() => {
+                worker.run_burst().await;
+                yield_to_messages().await;
+            }
+            None => break,
+        }
+    }
+}
+
+/// Lets the worker's queued messages in: a message to itself (a task, unlike a resolved
+/// promise, and without the 4 ms that nested timers are clamped to).
+async fn yield_to_messages() {
+    let Ok(channel) = MessageChannel::new() else { return };
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        channel.port1().set_onmessage(Some(&resolve));
+        let _ = channel.port2().post_message(&JsValue::NULL);
+    });
+    let _ = JsFuture::from(promise).await;
+}

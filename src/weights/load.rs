@@ -1,0 +1,92 @@
+//! Weight files of either format into a checked `Model`: latent-lab's own (`.llw`) or the PyTorch
+//! tutorial's `state_dict` (`.pth`), told apart by their content, never by their name.
+
+use burn::tensor::Device;
+
+use super::pytorch::{self, PthError};
+use super::{Provenance, WeightError, WeightFile};
+use crate::models::{Model, ModelError, ModelKind, NamedTensors};
+
+/// Why a file could not become a model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+pub enum LoadError {
+    #[error(transparent)]
+    Weights(#[from] WeightError),
+    #[error(transparent)]
+    Pth(#[from] PthError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("these are weights for the {} model, not for the {} model", .found.name(), .expected.name())]
+    WrongModel { expected: ModelKind, found: ModelKind },
+    #[error("this state_dict is neither the tutorial's AE nor its VAE (keys {0:?}…)")]
+    UnknownStateDict(Vec<String>),
+}
+
+/// What a weight file holds: its model's kind and tensors, and (for our own files) where they
+/// came from.
+#[derive(Debug, Clone)]
+pub struct FileTensors {
+    pub kind: ModelKind,
+    pub tensors: NamedTensors,
+    pub provenance: Option<Provenance>,
+}
+
+/// A model loaded from a file, with what the file said about it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub model: Model,
+    pub provenance: Option<Provenance>,
+}
+
+/// Which network a tutorial state_dict is, by its keys (the AE's `encoder.0.weight`, the VAE's
+/// `fc1.weight`).
+fn tutorial_model(state: &pytorch::StateDict) -> Result<ModelKind, LoadError> {
+    if state.contains_key("encoder.0.weight") {
+        Ok(ModelKind::Ae)
+    } else if state.contains_key("fc1.weight") {
+        Ok(ModelKind::Vae)
+    } else {
+        Err(LoadError::UnknownStateDict(state.keys().take(4).cloned().collect()))
+    }
+}
+
+/// Reads a file of either format. A `.pth` names no model, only its keys: read as the `expected`
+/// model (its architecture check then names every missing or unexpected key), or as the
+/// tutorial's network its keys are. Its VAE can be the draw panel's or the latent grid's.
+pub fn read_file(bytes: &[u8], expected: Option<ModelKind>) -> Result<FileTensors, LoadError> {
+    if pytorch::looks_like_pth(bytes) {
+        let state = pytorch::read_state_dict(bytes)?;
+        let kind = match expected {
+            Some(kind) => kind,
+            None => tutorial_model(&state)?,
+        };
+        let network = if kind == ModelKind::Vae2d { ModelKind::Vae } else { kind };
+        let tensors = pytorch::to_module_tensors(network, &state)?;
+        Ok(FileTensors { kind, tensors, provenance: None })
+    } else {
+        let file = WeightFile::decode(bytes)?;
+        Ok(FileTensors { kind: file.model(), provenance: Some(file.header.provenance), tensors: file.tensors })
+    }
+}
+
+/// Which model a file of either format is for.
+pub fn detect_model(bytes: &[u8]) -> Result<ModelKind, LoadError> {
+    read_file(bytes, None).map(|file| file.kind)
+}
+
+impl FileTensors {
+    /// These tensors as a model on `device`, if they are for `expected` (when given).
+    pub fn load(&self, expected: Option<ModelKind>, device: &Device) -> Result<Model, LoadError> {
+        if let Some(expected) = expected.filter(|&expected| expected != self.kind) {
+            return Err(LoadError::WrongModel { expected, found: self.kind });
+        }
+        Ok(Model::load(self.kind, &self.tensors, device)?)
+    }
+}
+
+/// Loads a file of either format on `device`, checking that it holds `expected` when given.
+pub fn load_file(bytes: &[u8], expected: Option<ModelKind>, device: &Device) -> Result<Loaded, LoadError> {
+    let file = read_file(bytes, expected)?;
+    let model = file.load(expected, device)?;
+    Ok(Loaded { model, provenance: file.provenance })
+}

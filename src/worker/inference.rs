@@ -1,0 +1,279 @@
+//! The inference worker: loads the shipped weights onto each of its devices, answers the
+//! panels' requests on the backend the person chose (Auto measures which is faster for live
+//! work), opens the person's own weight files, and swaps in weights trained in the page. Only a
+//! lost GPU moves its work to the CPU; any other failure is an answer to the request that met it.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use burn::tensor::Device;
+use web_time::Instant;
+
+use super::Emit;
+use crate::data::{Dataset, DatasetKind, IMAGE_PIXELS, Split};
+use crate::device::{Backend, BackendChoice, Devices, Work, live_on_cpu};
+use crate::infer::{self, Models};
+use crate::models::{Model, ModelError, ModelKind, NamedTensors};
+use crate::protocol::{
+    Bytes, Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, PAGE_MODELS, WeightFailure, WeightState,
+};
+use crate::readback::ReadbackError;
+use crate::site::Site;
+use crate::weights::{LoadError, read_file};
+
+/// What the panels call weights trained in the page.
+pub const TRAINED_SOURCE: &str = "mine (trained here)";
+const PRETRAINED_SOURCE: &str = "pretrained";
+/// Live analyses timed per backend to calibrate Auto, after two untimed ones (the first use
+/// compiles shaders or fills caches).
+const CALIBRATION_RUNS: usize = 7;
+const CALIBRATION_WARMUP: usize = 2;
+
+/// The weights a model was loaded from (pretrained, or the person's file), kept so that they
+/// come back after trained weights replaced them.
+struct Loaded {
+    source: String,
+    tensors: NamedTensors,
+}
+
+pub struct InferenceWorker<S: Site> {
+    site: S,
+    devices: Devices,
+    choice: BackendChoice,
+    /// Auto's measurement: live work is faster on the CPU.
+    live_on_cpu: bool,
+    /// The models on each backend's device.
+    models: BTreeMap<Backend, Models>,
+    loaded: BTreeMap<ModelKind, Loaded>,
+    test_digits: Option<Dataset>,
+    emit: Emit<InferenceEvent>,
+}
+
+impl<S: Site> InferenceWorker<S> {
+    /// A worker on `devices`; `gpu` says why there is no GPU when there is none.
+    pub fn new(site: S, devices: Devices, gpu: Result<(), String>, emit: Emit<InferenceEvent>) -> Self {
+        emit(InferenceEvent::Devices { gpu });
+        let models = devices.backends().into_iter().map(|b| (b, Models::default())).collect();
+        Self { site, devices, choice: BackendChoice::Auto, live_on_cpu: false, models, loaded: BTreeMap::new(), test_digits: None, emit }
+    }
+
+    /// Loads every shipped model (each reports how it went), then calibrates Auto.
+    pub async fn start(&mut self) {
+        for kind in PAGE_MODELS {
+            let state = self.load_pretrained(kind).await;
+            (self.emit)(InferenceEvent::Weights { kind, state });
+        }
+        self.calibrate().await;
+    }
+
+    async fn load_pretrained(&mut self, kind: ModelKind) -> WeightState {
+        let path = format!("pretrained/{}.llw", kind.name());
+        let bytes = match self.site.fetch(&path, &mut |_, _| {}).await {
+            Ok(bytes) => bytes,
+            Err(error) => return WeightState::Failed(error.into()),
+        };
+        let file = read_file(&bytes, Some(kind)).and_then(|file| {
+            self.install(kind, &file.tensors)?;
+            Ok(file)
+        });
+        match file {
+            Ok(file) => {
+                let epochs = file.provenance.map(|p| p.epochs).unwrap_or_default();
+                self.keep_loaded(kind, PRETRAINED_SOURCE, file.tensors);
+                WeightState::Ready { bytes: bytes.len(), epochs }
+            }
+            Err(error) => WeightState::Failed(WeightFailure::Load { path, error }),
+        }
+    }
+
+    fn keep_loaded(&mut self, kind: ModelKind, source: &str, tensors: NamedTensors) {
+        self.loaded.insert(kind, Loaded { source: source.to_string(), tensors });
+        (self.emit)(InferenceEvent::Source { kind, source: source.to_string() });
+    }
+
+    /// Puts a model of `kind` holding `tensors` on every device, or (on any problem) nowhere.
+    fn install(&mut self, kind: ModelKind, tensors: &NamedTensors) -> Result<(), ModelError> {
+        let built = self
+            .models
+            .keys()
+            .map(|&backend| Ok((backend, Model::load(kind, tensors, self.device(backend))?)))
+            .collect::<Result<Vec<_>, ModelError>>()?;
+        for (backend, model) in built {
+            self.models.entry(backend).or_default().insert(model);
+        }
+        Ok(())
+    }
+
+    fn device(&self, backend: Backend) -> &Device {
+        self.devices.get(backend).unwrap_or(&self.devices.cpu)
+    }
+
+    /// Times a live analysis on each backend (median) so that Auto can pick the faster.
+    async fn calibrate(&mut self) {
+        let probe = vec![0.0f32; IMAGE_PIXELS];
+        let mut medians = BTreeMap::new();
+        for (backend, models) in self.models.clone() {
+            let device = self.device(backend).clone();
+            let mut times = Vec::new();
+            for run in 0..CALIBRATION_WARMUP + CALIBRATION_RUNS {
+                let started = Instant::now();
+                if infer::analyse_drawing(&models, &probe, &device).await.is_err() {
+                    break;
+                }
+                if run >= CALIBRATION_WARMUP {
+                    times.push(started.elapsed().as_secs_f64() * 1e3);
+                }
+            }
+            times.sort_by(f64::total_cmp);
+            if let Some(&median) = times.get(times.len() / 2) {
+                medians.insert(backend, median);
+            }
+        }
+        let (cpu_ms, gpu_ms) = (medians.get(&Backend::Cpu).copied(), medians.get(&Backend::WebGpu).copied());
+        self.live_on_cpu = live_on_cpu(cpu_ms, gpu_ms);
+        (self.emit)(InferenceEvent::Calibrated { cpu_ms, gpu_ms });
+    }
+
+    /// Runs `job` with the device and models for `work`, and says on which backend it ran. If
+    /// the GPU is lost, says so, stops using it and runs the job again on the CPU.
+    async fn run<T, F, Fut>(&mut self, work: Work, job: F) -> Result<(T, Backend), InferenceError>
+    where
+        F: Fn(Device, Models) -> Fut,
+        Fut: Future<Output = Result<T, InferenceError>>,
+    {
+        let backend = self.devices.backend_for(self.choice, work, self.live_on_cpu);
+        let models = self.models.get(&backend).cloned().unwrap_or_default();
+        match job(self.device(backend).clone(), models).await {
+            Err(InferenceError::Readback(error)) if backend == Backend::WebGpu && error.is_device_lost() => {
+                self.gpu_lost(error);
+                let models = self.models.get(&Backend::Cpu).cloned().unwrap_or_default();
+                Ok((job(self.devices.cpu.clone(), models).await?, Backend::Cpu))
+            }
+            other => other.map(|value| (value, backend)),
+        }
+    }
+
+    fn gpu_lost(&mut self, error: ReadbackError) {
+        self.devices.drop_gpu();
+        self.models.remove(&Backend::WebGpu);
+        (self.emit)(InferenceEvent::GpuLost(error));
+    }
+
+    /// Answers one request of the page.
+    pub async fn handle(&mut self, request: InferenceRequest) -> Result<InferenceReply, InferenceError> {
+        use InferenceRequest::*;
+        match request {
+            SetBackend(choice) => {
+                self.choice = choice;
+                Ok(InferenceReply::Done)
+            }
+            Analyse { pixels } => {
+                let started = Instant::now();
+                let (analysis, backend) = self
+                    .run(Work::Live, |device, models| {
+                        let pixels = pixels.0.clone();
+                        async move { Ok(infer::analyse_drawing(&models, &pixels, &device).await?) }
+                    })
+                    .await?;
+                Ok(InferenceReply::Analysis { analysis, ms: started.elapsed().as_secs_f64() * 1e3, backend })
+            }
+            DecodeGrid { grid } => self.decode_2d(Work::Batch, grid.latents()).await,
+            DecodeLatent { z } => self.decode_2d(Work::Live, z.to_vec()).await,
+            Generate { seed, digit, count } => {
+                let (generated, _) = self
+                    .run(Work::Batch, |device, models| async move {
+                        let gan = models.gan().ok_or(InferenceError::ModelMissing(ModelKind::Gan))?;
+                        Ok(infer::generate(gan, models.classifier(), seed, digit, count, &device).await?)
+                    })
+                    .await?;
+                Ok(InferenceReply::Generated(generated))
+            }
+            Walk { seed, digit, count, from, to, steps } => {
+                let (pixels, _) = self
+                    .run(Work::Batch, |device, models| async move {
+                        let gan = models.gan().ok_or(InferenceError::ModelMissing(ModelKind::Gan))?;
+                        let walked = infer::walk(gan, seed, digit, count, (from, to), steps, &device).await;
+                        Ok(walked.ok_or(InferenceError::NoSuchSample(from.max(to)))??)
+                    })
+                    .await?;
+                Ok(InferenceReply::Images(Floats(pixels)))
+            }
+            CodeCloud { points } => self.code_cloud(points).await,
+            DecodeCode { code } => {
+                let (pixels, _) = self
+                    .run(Work::Live, |device, models| async move {
+                        let ae = models.ae().ok_or(InferenceError::ModelMissing(ModelKind::Ae))?;
+                        Ok(infer::decode_codes(ae, code.to_vec(), &device).await?)
+                    })
+                    .await?;
+                Ok(InferenceReply::Images(Floats(pixels)))
+            }
+            OpenFile { name, bytes } => {
+                let file_error = |error: LoadError| InferenceError::File { name: name.clone(), error };
+                let file = read_file(&bytes, None).map_err(file_error)?;
+                self.install(file.kind, &file.tensors).map_err(|e| file_error(e.into()))?;
+                self.keep_loaded(file.kind, &name, file.tensors);
+                Ok(InferenceReply::Opened(file.kind))
+            }
+            UseTrained { kind, tensors } => {
+                let trained_error = |error: ModelError| InferenceError::File { name: TRAINED_SOURCE.into(), error: error.into() };
+                let tensors = NamedTensors::try_from(tensors).map_err(trained_error)?;
+                self.install(kind, &tensors).map_err(trained_error)?;
+                (self.emit)(InferenceEvent::Source { kind, source: TRAINED_SOURCE.into() });
+                Ok(InferenceReply::Done)
+            }
+            UseLoaded { kind } => {
+                if let Some(loaded) = self.loaded.remove(&kind) {
+                    let installed = self.install(kind, &loaded.tensors);
+                    (self.emit)(InferenceEvent::Source { kind, source: loaded.source.clone() });
+                    self.loaded.insert(kind, loaded);
+                    installed.map_err(|error| InferenceError::File { name: PRETRAINED_SOURCE.into(), error: error.into() })?;
+                }
+                Ok(InferenceReply::Done)
+            }
+        }
+    }
+
+    /// Decodes points of the 2-D VAE's latent space.
+    async fn decode_2d(&mut self, work: Work, latents: Vec<f32>) -> Result<InferenceReply, InferenceError> {
+        let (pixels, _) = self
+            .run(work, |device, models| {
+                let latents = latents.clone();
+                async move {
+                    let vae = models.vae2d().ok_or(InferenceError::ModelMissing(ModelKind::Vae2d))?;
+                    Ok(infer::decode_latents(vae, latents, &device).await?)
+                }
+            })
+            .await?;
+        Ok(InferenceReply::Images(Floats(pixels)))
+    }
+
+    /// The AE's codes of the first `points` test digits, with their labels.
+    async fn code_cloud(&mut self, points: usize) -> Result<InferenceReply, InferenceError> {
+        let test = self.test_digits().await?.first(points);
+        let pixels = test.pixels_unit(&(0..test.len()).collect::<Vec<_>>());
+        let (codes, _) = self
+            .run(Work::Batch, |device, models| {
+                let pixels = pixels.clone();
+                async move {
+                    let ae = models.ae().ok_or(InferenceError::ModelMissing(ModelKind::Ae))?;
+                    Ok(infer::encode_codes(ae, pixels, &device).await?)
+                }
+            })
+            .await?;
+        Ok(InferenceReply::Cloud { codes: Floats(codes), labels: Bytes::from(test.labels().to_vec()) })
+    }
+
+    /// MNIST's test set, fetched once.
+    async fn test_digits(&mut self) -> Result<&Dataset, InferenceError> {
+        if self.test_digits.is_none() {
+            let (images, labels) = Split::Test.file_names();
+            let folder = format!("static/data/{}", DatasetKind::Mnist.folder());
+            let images = self.site.fetch(&format!("{folder}/{images}"), &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch)?;
+            let labels = self.site.fetch(&format!("{folder}/{labels}"), &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch)?;
+            let test = Dataset::from_idx_bytes(&images, &labels).map_err(InferenceError::TestDigitsData)?;
+            self.test_digits = Some(test);
+        }
+        Ok(self.test_digits.as_ref().expect("just loaded"))
+    }
+}

@@ -1,0 +1,241 @@
+//! The two workers, driven natively as the browser drives them: typed requests in, typed replies
+//! and events out, the repository standing in for the site.
+
+mod common;
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use common::{mnist, repo_path};
+use latent_lab::data::{DatasetKind, Split};
+use latent_lab::device::{BackendChoice, Devices};
+use latent_lab::grid::{GridSpec, Spacing};
+use latent_lab::models::{ModelKind, ModelOptions, NamedTensors};
+use latent_lab::protocol::{
+    Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, RunState, Tensors, TrainingError,
+    TrainingEvent, TrainingReply, TrainingRequest, WeightFailure, WeightState,
+};
+use latent_lab::readback::block_on;
+use latent_lab::site::{FetchError, Folder, Site};
+use latent_lab::train::session::{PauseReason, Plan, Start};
+use latent_lab::train::Settings;
+use latent_lab::weights::{LoadError, WeightError, WeightFile};
+use latent_lab::worker::{InferenceWorker, TrainingWorker};
+
+/// The repository as the site, with some files replaced.
+struct TestSite {
+    folder: Folder,
+    replaced: BTreeMap<String, Vec<u8>>,
+}
+
+impl TestSite {
+    fn new(replaced: &[(&str, Vec<u8>)]) -> Self {
+        Self { folder: Folder(repo_path("")), replaced: replaced.iter().map(|(p, b)| (p.to_string(), b.clone())).collect() }
+    }
+}
+
+impl Site for TestSite {
+    async fn fetch(&self, path: &str, progress: &mut dyn FnMut(usize, Option<usize>)) -> Result<Vec<u8>, FetchError> {
+        match self.replaced.get(path) {
+            Some(bytes) => Ok(bytes.clone()),
+            None => self.folder.fetch(path, progress).await,
+        }
+    }
+}
+
+/// Collects what a worker emits.
+fn recorder<E: 'static>() -> (Rc<RefCell<Vec<E>>>, Box<dyn Fn(E)>) {
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let sink = events.clone();
+    (events, Box::new(move |event| sink.borrow_mut().push(event)))
+}
+
+fn first_test_digit(label: u8) -> Vec<f32> {
+    let test = mnist(Split::Test);
+    let index = test.labels().iter().position(|&l| l == label).unwrap();
+    test.pixels_unit(&[index])
+}
+
+fn inference(site: TestSite) -> (InferenceWorker<TestSite>, Rc<RefCell<Vec<InferenceEvent>>>) {
+    let (events, emit) = recorder();
+    let mut worker = InferenceWorker::new(site, Devices::cpu_only(0), Err("no GPU natively".into()), emit);
+    block_on(worker.start());
+    (worker, events)
+}
+
+#[test]
+fn the_inference_worker_loads_every_model_and_answers_the_panels() {
+    let (mut worker, events) = inference(TestSite::new(&[]));
+    let ready: Vec<ModelKind> = events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            InferenceEvent::Weights { kind, state: WeightState::Ready { .. } } => Some(*kind),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ready.len(), 5, "{:?}", events.borrow());
+    assert!(events.borrow().iter().any(|e| matches!(e, InferenceEvent::Calibrated { cpu_ms: Some(_), gpu_ms: None })));
+
+    let reply = block_on(worker.handle(InferenceRequest::Analyse { pixels: Floats(first_test_digit(7)) })).unwrap();
+    let InferenceReply::Analysis { analysis, .. } = reply else { panic!("an analysis: {reply:?}") };
+    assert_eq!(analysis.ae_reconstruction.unwrap().0.len(), 784);
+    assert_eq!(analysis.vae_label.unwrap().class, 7);
+    assert_eq!(analysis.drawing_label.unwrap().class, 7);
+    assert_eq!(analysis.vae2d_mean.unwrap().len(), 2);
+
+    let grid = GridSpec { cells: 4, range: 3.0, spacing: Spacing::Linear };
+    let InferenceReply::Images(pixels) = block_on(worker.handle(InferenceRequest::DecodeGrid { grid })).unwrap() else { panic!() };
+    assert_eq!(pixels.0.len(), 16 * 784);
+
+    let generate = |worker: &mut InferenceWorker<TestSite>, seed| match block_on(worker.handle(InferenceRequest::Generate { seed, digit: Some(3), count: 12 })) {
+        Ok(InferenceReply::Generated(generated)) => generated,
+        other => panic!("{other:?}"),
+    };
+    let (a, b) = (generate(&mut worker, 5), generate(&mut worker, 5));
+    assert_eq!(a, b, "a seed gives the same samples");
+    assert_eq!(a.asked, vec![3; 12]);
+    assert!(a.labels.iter().filter(|l| l.class == 3).count() >= 10);
+    let walk = block_on(worker.handle(InferenceRequest::Walk { seed: 5, digit: Some(3), count: 12, from: 0, to: 11, steps: 6 }));
+    assert!(matches!(walk, Ok(InferenceReply::Images(ref p)) if p.0.len() == 6 * 784), "{walk:?}");
+    let outside = block_on(worker.handle(InferenceRequest::Walk { seed: 5, digit: None, count: 12, from: 0, to: 12, steps: 6 }));
+    assert_eq!(outside.unwrap_err(), InferenceError::NoSuchSample(12));
+
+    let InferenceReply::Cloud { codes, labels } = block_on(worker.handle(InferenceRequest::CodeCloud { points: 50 })).unwrap() else { panic!() };
+    assert_eq!((codes.0.len(), labels.len()), (150, 50));
+}
+
+#[test]
+fn a_corrupt_model_fails_alone_and_is_not_a_lost_device() {
+    let mut corrupt = std::fs::read(repo_path("pretrained/vae2d.llw")).unwrap();
+    let at = corrupt.len() - 5;
+    corrupt[at] ^= 0xff;
+    let (mut worker, events) = inference(TestSite::new(&[("pretrained/vae2d.llw", corrupt)]));
+    let failed = events.borrow().iter().find_map(|e| match e {
+        InferenceEvent::Weights { kind: ModelKind::Vae2d, state: WeightState::Failed(failure) } => Some(failure.clone()),
+        _ => None,
+    });
+    assert_eq!(failed, Some(WeightFailure::Load { path: "pretrained/vae2d.llw".into(), error: LoadError::Weights(WeightError::Corrupt) }));
+    assert_eq!(failed.unwrap().to_string(), "pretrained/vae2d.llw: the weight file is corrupt: its checksum does not match its contents");
+
+    let grid = GridSpec { cells: 3, range: 3.0, spacing: Spacing::Linear };
+    let err = block_on(worker.handle(InferenceRequest::DecodeGrid { grid })).unwrap_err();
+    assert_eq!(err, InferenceError::ModelMissing(ModelKind::Vae2d));
+    assert!(!err.is_device_lost());
+    assert_eq!(err.to_string(), "the 2-D VAE is not loaded");
+    // Every other panel works; the analysis simply has no 2-D code.
+    let InferenceReply::Analysis { analysis, .. } = block_on(worker.handle(InferenceRequest::Analyse { pixels: Floats(first_test_digit(4)) })).unwrap() else { panic!() };
+    assert_eq!(analysis.ae_label.unwrap().class, 4);
+    assert_eq!(analysis.vae2d_mean, None);
+    assert!(block_on(worker.handle(InferenceRequest::Generate { seed: 1, digit: None, count: 4 })).is_ok());
+    assert!(!events.borrow().iter().any(|e| matches!(e, InferenceEvent::GpuLost(_))));
+}
+
+#[test]
+fn opened_and_trained_weights_replace_a_model_until_the_loaded_one_comes_back() {
+    let (mut worker, events) = inference(TestSite::new(&[]));
+    let analyse = |worker: &mut InferenceWorker<TestSite>| match block_on(worker.handle(InferenceRequest::Analyse { pixels: Floats(first_test_digit(2)) })) {
+        Ok(InferenceReply::Analysis { analysis, .. }) => analysis.vae_reconstruction.unwrap().0,
+        other => panic!("{other:?}"),
+    };
+    let pretrained = analyse(&mut worker);
+
+    let pth = std::fs::read(repo_path("tests/fixtures/seed-pytorch/vae.pth")).unwrap();
+    let broken = block_on(worker.handle(InferenceRequest::OpenFile { name: "broken.pth".into(), bytes: pth[..1000].to_vec().into() }));
+    assert!(matches!(&broken, Err(InferenceError::File { name, error: LoadError::Pth(_) }) if name == "broken.pth"), "{broken:?}");
+    assert_eq!(analyse(&mut worker), pretrained, "a bad file leaves the model as it was");
+
+    let opened = block_on(worker.handle(InferenceRequest::OpenFile { name: "vae.pth".into(), bytes: pth.into() }));
+    assert_eq!(opened, Ok(InferenceReply::Opened(ModelKind::Vae)));
+    let theirs = analyse(&mut worker);
+    assert_ne!(theirs, pretrained);
+    assert!(events.borrow().iter().any(|e| matches!(e, InferenceEvent::Source { kind: ModelKind::Vae, source } if source == "vae.pth")));
+
+    let trained = WeightFile::decode(&std::fs::read(repo_path("pretrained/vae.llw")).unwrap()).unwrap().tensors;
+    let mut shifted: NamedTensors = trained.clone();
+    shifted.get_mut("fc4.bias").unwrap().1.iter_mut().for_each(|b| *b += 1.0);
+    block_on(worker.handle(InferenceRequest::UseTrained { kind: ModelKind::Vae, tensors: Tensors::from(&shifted) })).unwrap();
+    assert_ne!(analyse(&mut worker), theirs);
+    block_on(worker.handle(InferenceRequest::UseLoaded { kind: ModelKind::Vae })).unwrap();
+    assert_eq!(analyse(&mut worker), theirs, "the opened file comes back, not the pretrained one");
+}
+
+fn plan(kind: ModelKind, batch_size: usize, settings: Settings) -> Plan {
+    Plan {
+        kind,
+        options: ModelOptions::default(),
+        dataset: DatasetKind::Mnist,
+        batch_size,
+        epochs: 1,
+        start: Start::Scratch,
+        settings,
+        backend: BackendChoice::Auto,
+    }
+}
+
+fn training() -> (TrainingWorker<TestSite>, Rc<RefCell<Vec<TrainingEvent>>>) {
+    let (events, emit) = recorder();
+    (TrainingWorker::new(TestSite::new(&[]), Devices::cpu_only(0), emit), events)
+}
+
+fn steps_reported(events: &[TrainingEvent]) -> usize {
+    events.iter().map(|e| if let TrainingEvent::Progress { rows, .. } = e { rows.len() } else { 0 }).sum()
+}
+
+#[test]
+fn the_training_worker_steps_pauses_exports_and_refuses_other_models() {
+    let (mut worker, events) = training();
+    let vae = plan(ModelKind::Vae, 256, Settings::default_for(ModelKind::Vae));
+    assert_eq!(block_on(worker.handle(TrainingRequest::Export)), Err(TrainingError::NoSession));
+
+    block_on(worker.handle(TrainingRequest::Step { plan: vae.clone() })).unwrap();
+    assert!(events.borrow().iter().any(|e| matches!(e, TrainingEvent::Session { total_steps: 235, .. })));
+    assert!(events.borrow().iter().any(|e| matches!(e, TrainingEvent::TestMetrics { initial: true, .. })));
+    assert!(events.borrow().iter().any(|e| matches!(e, TrainingEvent::Snapshot { kind: ModelKind::Vae, .. })), "the panels use it (mine)");
+    assert_eq!(steps_reported(&events.borrow()), 1);
+
+    block_on(worker.handle(TrainingRequest::Start { plan: vae.clone() })).unwrap();
+    assert!(worker.running());
+    block_on(worker.run_burst());
+    block_on(worker.handle(TrainingRequest::Pause)).unwrap();
+    assert!(!worker.running());
+    let stepped = steps_reported(&events.borrow());
+    assert!(stepped > 1, "a burst runs steps: {stepped}");
+    assert!(events.borrow().iter().any(|e| *e == TrainingEvent::State(RunState::Paused)));
+
+    let Ok(TrainingReply::Exported { name, bytes }) = block_on(worker.handle(TrainingRequest::Export)) else { panic!() };
+    assert_eq!(name, format!("vae-mine-step{stepped}.llw"));
+    let file = WeightFile::decode(&bytes).unwrap();
+    assert_eq!((file.model(), file.header.provenance.steps), (ModelKind::Vae, stepped));
+
+    let gan = std::fs::read(repo_path("pretrained/gan.llw")).unwrap();
+    let refused = block_on(worker.handle(TrainingRequest::Import { name: "gan.llw".into(), bytes: gan.into(), plan: vae.clone() }));
+    assert_eq!(refused, Err(TrainingError::OtherModel { name: "gan.llw".into(), found: ModelKind::Gan, panel: ModelKind::Vae }));
+    assert_eq!(
+        refused.unwrap_err().to_string(),
+        "gan.llw holds GAN weights, but the Train panel is set to VAE. Reset, choose GAN under Model and import it again."
+    );
+    let imported = block_on(worker.handle(TrainingRequest::Import { name: name.clone(), bytes: bytes.clone(), plan: vae }));
+    assert_eq!(imported, Ok(TrainingReply::Imported { steps: stepped, dataset: "mnist".into() }));
+}
+
+#[test]
+fn a_loss_that_turns_non_finite_pauses_and_restores_the_last_finite_weights() {
+    let (mut worker, events) = training();
+    let wild = plan(ModelKind::Vae, 128, Settings::default_for(ModelKind::Vae).with_learning_rate(1e6));
+    block_on(worker.handle(TrainingRequest::Start { plan: wild })).unwrap();
+    for _ in 0..50 {
+        if !worker.running() {
+            break;
+        }
+        block_on(worker.run_burst());
+    }
+    let reason = events.borrow().iter().find_map(|e| if let TrainingEvent::Paused(reason) = e { Some(reason.clone()) } else { None });
+    assert!(matches!(reason, Some(PauseReason::NonFinite { .. })), "{reason:?}");
+    // The restored weights train again at a sane rate.
+    block_on(worker.handle(TrainingRequest::Retune { settings: Settings::default_for(ModelKind::Vae) })).unwrap();
+    let before = steps_reported(&events.borrow());
+    block_on(worker.handle(TrainingRequest::Step { plan: plan(ModelKind::Vae, 128, Settings::default_for(ModelKind::Vae)) })).unwrap();
+    assert_eq!(steps_reported(&events.borrow()), before + 1);
+}
