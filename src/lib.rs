@@ -17,7 +17,7 @@ pub mod infer;
 pub mod models;
 pub mod protocol;
 pub mod readback;
-pub mod site;
+pub mod host;
 pub mod train;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

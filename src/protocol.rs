@@ -13,7 +13,7 @@ use crate::device::{Backend, BackendChoice};
 use crate::grid::GridSpec;
 use crate::models::{ModelError, ModelKind, NamedTensors};
 use crate::readback::ReadbackError;
-use crate::site::FetchError;
+use crate::host::FetchError;
 use crate::train::Settings;
 use crate::train::session::{PauseReason, Plan};
 use crate::weights::LoadError;

@@ -6,7 +6,7 @@
 use std::future::Future;
 
 use burn::module::Module;
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::models::NamedTensors;
 use crate::models::tensors::TensorCollector;
@@ -25,11 +25,14 @@ impl ReadbackError {
         matches!(self, ReadbackError::DeviceLost(_))
     }
 
-    /// From Burn's execution error (`poisoned`: the device is lost); the first line of its
-    /// reason says what failed, the rest is the backend's chain of causes.
+    /// From Burn's execution error (`poisoned`: the device is lost). Its reason is a chain
+    /// ("An error happened during execution / Caused by: / what failed / Backtrace: …"): the
+    /// first line that says what failed is kept.
     fn from_execution(poisoned: bool, reason: &str) -> Self {
-        let reason = reason.lines().next().unwrap_or_default().to_string();
-        if poisoned { ReadbackError::DeviceLost(reason) } else { ReadbackError::Failed(reason) }
+        let headings = ["An error happened during execution", "The device is poisoned", "Caused by:"];
+        let what = reason.lines().map(str::trim).find(|line| !line.is_empty() && !headings.contains(line));
+        let what = what.unwrap_or("no reason given").to_string();
+        if poisoned { ReadbackError::DeviceLost(what) } else { ReadbackError::Failed(what) }
     }
 }
 
@@ -44,17 +47,14 @@ async fn read_data<const D: usize>(tensor: Tensor<D>) -> Result<TensorData, Read
 
 /// Reads a tensor back as f32 values.
 pub async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadbackError> {
-    let device = tensor.device();
-    match read_data(tensor).await {
-        Ok(data) => Ok(values(data)),
-        // A read that fails as the device is being lost can fail before the device knows it
-        // is lost (the loss is reported once, asynchronously): a second, tiny read tells.
-        Err(ReadbackError::Failed(reason)) => match read_data(Tensor::<1>::zeros([1], &device)).await {
-            Err(lost @ ReadbackError::DeviceLost(_)) => Err(lost),
-            _ => Err(ReadbackError::Failed(reason)),
-        },
-        Err(lost) => Err(lost),
-    }
+    Ok(values(read_data(tensor).await?))
+}
+
+/// A tiny read on `device`: `Err(DeviceLost)` once the device is lost. A read that fails while
+/// a GPU is being lost can fail before the device knows (the browser reports the loss once, as a
+/// later event): a caller that met a plain failure asks this after letting the event loop run.
+pub async fn probe(device: &Device) -> Result<(), ReadbackError> {
+    read_data(Tensor::<1>::zeros([1], device)).await.map(|_| ())
 }
 
 /// Reads several tensors with one read-back; returns their values in order.

@@ -17,7 +17,7 @@ use latent_lab::protocol::{
     TrainingEvent, TrainingReply, TrainingRequest, WeightFailure, WeightState,
 };
 use latent_lab::readback::block_on;
-use latent_lab::site::{FetchError, Folder, Site};
+use latent_lab::host::{FetchError, Folder, Host};
 use latent_lab::train::session::{PauseReason, Plan, Start};
 use latent_lab::train::Settings;
 use latent_lab::weights::{LoadError, WeightError, WeightFile};
@@ -35,13 +35,15 @@ impl TestSite {
     }
 }
 
-impl Site for TestSite {
+impl Host for TestSite {
     async fn fetch(&self, path: &str, progress: &mut dyn FnMut(usize, Option<usize>)) -> Result<Vec<u8>, FetchError> {
         match self.replaced.get(path) {
             Some(bytes) => Ok(bytes.clone()),
             None => self.folder.fetch(path, progress).await,
         }
     }
+
+    async fn pause(&self, _ms: u32) {}
 }
 
 /// Collects what a worker emits.

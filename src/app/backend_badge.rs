@@ -50,6 +50,7 @@ pub fn BackendBadge() -> impl IntoView {
         <div class="badge-box">
             <span class="badge" class:gpu=uses_gpu data-testid="backend-badge" title=gpu_note
                 data-last-ms=move || lab.timings.get().last_ms.map(|v| v.to_string())
+                data-last-compute-ms=move || lab.timings.get().last_compute_ms.map(|v| v.to_string())
                 data-cpu-ms=move || lab.timings.get().cpu_ms.map(|v| v.to_string())
                 data-gpu-ms=move || lab.timings.get().gpu_ms.map(|v| v.to_string())>{text}</span>
             <label class="backend-switch">

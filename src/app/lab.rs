@@ -28,7 +28,9 @@ pub enum GpuStatus {
 /// Measured milliseconds of one live analysis (AE + VAE + classifier on one drawing).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Timings {
+    /// From the page's request to its reply (what a person waits), and inside the worker.
     pub last_ms: Option<f64>,
+    pub last_compute_ms: Option<f64>,
     pub last_backend: Option<Backend>,
     pub cpu_ms: Option<f64>,
     pub gpu_ms: Option<f64>,
@@ -201,15 +203,17 @@ impl Lab {
 
     async fn analyse_until_idle(self, mut version: u64, mut pixels: Vec<f32>) {
         loop {
+            let asked = web_time::Instant::now();
             match self.ask(InferenceRequest::Analyse { pixels: Floats(pixels) }).await {
                 Ok(InferenceReply::Analysis { analysis, ms, backend }) => {
+                    let waited = asked.elapsed().as_secs_f64() * 1e3;
                     // A reply for a drawing since replaced (or cleared) is not shown.
                     if version == self.drawings.get_untracked() {
                         self.analysis.set(Some(analysis));
                         self.analysed.set(version);
                     }
                     self.analyses.update(|n| *n += 1);
-                    self.timings.update(|t| (t.last_ms, t.last_backend) = (Some(ms), Some(backend)));
+                    self.timings.update(|t| (t.last_ms, t.last_compute_ms, t.last_backend) = (Some(waited), Some(ms), Some(backend)));
                 }
                 Ok(_) => {}
                 Err(error) => self.notice.set(Some(error.to_string())),

@@ -19,37 +19,55 @@ pub enum ModelError {
     LatentOutOfRange(usize),
 }
 
-/// Enum modules (`Model`) enter a level named after the variant; weight files name parameters
-/// from the network's own root, so those levels are left out of paths.
-fn names_a_level(container_type: &str) -> bool {
-    !container_type.starts_with("Enum:")
+/// Where a module walk is: the names of the levels entered, which make a parameter's path.
+#[derive(Default)]
+struct ModulePath(Vec<String>);
+
+impl ModulePath {
+    /// Enum modules (`Model`) enter a level named after the variant; weight files name
+    /// parameters from the network's own root, so those levels are left out of paths.
+    fn names_a_level(container_type: &str) -> bool {
+        !container_type.starts_with("Enum:")
+    }
+
+    fn enter(&mut self, name: &str, container_type: &str) {
+        if Self::names_a_level(container_type) {
+            self.0.push(name.to_string());
+        }
+    }
+
+    fn exit(&mut self, container_type: &str) {
+        if Self::names_a_level(container_type) {
+            self.0.pop();
+        }
+    }
+
+    fn joined(&self) -> String {
+        self.0.join(".")
+    }
 }
 
 /// Collects every float tensor of a module with its path, flattened, with its shape; reading the
 /// values back is `readback::named_tensors`'s job.
 #[derive(Default)]
 pub struct TensorCollector {
-    path: Vec<String>,
+    path: ModulePath,
     pub tensors: Vec<(String, Vec<usize>, Tensor<1>)>,
 }
 
 impl ModuleVisitor for TensorCollector {
     fn enter_module(&mut self, name: &str, container_type: &str) {
-        if names_a_level(container_type) {
-            self.path.push(name.to_string());
-        }
+        self.path.enter(name, container_type);
     }
 
     fn exit_module(&mut self, _name: &str, container_type: &str) {
-        if names_a_level(container_type) {
-            self.path.pop();
-        }
+        self.path.exit(container_type);
     }
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let tensor = param.transform_for_save().val();
         let shape = tensor.dims().to_vec();
-        self.tensors.push((self.path.join("."), shape, tensor.flatten::<1>(0, D - 1)));
+        self.tensors.push((self.path.joined(), shape, tensor.flatten::<1>(0, D - 1)));
     }
 }
 
@@ -64,7 +82,7 @@ impl TensorCollector {
 /// Loads tensors by path into a module, checking names and shapes both ways; on any problem
 /// returns them all and no module.
 pub fn load_named<M: Module>(model: M, tensors: &NamedTensors) -> Result<M, ModelError> {
-    let mut loader = TensorLoader { path: Vec::new(), tensors, used: Vec::new(), problems: Vec::new() };
+    let mut loader = TensorLoader { path: ModulePath::default(), tensors, used: Vec::new(), problems: Vec::new() };
     let loaded = model.map(&mut loader);
     let mut problems = loader.problems;
     for name in tensors.keys() {
@@ -76,7 +94,7 @@ pub fn load_named<M: Module>(model: M, tensors: &NamedTensors) -> Result<M, Mode
 }
 
 struct TensorLoader<'a> {
-    path: Vec<String>,
+    path: ModulePath,
     tensors: &'a NamedTensors,
     used: Vec<String>,
     problems: Vec<String>,
@@ -84,19 +102,15 @@ struct TensorLoader<'a> {
 
 impl ModuleMapper for TensorLoader<'_> {
     fn enter_module(&mut self, name: &str, container_type: &str) {
-        if names_a_level(container_type) {
-            self.path.push(name.to_string());
-        }
+        self.path.enter(name, container_type);
     }
 
     fn exit_module(&mut self, _name: &str, container_type: &str) {
-        if names_a_level(container_type) {
-            self.path.pop();
-        }
+        self.path.exit(container_type);
     }
 
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let path = self.path.join(".");
+        let path = self.path.joined();
         let expected_shape = param.lazy_shape().to_vec();
         let Some((shape, values)) = self.tensors.get(&path) else {
             self.problems.push(format!("missing tensor {path} (shape {expected_shape:?})"));

@@ -134,6 +134,10 @@ impl Session {
         self.backend
     }
 
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
     pub fn plan(&self) -> &Plan {
         &self.plan
     }

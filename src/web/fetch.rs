@@ -1,13 +1,13 @@
-//! The site's own files over HTTP, by URL relative to the page or worker (both live at the
-//! site's root), so that the site works from any static host and any sub-path. Works in the page
-//! and in workers alike: it calls the global `fetch`.
+//! The browser as a worker's host: the site's own files over HTTP, by URL relative to the worker
+//! (it lives at the site's root), so that the site works from any static host and any sub-path,
+//! and pauses by timer. It calls the globals `fetch` and `setTimeout`, as a worker has them.
 
 use js_sys::{Function, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Response};
 
-use crate::site::{FetchError, Site};
+use crate::host::{FetchError, Host};
 
 /// The site this code was served from.
 pub struct Http;
@@ -23,7 +23,17 @@ async fn response(path: &str) -> Result<Response, JsValue> {
     JsFuture::from(js_sys::Promise::from(fetch.call1(&global, &path.into())?)).await?.dyn_into()
 }
 
-impl Site for Http {
+impl Host for Http {
+    async fn pause(&self, ms: u32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let set_timeout = Reflect::get(&js_sys::global(), &"setTimeout".into()).and_then(|f| f.dyn_into::<Function>().map_err(Into::into));
+            if let Ok(set_timeout) = set_timeout {
+                let _ = set_timeout.call2(&JsValue::NULL, &resolve, &ms.into());
+            }
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
     async fn fetch(&self, path: &str, progress: &mut dyn FnMut(usize, Option<usize>)) -> Result<Vec<u8>, FetchError> {
         let response = response(path).await.map_err(|e| network(path, e))?;
         if !response.ok() {

@@ -9,7 +9,7 @@ use std::future::Future;
 use burn::tensor::Device;
 use web_time::Instant;
 
-use super::Emit;
+use super::{Emit, lost_device};
 use crate::data::{Dataset, DatasetKind, IMAGE_PIXELS, Split};
 use crate::device::{Backend, BackendChoice, Devices, Work, live_on_cpu};
 use crate::infer::{self, Models};
@@ -18,7 +18,7 @@ use crate::protocol::{
     Bytes, Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, PAGE_MODELS, WeightFailure, WeightState,
 };
 use crate::readback::ReadbackError;
-use crate::site::Site;
+use crate::host::Host;
 use crate::weights::{LoadError, read_file};
 
 /// What the panels call weights trained in the page.
@@ -36,8 +36,8 @@ struct Loaded {
     tensors: NamedTensors,
 }
 
-pub struct InferenceWorker<S: Site> {
-    site: S,
+pub struct InferenceWorker<S: Host> {
+    host: S,
     devices: Devices,
     choice: BackendChoice,
     /// Auto's measurement: live work is faster on the CPU.
@@ -49,12 +49,12 @@ pub struct InferenceWorker<S: Site> {
     emit: Emit<InferenceEvent>,
 }
 
-impl<S: Site> InferenceWorker<S> {
+impl<S: Host> InferenceWorker<S> {
     /// A worker on `devices`; `gpu` says why there is no GPU when there is none.
-    pub fn new(site: S, devices: Devices, gpu: Result<(), String>, emit: Emit<InferenceEvent>) -> Self {
+    pub fn new(host: S, devices: Devices, gpu: Result<(), String>, emit: Emit<InferenceEvent>) -> Self {
         emit(InferenceEvent::Devices { gpu });
         let models = devices.backends().into_iter().map(|b| (b, Models::default())).collect();
-        Self { site, devices, choice: BackendChoice::Auto, live_on_cpu: false, models, loaded: BTreeMap::new(), test_digits: None, emit }
+        Self { host, devices, choice: BackendChoice::Auto, live_on_cpu: false, models, loaded: BTreeMap::new(), test_digits: None, emit }
     }
 
     /// Loads every shipped model (each reports how it went), then calibrates Auto.
@@ -68,7 +68,7 @@ impl<S: Site> InferenceWorker<S> {
 
     async fn load_pretrained(&mut self, kind: ModelKind) -> WeightState {
         let path = format!("pretrained/{}.llw", kind.name());
-        let bytes = match self.site.fetch(&path, &mut |_, _| {}).await {
+        let bytes = match self.host.fetch(&path, &mut |_, _| {}).await {
             Ok(bytes) => bytes,
             Err(error) => return WeightState::Failed(error.into()),
         };
@@ -143,14 +143,15 @@ impl<S: Site> InferenceWorker<S> {
     {
         let backend = self.devices.backend_for(self.choice, work, self.live_on_cpu);
         let models = self.models.get(&backend).cloned().unwrap_or_default();
-        match job(self.device(backend).clone(), models).await {
-            Err(InferenceError::Readback(error)) if backend == Backend::WebGpu && error.is_device_lost() => {
-                self.gpu_lost(error);
-                let models = self.models.get(&Backend::Cpu).cloned().unwrap_or_default();
-                Ok((job(self.devices.cpu.clone(), models).await?, Backend::Cpu))
-            }
-            other => other.map(|value| (value, backend)),
-        }
+        let device = self.device(backend).clone();
+        let error = match job(device.clone(), models).await {
+            Err(InferenceError::Readback(error)) if backend == Backend::WebGpu => error,
+            other => return other.map(|value| (value, backend)),
+        };
+        let Some(lost) = lost_device(&self.host, &error, &device).await else { return Err(error.into()) };
+        self.gpu_lost(lost);
+        let models = self.models.get(&Backend::Cpu).cloned().unwrap_or_default();
+        Ok((job(self.devices.cpu.clone(), models).await?, Backend::Cpu))
     }
 
     fn gpu_lost(&mut self, error: ReadbackError) {
@@ -269,8 +270,8 @@ impl<S: Site> InferenceWorker<S> {
         if self.test_digits.is_none() {
             let (images, labels) = Split::Test.file_names();
             let folder = format!("static/data/{}", DatasetKind::Mnist.folder());
-            let images = self.site.fetch(&format!("{folder}/{images}"), &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch)?;
-            let labels = self.site.fetch(&format!("{folder}/{labels}"), &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch)?;
+            let images = self.host.fetch(&format!("{folder}/{images}"), &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch)?;
+            let labels = self.host.fetch(&format!("{folder}/{labels}"), &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch)?;
             let test = Dataset::from_idx_bytes(&images, &labels).map_err(InferenceError::TestDigitsData)?;
             self.test_digits = Some(test);
         }

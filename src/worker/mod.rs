@@ -9,5 +9,32 @@ pub mod training;
 pub use inference::InferenceWorker;
 pub use training::TrainingWorker;
 
+use burn::tensor::Device;
+
+use crate::host::Host;
+use crate::readback::{self, ReadbackError};
+
 /// Sends events to the page.
 pub type Emit<E> = Box<dyn Fn(E)>;
+
+/// How long a worker lets the browser report a lost GPU, and how often it looks.
+const LOSS_REPORT_MS: u32 = 250;
+const LOSS_LOOKS: usize = 4;
+
+/// Whether a read-back that failed on `gpu` failed because the device is lost: the error says
+/// so, or (the loss being reported late) a tiny read does within a second. The lost device's
+/// error, if so.
+pub async fn lost_device<H: Host>(host: &H, error: &ReadbackError, gpu: &Device) -> Option<ReadbackError> {
+    if error.is_device_lost() {
+        return Some(error.clone());
+    }
+    for _ in 0..LOSS_LOOKS {
+        host.pause(LOSS_REPORT_MS).await;
+        match readback::probe(gpu).await {
+            Err(lost) if lost.is_device_lost() => return Some(lost),
+            Ok(()) => return None,
+            Err(_) => {}
+        }
+    }
+    None
+}

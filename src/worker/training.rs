@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use web_time::Instant;
 
-use super::Emit;
+use super::{Emit, lost_device};
 use crate::data::{Dataset, DatasetKind, Split};
 use crate::device::{Backend, Devices, Work};
 use crate::models::Model;
 use crate::protocol::{Download, Floats, RunState, TrainingError, TrainingEvent, TrainingReply, TrainingRequest};
-use crate::site::Site;
+use crate::readback::ReadbackError;
+use crate::host::Host;
 use crate::train::session::{PREVIEW_EVERY, PauseReason, Plan, Session, Start, StepFailure, TEST_SUBSET};
 use crate::weights::read_file;
 
@@ -24,8 +25,8 @@ const DOWNLOAD_REPORT: Duration = Duration::from_millis(100);
 
 type Reply = Result<TrainingReply, TrainingError>;
 
-pub struct TrainingWorker<S: Site> {
-    site: S,
+pub struct TrainingWorker<S: Host> {
+    host: S,
     devices: Devices,
     session: Option<Session>,
     state: RunState,
@@ -39,9 +40,9 @@ pub struct TrainingWorker<S: Site> {
     emit: Emit<TrainingEvent>,
 }
 
-impl<S: Site> TrainingWorker<S> {
-    pub fn new(site: S, devices: Devices, emit: Emit<TrainingEvent>) -> Self {
-        Self { site, devices, session: None, state: RunState::Idle, sharing: true, data: Vec::new(), metrics: Vec::new(), rows: Vec::new(), emit }
+impl<S: Host> TrainingWorker<S> {
+    pub fn new(host: S, devices: Devices, emit: Emit<TrainingEvent>) -> Self {
+        Self { host, devices, session: None, state: RunState::Idle, sharing: true, data: Vec::new(), metrics: Vec::new(), rows: Vec::new(), emit }
     }
 
     /// Whether a session is running (the caller then calls `run_burst` between messages).
@@ -130,7 +131,7 @@ impl<S: Site> TrainingWorker<S> {
             Start::Scratch => Model::fresh(plan.kind, &plan.options, &device)?,
             Start::Pretrained => {
                 let path = format!("pretrained/{}.llw", plan.kind.name());
-                let bytes = self.site.fetch(&path, &mut |_, _| {}).await?;
+                let bytes = self.host.fetch(&path, &mut |_, _| {}).await?;
                 read_file(&bytes, Some(plan.kind))
                     .and_then(|file| file.load(Some(plan.kind), &device))
                     .map_err(|error| TrainingError::File { name: path, error })?
@@ -214,18 +215,30 @@ impl<S: Site> TrainingWorker<S> {
                 let step = session.step_count() + 1;
                 self.pause(PauseReason::NonFinite { step, values }).await;
             }
-            Err(StepFailure::Readback(error)) if error.is_device_lost() && session.backend() == Backend::WebGpu => {
-                let lost_at = session.step_count() + 1;
-                self.devices.drop_gpu();
-                match session.move_to_cpu(&self.devices.cpu) {
-                    Ok(Some(resumed_at)) => {
-                        self.report();
-                        (self.emit)(TrainingEvent::MovedToCpu { lost_at, resumed_at, error, every: PREVIEW_EVERY });
-                    }
-                    Ok(None) | Err(_) => self.pause(PauseReason::GpuLostWithoutCopy(error)).await,
+            Err(StepFailure::Readback(error)) => {
+                let lost = match session.backend() {
+                    Backend::WebGpu => lost_device(&self.host, &error, session.device()).await,
+                    Backend::Cpu => None,
+                };
+                match lost {
+                    Some(lost) => self.move_to_cpu(lost).await,
+                    None => self.pause(PauseReason::Failed(error)).await,
                 }
             }
-            Err(StepFailure::Readback(error)) => self.pause(PauseReason::Failed(error)).await,
+        }
+    }
+
+    /// The GPU is lost: the session goes on on the CPU from its last copy of the weights.
+    async fn move_to_cpu(&mut self, error: ReadbackError) {
+        let Some(session) = &mut self.session else { return };
+        let lost_at = session.step_count() + 1;
+        self.devices.drop_gpu();
+        match session.move_to_cpu(&self.devices.cpu) {
+            Ok(Some(resumed_at)) => {
+                self.report();
+                (self.emit)(TrainingEvent::MovedToCpu { lost_at, resumed_at, error, every: PREVIEW_EVERY });
+            }
+            Ok(None) | Err(_) => self.pause(PauseReason::GpuLostWithoutCopy(error)).await,
         }
     }
 
@@ -298,7 +311,7 @@ impl<S: Site> TrainingWorker<S> {
                     emit(TrainingEvent::Loading { dataset: kind, download: Some(download) });
                 }
             };
-            files.push(self.site.fetch(&format!("static/data/{}/{name}", kind.folder()), &mut progress).await?);
+            files.push(self.host.fetch(&format!("static/data/{}/{name}", kind.folder()), &mut progress).await?);
         }
         (self.emit)(TrainingEvent::Loading { dataset: kind, download: None });
         let train = Arc::new(Dataset::from_idx_bytes(&files[0], &files[1])?);

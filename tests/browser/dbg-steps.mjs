@@ -1,0 +1,15 @@
+import { serveSite, launch, waitForModels, stepTo, stepMsTotal } from './harness.mjs';
+const model = process.argv[2] || 'gan';
+const site = await serveSite();
+const browser = await launch({ webgpu: false });
+const page = await browser.newPage();
+await page.goto(site.url);
+await page.waitForFunction(() => !document.querySelector('[data-testid=gan-generate]')?.disabled, null, { timeout: 300000 });
+await page.waitForTimeout(3000);
+await page.getByTestId('train-model').selectOption(model);
+for (let s = 1; s <= 3; s++) await stepTo(page, s);
+const before = await stepMsTotal(page);
+const t0 = Date.now();
+for (let s = 4; s <= 8; s++) await stepTo(page, s);
+console.log(model, 'inside', ((await stepMsTotal(page)) - before) / 5, 'wall', (Date.now() - t0) / 5);
+await browser.close(); await site.close();
