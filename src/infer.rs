@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::data::mnist::images_tensor;
+use crate::data::images_tensor;
 use crate::data::NUM_CLASSES;
 use crate::models::gan::{self, NOISE, gan_noise, sample_labels};
 use crate::models::{Autoencoder, Classifier, Gan, Model, ModelKind, Vae};

@@ -7,21 +7,26 @@
 //! tensors come back to the CPU, `weights` reads and writes every weight file format, `infer`
 //! answers the panels, `device` picks the backend, `protocol` is the typed messages between the
 //! page and its workers, `worker` is what the workers do, `web` and `app` are the browser's side.
+//!
+//! The feature `engine` (on by default) brings Burn and everything that runs models. The page's
+//! own module is built without it: it only draws and sends messages, so it carries no Burn.
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 pub mod data;
 pub mod device;
 pub mod grid;
+pub mod host;
+#[cfg(feature = "engine")]
 pub mod infer;
 pub mod models;
 pub mod protocol;
 pub mod readback;
-pub mod host;
 pub mod train;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 pub mod weights;
+#[cfg(feature = "engine")]
 pub mod worker;
 
 /// Runs the module's static constructors once; each wasm entry point calls it first.

@@ -15,7 +15,7 @@ use crate::models::{ModelError, ModelKind, NamedTensors};
 use crate::readback::ReadbackError;
 use crate::host::FetchError;
 use crate::train::Settings;
-use crate::train::session::{PauseReason, Plan};
+use crate::train::plan::{PauseReason, Plan};
 use crate::weights::LoadError;
 
 pub type RequestId = u32;

@@ -3,13 +3,8 @@
 //! functions with [`block_on`]. A lost GPU device is told apart from other failures, because it
 //! alone means "move this work to the CPU".
 
-use std::future::Future;
-
-use burn::module::Module;
-use burn::tensor::{Device, Tensor, TensorData};
-
-use crate::models::NamedTensors;
-use crate::models::tensors::TensorCollector;
+#[cfg(feature = "engine")]
+pub use engine::*;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ReadbackError {
@@ -24,85 +19,98 @@ impl ReadbackError {
     pub fn is_device_lost(&self) -> bool {
         matches!(self, ReadbackError::DeviceLost(_))
     }
+}
+
+/// The reads themselves: they need Burn (the page, which reads nothing back, builds without it).
+#[cfg(feature = "engine")]
+mod engine {
+    use std::future::Future;
+
+    use burn::module::Module;
+    use burn::tensor::{Device, Tensor, TensorData};
+
+    use super::ReadbackError;
+    use crate::models::NamedTensors;
+    use crate::models::tensors::TensorCollector;
 
     /// From Burn's execution error (`poisoned`: the device is lost). Its reason is a chain
     /// ("An error happened during execution / Caused by: / what failed / Backtrace: …"): the
     /// first line that says what failed is kept.
-    fn from_execution(poisoned: bool, reason: &str) -> Self {
+    fn from_execution(poisoned: bool, reason: &str) -> ReadbackError {
         let headings = ["An error happened during execution", "The device is poisoned", "Caused by:"];
         let what = reason.lines().map(str::trim).find(|line| !line.is_empty() && !headings.contains(line));
         let what = what.unwrap_or("no reason given").to_string();
         if poisoned { ReadbackError::DeviceLost(what) } else { ReadbackError::Failed(what) }
     }
-}
 
-/// The values of float tensor data as f32, whatever its stored precision.
-fn values(data: TensorData) -> Vec<f32> {
-    data.convert::<f32>().try_into_vec::<f32>().expect("float tensor data converts to f32")
-}
-
-async fn read_data<const D: usize>(tensor: Tensor<D>) -> Result<TensorData, ReadbackError> {
-    tensor.into_data_async().await.map_err(|e| ReadbackError::from_execution(e.is_device_poisoned(), e.reason()))
-}
-
-/// Reads a tensor back as f32 values.
-pub async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadbackError> {
-    Ok(values(read_data(tensor).await?))
-}
-
-/// A tiny read on `device`: `Err(DeviceLost)` once the device is lost. A read that fails while
-/// a GPU is being lost can fail before the device knows (the browser reports the loss once, as a
-/// later event): a caller that met a plain failure asks this after letting the event loop run.
-pub async fn probe(device: &Device) -> Result<(), ReadbackError> {
-    read_data(Tensor::<1>::zeros([1], device)).await.map(|_| ())
-}
-
-/// Reads several tensors with one read-back; returns their values in order.
-pub async fn read_all<const D: usize>(tensors: Vec<Tensor<D>>) -> Result<Vec<Vec<f32>>, ReadbackError> {
-    if tensors.is_empty() {
-        return Ok(Vec::new());
+    /// The values of float tensor data as f32, whatever its stored precision.
+    fn values(data: TensorData) -> Vec<f32> {
+        data.convert::<f32>().try_into_vec::<f32>().expect("float tensor data converts to f32")
     }
-    let lengths: Vec<usize> = tensors.iter().map(|t| t.shape().num_elements()).collect();
-    let flat: Vec<Tensor<1>> = tensors.into_iter().map(|t| t.flatten::<1>(0, D - 1)).collect();
-    let values = read(Tensor::cat(flat, 0)).await?;
-    Ok(split_by(values, &lengths))
-}
 
-/// A single number (the mean of a loss, a count).
-pub async fn read_scalar(tensor: Tensor<1>) -> Result<f64, ReadbackError> {
-    Ok(read(tensor).await?.first().copied().unwrap_or(f32::NAN) as f64)
-}
+    async fn read_data<const D: usize>(tensor: Tensor<D>) -> Result<TensorData, ReadbackError> {
+        tensor.into_data_async().await.map_err(|e| from_execution(e.is_device_poisoned(), e.reason()))
+    }
 
-fn split_by(values: Vec<f32>, lengths: &[usize]) -> Vec<Vec<f32>> {
-    let mut start = 0;
-    lengths
-        .iter()
-        .map(|&len| {
-            start += len;
-            values[start - len..start].to_vec()
-        })
-        .collect()
-}
+    /// Reads a tensor back as f32 values.
+    pub async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadbackError> {
+        Ok(values(read_data(tensor).await?))
+    }
 
-/// Every float tensor of a module by path, with its shape and values, in one read-back.
-pub async fn named_tensors<M: Module>(model: &M) -> Result<NamedTensors, ReadbackError> {
-    let collected = TensorCollector::of(model).tensors;
-    let lengths: Vec<usize> = collected.iter().map(|(_, shape, _)| shape.iter().product()).collect();
-    let values = read(Tensor::cat(collected.iter().map(|(_, _, t)| t.clone()).collect(), 0)).await?;
-    Ok(collected
-        .into_iter()
-        .zip(split_by(values, &lengths))
-        .map(|((path, shape, _), values)| (path, (shape, values)))
-        .collect())
-}
+    /// A tiny read on `device`: `Err(DeviceLost)` once the device is lost. A read that fails while
+    /// a GPU is being lost can fail before the device knows (the browser reports the loss once, as a
+    /// later event): a caller that met a plain failure asks this after letting the event loop run.
+    pub async fn probe(device: &Device) -> Result<(), ReadbackError> {
+        read_data(Tensor::<1>::zeros([1], device)).await.map(|_| ())
+    }
 
-/// Runs an async read to completion on this thread: native code only (the CLI, the tests),
-/// where Burn's CPU backend answers at once. The browser must await instead.
-pub fn block_on<F: Future>(future: F) -> F::Output {
-    futures::executor::block_on(future)
-}
+    /// Reads several tensors with one read-back; returns their values in order.
+    pub async fn read_all<const D: usize>(tensors: Vec<Tensor<D>>) -> Result<Vec<Vec<f32>>, ReadbackError> {
+        if tensors.is_empty() {
+            return Ok(Vec::new());
+        }
+        let lengths: Vec<usize> = tensors.iter().map(|t| t.shape().num_elements()).collect();
+        let flat: Vec<Tensor<1>> = tensors.into_iter().map(|t| t.flatten::<1>(0, D - 1)).collect();
+        let values = read(Tensor::cat(flat, 0)).await?;
+        Ok(split_by(values, &lengths))
+    }
 
-/// [`read`], blocking: native code only.
-pub fn read_now<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-    block_on(read(tensor)).expect("a read-back on the CPU backend")
+    /// A single number (the mean of a loss, a count).
+    pub async fn read_scalar(tensor: Tensor<1>) -> Result<f64, ReadbackError> {
+        Ok(read(tensor).await?.first().copied().unwrap_or(f32::NAN) as f64)
+    }
+
+    fn split_by(values: Vec<f32>, lengths: &[usize]) -> Vec<Vec<f32>> {
+        let mut start = 0;
+        lengths
+            .iter()
+            .map(|&len| {
+                start += len;
+                values[start - len..start].to_vec()
+            })
+            .collect()
+    }
+
+    /// Every float tensor of a module by path, with its shape and values, in one read-back.
+    pub async fn named_tensors<M: Module>(model: &M) -> Result<NamedTensors, ReadbackError> {
+        let collected = TensorCollector::of(model).tensors;
+        let lengths: Vec<usize> = collected.iter().map(|(_, shape, _)| shape.iter().product()).collect();
+        let values = read(Tensor::cat(collected.iter().map(|(_, _, t)| t.clone()).collect(), 0)).await?;
+        Ok(collected
+            .into_iter()
+            .zip(split_by(values, &lengths))
+            .map(|((path, shape, _), values)| (path, (shape, values)))
+            .collect())
+    }
+
+    /// Runs an async read to completion on this thread: native code only (the CLI, the tests),
+    /// where Burn's CPU backend answers at once. The browser must await instead.
+    pub fn block_on<F: Future>(future: F) -> F::Output {
+        futures::executor::block_on(future)
+    }
+
+    /// [`read`], blocking: native code only.
+    pub fn read_now<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+        block_on(read(tensor)).expect("a read-back on the CPU backend")
+    }
 }

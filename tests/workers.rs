@@ -18,7 +18,7 @@ use latent_lab::protocol::{
 };
 use latent_lab::readback::block_on;
 use latent_lab::host::{FetchError, Folder, Host};
-use latent_lab::train::session::{PauseReason, Plan, Start};
+use latent_lab::train::plan::{PauseReason, Plan, Start};
 use latent_lab::train::Settings;
 use latent_lab::weights::{LoadError, WeightError, WeightFile};
 use latent_lab::worker::{InferenceWorker, TrainingWorker};

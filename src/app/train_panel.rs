@@ -11,10 +11,10 @@ use super::paint::paint_grid;
 use super::training::Training;
 use super::use_lab;
 use crate::data::DatasetKind;
-use crate::models::vae::{LATENT, LATENT_RANGE};
+use crate::models::spec::{LATENT, LATENT_RANGE};
 use crate::models::{ModelKind, ModelOptions, ReconstructionLoss};
 use crate::protocol::RunState;
-use crate::train::session::{PREVIEW_COLUMNS, Plan, Start};
+use crate::train::plan::{PREVIEW_COLUMNS, Plan, Start};
 use crate::train::{GanSettings, Settings, VaeSettings};
 use crate::web::files::{download, file_bytes};
 

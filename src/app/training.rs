@@ -9,7 +9,7 @@ use crate::device::Backend;
 use crate::models::ModelKind;
 use crate::protocol::{Download, Role, RunState, TrainingError, TrainingEvent, TrainingReply, TrainingRequest};
 use crate::train::Settings;
-use crate::train::session::Plan;
+use crate::train::plan::Plan;
 use crate::web::client::{RequestError, WorkerClient};
 
 pub type TrainingClient = WorkerClient<TrainingRequest, TrainingReply, TrainingError, TrainingEvent>;

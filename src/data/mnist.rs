@@ -1,9 +1,7 @@
 //! MNIST and Fashion-MNIST as the project ships them (IDX, gzip, under `static/data/`), with
-//! seeded shuffling and batching into tensors.
+//! seeded shuffling into batches of indices (`batch` makes them tensors).
 
 use std::path::Path;
-
-use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::idx::{self, IdxError};
 use super::rng::SplitMix64;
@@ -89,13 +87,6 @@ pub struct Dataset {
     labels: Vec<u8>,
 }
 
-/// One batch, ready for a model: images as `[n, 784]` floats in [0, 1] and labels `[n]`.
-#[derive(Debug, Clone)]
-pub struct Batch {
-    pub images: Tensor<2>,
-    pub labels: Tensor<1, Int>,
-}
-
 impl Dataset {
     /// Builds a dataset from the bytes of an IDX image file and an IDX label file.
     pub fn from_idx_bytes(images: &[u8], labels: &[u8]) -> Result<Self, DataError> {
@@ -168,13 +159,6 @@ impl Dataset {
             .collect()
     }
 
-    pub fn batch(&self, indices: &[usize], device: &Device) -> Batch {
-        let images = images_tensor(self.pixels_unit(indices), device);
-        let labels: Vec<i64> = indices.iter().map(|&i| self.labels[i] as i64).collect();
-        let labels = Tensor::from_data(TensorData::new(labels, [indices.len()]), device);
-        Batch { images, labels }
-    }
-
     /// Consecutive batches over the whole set in order (for evaluation).
     pub fn sequential_batches(&self, batch_size: usize) -> Vec<Vec<usize>> {
         (0..self.len())
@@ -183,12 +167,6 @@ impl Dataset {
             .map(<[usize]>::to_vec)
             .collect()
     }
-}
-
-/// Rows of 784 floats as a `[n, 784]` tensor.
-pub fn images_tensor(pixels: Vec<f32>, device: &Device) -> Tensor<2> {
-    let n = pixels.len() / IMAGE_PIXELS;
-    Tensor::from_data(TensorData::new(pixels, [n, IMAGE_PIXELS]), device)
 }
 
 /// The batches of successive epochs: each epoch is a fresh seeded shuffle of the whole set,

@@ -2,13 +2,17 @@
 //! Fashion-MNIST datasets with seeded shuffling and batching, and the MNIST-style
 //! preprocessing that turns a drawing into the 28x28 image the models see.
 
+#[cfg(feature = "engine")]
+mod batch;
 pub mod idx;
 pub mod mnist;
 pub mod preprocess;
 pub mod rng;
 
+#[cfg(feature = "engine")]
+pub use batch::{Batch, images_tensor};
 pub use idx::{IdxError, IdxImages};
-pub use mnist::{Batch, DataError, Dataset, DatasetKind, EpochBatches, Split};
+pub use mnist::{DataError, Dataset, DatasetKind, EpochBatches, Split};
 
 /// Side of an MNIST image in pixels.
 pub const IMAGE_SIDE: usize = 28;

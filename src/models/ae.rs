@@ -8,8 +8,7 @@ use burn::tensor::activation::{relu, tanh};
 use burn::tensor::{Device, Tensor};
 
 pub const ARCHITECTURE: &str = "MLP 784-128-64-12-3 (ReLU), decoder 3-12-64-128-784 (ReLU, tanh); inputs in [-1,1]";
-/// Widths of the encoder's layers; the decoder uses them in reverse.
-pub const WIDTHS: [usize; 5] = [784, 128, 64, 12, 3];
+pub use super::spec::AE_WIDTHS as WIDTHS;
 /// Size of the code the encoder produces.
 pub const CODE_SIZE: usize = 3;
 

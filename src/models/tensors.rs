@@ -2,22 +2,10 @@
 //! read them back, and putting named values into a module, checked name by name and shape by
 //! shape. Every file format (`weights`) and every snapshot goes through these two.
 
-use std::collections::BTreeMap;
-
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Tensor, TensorData};
 
-/// Tensors by dotted path: their shapes and f32 values.
-pub type NamedTensors = BTreeMap<String, (Vec<usize>, Vec<f32>)>;
-
-/// Why a network could not be built or could not take a set of tensors.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
-pub enum ModelError {
-    #[error("the weights do not fit this architecture: {}", .0.join("; "))]
-    Mismatch(Vec<String>),
-    #[error("a VAE's latent size must be {min} to {max} (not {0})", min = super::vae::LATENT_RANGE.start(), max = super::vae::LATENT_RANGE.end())]
-    LatentOutOfRange(usize),
-}
+use super::{ModelError, NamedTensors};
 
 /// Where a module walk is: the names of the levels entered, which make a parameter's path.
 #[derive(Default)]

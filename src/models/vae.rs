@@ -10,19 +10,10 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Distribution, Tensor};
 
-pub const HIDDEN: usize = 400;
-/// The tutorial's latent size (the Train panel and `train --latent` choose others).
-pub const LATENT: usize = 20;
-/// Latent sizes a VAE may have: a 1-D code still trains; past this the KL term switches off the
-/// extra dimensions anyway, and weight files stay small.
-pub const LATENT_RANGE: std::ops::RangeInclusive<usize> = 1..=64;
+pub use super::spec::{HIDDEN, LATENT, LATENT_RANGE, ReconstructionLoss, check_latent};
+
 /// The path of the mean head's weight (`[HIDDEN, latent]`), whose width is the latent size.
 pub const MEAN_HEAD_WEIGHT: &str = "fc21.weight";
-
-/// `latent` if a VAE here may have that many dimensions.
-pub fn check_latent(latent: usize) -> Result<usize, super::ModelError> {
-    if LATENT_RANGE.contains(&latent) { Ok(latent) } else { Err(super::ModelError::LatentOutOfRange(latent)) }
-}
 
 /// The latent size of VAE weights: the width of the mean head (Burn stores `[in, out]`); the
 /// tutorial's when there is none (loading then names what is missing).
@@ -99,27 +90,6 @@ impl Vae {
     /// The deterministic reconstruction the playground and the CLI show: decode the mean.
     pub fn reconstruct_mean(&self, pixels: Tensor<2>) -> Tensor<2> {
         self.decode(self.encode(pixels).0)
-    }
-}
-
-/// The reconstruction term of the loss.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReconstructionLoss {
-    /// Bernoulli cross-entropy, summed over pixels (PyTorch's reference example).
-    #[default]
-    Bce,
-    /// Squared error of sigmoid(logits), summed over pixels (the tutorial's own code).
-    Mse,
-}
-
-impl ReconstructionLoss {
-    pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "bce" => Some(Self::Bce),
-            "mse" => Some(Self::Mse),
-            _ => None,
-        }
     }
 }
 

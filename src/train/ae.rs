@@ -5,22 +5,10 @@ use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 
-use super::{Trainer, adam, descend};
+use super::{AeSettings, Trainer, adam, descend};
 use crate::data::Batch;
 use crate::models::Autoencoder;
 use crate::models::ae::mse_loss;
-
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AeSettings {
-    pub learning_rate: f64,
-    pub weight_decay: f32,
-}
-
-impl Default for AeSettings {
-    fn default() -> Self {
-        Self { learning_rate: 1e-3, weight_decay: 1e-5 }
-    }
-}
 
 #[derive(Clone)]
 pub struct AeTrainer {

@@ -4,21 +4,10 @@ use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 
-use super::{Trainer, adam, descend};
+use super::{ClassifierSettings, Trainer, adam, descend};
 use crate::data::Batch;
 use crate::models::Classifier;
 use crate::models::classifier::cross_entropy_loss;
-
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ClassifierSettings {
-    pub learning_rate: f64,
-}
-
-impl Default for ClassifierSettings {
-    fn default() -> Self {
-        Self { learning_rate: 1e-3 }
-    }
-}
 
 #[derive(Clone)]
 pub struct ClassifierTrainer {

@@ -11,7 +11,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::frechet::{Gaussian, frechet_distance};
-use crate::data::mnist::images_tensor;
+use crate::data::images_tensor;
 use crate::data::rng::SplitMix64;
 use crate::data::{Dataset, IMAGE_PIXELS, NUM_CLASSES};
 use crate::models::classifier::FEATURES;

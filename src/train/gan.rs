@@ -8,22 +8,9 @@ use burn::optim::ModuleOptimizer;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Distribution, Int, Tensor};
 
-use super::{Trainer, adam, descend};
+use super::{GanSettings, Trainer, adam, descend};
 use crate::data::Batch;
 use crate::models::gan::{self, Gan, NOISE, class_loss, discriminator_loss, generator_loss};
-
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct GanSettings {
-    pub generator_lr: f64,
-    pub discriminator_lr: f64,
-    pub discriminator_steps: usize,
-}
-
-impl Default for GanSettings {
-    fn default() -> Self {
-        Self { generator_lr: 2e-4, discriminator_lr: 2e-4, discriminator_steps: 1 }
-    }
-}
 
 #[derive(Clone)]
 pub struct GanTrainer {

@@ -9,13 +9,14 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use web_time::Instant;
 
+use super::plan::{PREVIEW_COLUMNS, Plan};
 use super::{AnyTrainer, Settings, Trainer, eval};
-use crate::data::mnist::images_tensor;
+use crate::data::images_tensor;
 use crate::data::rng::SplitMix64;
-use crate::data::{Dataset, DatasetKind, EpochBatches};
-use crate::device::{Backend, BackendChoice};
+use crate::data::{Dataset, EpochBatches};
+use crate::device::Backend;
 use crate::models::gan::gan_noise;
-use crate::models::{Autoencoder, Model, ModelError, ModelKind, ModelOptions, NamedTensors};
+use crate::models::{Autoencoder, Model, ModelError, ModelKind, NamedTensors};
 use crate::readback::{self, ReadbackError, read};
 use crate::weights::{self, Precision, Provenance};
 
@@ -26,42 +27,6 @@ pub const PREVIEW_EVERY: usize = 25;
 /// Seed of the fixed noise the VAE and GAN previews decode, so that a preview changes only
 /// because the model did.
 const PREVIEW_NOISE_SEED: u64 = 7;
-/// Images in a preview row.
-pub const PREVIEW_COLUMNS: usize = 8;
-
-/// Where a session's weights start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Start {
-    Scratch,
-    Pretrained,
-}
-
-/// The Train panel's choices when a session starts.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Plan {
-    pub kind: ModelKind,
-    /// The network's shape when it starts from scratch (the VAE's latent size).
-    pub options: ModelOptions,
-    pub dataset: DatasetKind,
-    pub batch_size: usize,
-    pub epochs: usize,
-    pub start: Start,
-    pub settings: Settings,
-    pub backend: BackendChoice,
-}
-
-/// Why training stopped by itself.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
-pub enum PauseReason {
-    #[error("Training finished.")]
-    Finished,
-    #[error("The loss became {values:?} at step {step}: training paused and the last finite weights restored. Lower the learning rate and resume.")]
-    NonFinite { step: usize, values: Vec<f32> },
-    #[error("{0}: training paused and the last good weights restored.")]
-    Failed(ReadbackError),
-    #[error("WebGPU stopped working ({0}) and training could not move to the CPU: no copy of the weights was kept off the GPU yet.")]
-    GpuLostWithoutCopy(ReadbackError),
-}
 
 /// Why a step did not count.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,23 +5,9 @@ use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 
-use super::{Trainer, adam, descend};
+use super::{Trainer, VaeSettings, adam, descend};
 use crate::data::Batch;
-use crate::models::vae::{ReconstructionLoss, Vae, vae_loss};
-
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct VaeSettings {
-    pub learning_rate: f64,
-    pub reconstruction: ReconstructionLoss,
-    /// Weight of the KL term (1 is the plain VAE; other values give a beta-VAE).
-    pub beta: f32,
-}
-
-impl Default for VaeSettings {
-    fn default() -> Self {
-        Self { learning_rate: 1e-3, reconstruction: ReconstructionLoss::Bce, beta: 1.0 }
-    }
-}
+use crate::models::vae::{Vae, vae_loss};
 
 #[derive(Clone)]
 pub struct VaeTrainer {

@@ -7,4 +7,5 @@ pub mod client;
 pub mod fetch;
 pub mod files;
 pub mod message;
+#[cfg(feature = "engine")]
 pub mod worker;

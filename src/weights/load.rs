@@ -1,11 +1,11 @@
 //! Weight files of either format into a checked `Model`: latent-lab's own (`.llw`) or the PyTorch
 //! tutorial's `state_dict` (`.pth`), told apart by their content, never by their name.
 
-use burn::tensor::Device;
-
 use super::pytorch::{self, PthError};
 use super::{Provenance, WeightError, WeightFile};
-use crate::models::{Model, ModelError, ModelKind, NamedTensors};
+use crate::models::{ModelError, ModelKind, NamedTensors};
+#[cfg(feature = "engine")]
+use {crate::models::Model, burn::tensor::Device};
 
 /// Why a file could not become a model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
@@ -32,6 +32,7 @@ pub struct FileTensors {
 }
 
 /// A model loaded from a file, with what the file said about it.
+#[cfg(feature = "engine")]
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub model: Model,
@@ -74,6 +75,7 @@ pub fn detect_model(bytes: &[u8]) -> Result<ModelKind, LoadError> {
     read_file(bytes, None).map(|file| file.kind)
 }
 
+#[cfg(feature = "engine")]
 impl FileTensors {
     /// These tensors as a model on `device`, if they are for `expected` (when given).
     pub fn load(&self, expected: Option<ModelKind>, device: &Device) -> Result<Model, LoadError> {
@@ -85,6 +87,7 @@ impl FileTensors {
 }
 
 /// Loads a file of either format on `device`, checking that it holds `expected` when given.
+#[cfg(feature = "engine")]
 pub fn load_file(bytes: &[u8], expected: Option<ModelKind>, device: &Device) -> Result<Loaded, LoadError> {
     let file = read_file(bytes, expected)?;
     let model = file.load(expected, device)?;

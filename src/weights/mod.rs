@@ -18,7 +18,9 @@ use sha2::{Digest, Sha256};
 
 use crate::models::{ModelKind, NamedTensors};
 
-pub use load::{FileTensors, LoadError, Loaded, detect_model, load_file, read_file};
+pub use load::{FileTensors, LoadError, detect_model, read_file};
+#[cfg(feature = "engine")]
+pub use load::{Loaded, load_file};
 
 const MAGIC: &[u8; 8] = b"LLWEIGHT";
 pub const FORMAT_VERSION: u32 = 1;

@@ -429,7 +429,7 @@ fn layout(model: ModelKind, latent: usize) -> Vec<(String, String, Vec<usize>)> 
     };
     match model {
         ModelKind::Ae => {
-            let widths = crate::models::ae::WIDTHS;
+            let widths = crate::models::spec::AE_WIDTHS;
             let mut out = Vec::new();
             for (i, w) in widths.windows(2).enumerate() {
                 out.extend(linear(&format!("encoder.{}", 2 * i), &format!("encoder.{i}"), w[0], w[1]));
@@ -440,7 +440,7 @@ fn layout(model: ModelKind, latent: usize) -> Vec<(String, String, Vec<usize>)> 
             out
         }
         ModelKind::Vae => {
-            use crate::models::vae::HIDDEN;
+            use crate::models::spec::HIDDEN;
             [("fc1", 784, HIDDEN), ("fc21", HIDDEN, latent), ("fc22", HIDDEN, latent), ("fc3", latent, HIDDEN), ("fc4", HIDDEN, 784)]
                 .into_iter()
                 .flat_map(|(name, fan_in, fan_out)| linear(name, name, fan_in, fan_out))
@@ -453,7 +453,7 @@ fn layout(model: ModelKind, latent: usize) -> Vec<(String, String, Vec<usize>)> 
 /// A VAE state_dict's latent size: the rows of its mean head (PyTorch stores `[out, in]`); the
 /// tutorial's 20 when there is none (the layout check then names what is missing).
 pub fn vae_latent(state: &StateDict) -> usize {
-    state.get("fc21.weight").and_then(|(shape, _)| shape.first().copied()).unwrap_or(crate::models::vae::LATENT)
+    state.get("fc21.weight").and_then(|(shape, _)| shape.first().copied()).unwrap_or(crate::models::spec::LATENT)
 }
 
 /// Maps the tutorial's state_dict onto our module paths, transposing Linear weights (PyTorch

@@ -15,7 +15,8 @@ use crate::models::Model;
 use crate::protocol::{Download, Floats, RunState, TrainingError, TrainingEvent, TrainingReply, TrainingRequest};
 use crate::readback::ReadbackError;
 use crate::host::Host;
-use crate::train::session::{PREVIEW_EVERY, PauseReason, Plan, Session, Start, StepFailure, TEST_SUBSET};
+use crate::train::plan::{PauseReason, Plan, Start};
+use crate::train::session::{PREVIEW_EVERY, Session, StepFailure, TEST_SUBSET};
 use crate::weights::read_file;
 
 /// How long a burst of steps runs before the worker reports and reads its messages.

@@ -149,30 +149,35 @@ async function trainingBench(mode) {
   return result;
 }
 
-/// Waits until the playground can be used. Builds before the models moved to workers had no
-/// "models ready" mark; there the GAN (the last model they loaded) enabling Generate is it.
-async function waitForPlayground(page) {
+/// Waits until the playground can be used and Auto has measured each backend (until then live
+/// work may wait on a cold GPU). Builds before the models moved to workers had no "models ready"
+/// mark; there the GAN (the last model they loaded) enabling Generate is it.
+async function waitForPlayground(page, mode) {
   await page.waitForFunction(() => {
     const panels = document.querySelector('main.panels');
     if (!panels) return false;
     if (panels.dataset.models !== undefined) return panels.dataset.models === 'ready';
     return !document.querySelector('[data-testid=gan-generate]').disabled;
   }, null, { timeout: 300_000 });
-  await page.waitForFunction(() => !document.querySelector('[data-testid=backend-badge]').textContent.includes('Checking'));
+  await page.waitForFunction((gpu) => {
+    const badge = document.querySelector('[data-testid=backend-badge]').dataset;
+    return badge.cpuMs && (badge.gpuMs || !gpu);
+  }, mode.webgpu, { timeout: 600_000 });
 }
 
-/// Seconds of training watched per model, and steps run before watching (warm-up).
-const WATCH_SECONDS = 15;
+/// Seconds of training watched per model (SwiftShader's steps take seconds: a longer window),
+/// and steps run before watching (warm-up).
+const WATCH_SECONDS = { cpu: 15, webgpu: 30 };
 const RESPONSIVE_WARMUP = { cpu: 3, webgpu: 1 };
 
-/// One window of WATCH_SECONDS: frames, long tasks and step times, with live analyses of a
-/// drawn digit repeated through it (their latency from the last pointer-up).
-async function watch(page, image) {
+/// One window of `seconds`: frames, long tasks and step times, with live analyses of a drawn
+/// digit repeated through it (their latency from the pen's last ink).
+async function watch(page, image, seconds) {
   const from = await probeNow(page);
   const latencies = [];
   do latencies.push(await timedAnalysis(page, image));
-  while ((await probeNow(page)).t - from.t < WATCH_SECONDS * 1000 - 3000);
-  const left = WATCH_SECONDS * 1000 - ((await probeNow(page)).t - from.t);
+  while ((await probeNow(page)).t - from.t < seconds * 1000 - 3000);
+  const left = seconds * 1000 - ((await probeNow(page)).t - from.t);
   if (left > 0) await page.waitForTimeout(left);
   const window = await probeWindow(page, from, await probeNow(page));
   return { ...window, analyses: latencies.length, analysis_latency_ms_median: Number(median(latencies).toFixed(1)),
@@ -186,22 +191,29 @@ async function responsiveBench(mode) {
   const browser = await launch(mode);
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
   await page.goto(site.url);
-  await waitForPlayground(page);
+  await waitForPlayground(page, mode);
   await installProbes(page);
-  const result = { backend: await page.getByTestId('backend-badge').textContent(), idle: await watch(page, image) };
+  const seconds = WATCH_SECONDS[mode.name];
+  const result = { backend: await page.getByTestId('backend-badge').textContent(), idle: await watch(page, image, seconds) };
   console.log(`${mode.name} idle:`, JSON.stringify(result.idle));
   for (const model of TRAINED) {
-    if (await page.getByTestId('train-reset').isEnabled()) await page.getByTestId('train-reset').click();
+    // A step in flight (seconds on SwiftShader) finishes before Reset is offered.
+    await page.waitForFunction(() => !document.querySelector('[data-testid=train-reset]').disabled, null, { timeout: 600_000 });
+    await page.getByTestId('train-reset').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid=train-model]').disabled, null, { timeout: 600_000 });
     await page.getByTestId('train-model').selectOption(model);
     await page.getByTestId('train-epochs').fill('50');
     await page.getByTestId('train-epochs').dispatchEvent('change');
     await page.getByTestId('train-start').click();
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= n,
       RESPONSIVE_WARMUP[mode.name], { timeout: 600_000 });
-    result[model] = await watch(page, image);
+    result[model] = await watch(page, image, seconds);
     console.log(`${mode.name} training ${model}:`, JSON.stringify(result[model]));
-    await page.getByTestId('train-pause').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid=train-status]').dataset.state === 'paused', null, { timeout: 600_000 });
+    // Training may have paused by itself (a failed step on SwiftShader, say): then it is over.
+    if (await page.getByTestId('train-pause').isEnabled()) await page.getByTestId('train-pause').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=train-status]').dataset.state !== 'running', null, { timeout: 600_000 });
+    result[model].state_after = await page.getByTestId('train-status').getAttribute('data-state');
+    result[model].message = await page.getByTestId('train-message').textContent({ timeout: 1000 }).catch(() => null);
   }
   await browser.close();
   await site.close();

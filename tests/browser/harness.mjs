@@ -183,18 +183,21 @@ export async function stepTo(page, step) {
 /// The sum of every training step's time so far, as the page measured it.
 export const stepMsTotal = async (page) => Number(await page.getByTestId('train-status').getAttribute('data-step-ms-total'));
 
-/// Runs in the page: counts animation frames, records main-thread long tasks, the time of the
-/// last pointer-up and of each finished live analysis (the drawing label's count changing).
+/// Runs in the page: counts animation frames, records main-thread long tasks, when the pen last
+/// added ink (the pointer event's own time stamp: when the browser took it, however late the page
+/// got to it) and when each live analysis finished (the drawing label's count changing).
 export async function installProbes(page) {
   await page.evaluate(() => {
-    const probe = { frames: 0, longTasks: [], lastPointerUp: 0, analysedAt: 0 };
+    const probe = { frames: 0, longTasks: [], lastInput: 0, analysedAt: 0 };
     window.__probe = probe;
     const tick = () => { probe.frames++; requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) probe.longTasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask' });
-    document.addEventListener('pointerup', () => { probe.lastPointerUp = performance.now(); }, true);
+    for (const type of ['pointerdown', 'pointermove']) {
+      document.addEventListener(type, (e) => { probe.lastInput = Math.max(probe.lastInput, e.timeStamp); }, true);
+    }
     const label = document.querySelector('[data-testid=drawing-label]');
     new MutationObserver(() => { probe.analysedAt = performance.now(); })
       .observe(label, { attributes: true, attributeFilter: ['data-count'] });
@@ -213,8 +216,8 @@ export const probeNow = (page) => page.evaluate(() => {
   };
 });
 
-/// Draws `image` on a cleared pad and returns the ms from the last pointer-up to the live
-/// analysis of the finished drawing.
+/// Draws `image` on a cleared pad and returns the ms from the pen's last ink to the live
+/// analysis of the finished drawing being shown.
 export async function timedAnalysis(page, image) {
   await page.getByTestId('clear').click();
   const before = Number(await page.getByTestId('drawing-label').getAttribute('data-count'));
@@ -224,7 +227,7 @@ export async function timedAnalysis(page, image) {
     const el = document.querySelector('[data-testid=drawing-label]');
     return el.dataset.idle === 'true' && Number(el.dataset.count) > n;
   }, before, { timeout: 300_000 });
-  return page.evaluate(() => window.__probe.analysedAt - window.__probe.lastPointerUp);
+  return page.evaluate(() => window.__probe.analysedAt - window.__probe.lastInput);
 }
 
 /// Frames per second, long tasks and step times between two `probeNow` readings.

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use burn::tensor::Device;
 use latent_lab::data::idx::{self, IdxImages};
-use latent_lab::data::mnist::images_tensor;
+use latent_lab::data::images_tensor;
 use latent_lab::data::{Dataset, DatasetKind, EpochBatches, IMAGE_PIXELS, IMAGE_SIDE, Split};
 use latent_lab::device;
 use latent_lab::models::gan::gan_noise;

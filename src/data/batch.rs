@@ -1,0 +1,27 @@
+//! Datasets as Burn tensors: batches for training, rows of pixels for the models.
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use super::{Dataset, IMAGE_PIXELS};
+
+/// One batch, ready for a model: images as `[n, 784]` floats in [0, 1] and labels `[n]`.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub images: Tensor<2>,
+    pub labels: Tensor<1, Int>,
+}
+
+impl Dataset {
+    pub fn batch(&self, indices: &[usize], device: &Device) -> Batch {
+        let images = images_tensor(self.pixels_unit(indices), device);
+        let labels: Vec<i64> = indices.iter().map(|&i| self.label(i) as i64).collect();
+        let labels = Tensor::from_data(TensorData::new(labels, [indices.len()]), device);
+        Batch { images, labels }
+    }
+}
+
+/// Rows of 784 floats as a `[n, 784]` tensor.
+pub fn images_tensor(pixels: Vec<f32>, device: &Device) -> Tensor<2> {
+    let n = pixels.len() / IMAGE_PIXELS;
+    Tensor::from_data(TensorData::new(pixels, [n, IMAGE_PIXELS]), device)
+}
