@@ -61,14 +61,14 @@ fn first_test_digit(label: u8) -> Vec<f32> {
 
 fn inference(site: TestSite) -> (InferenceWorker<TestSite>, Rc<RefCell<Vec<InferenceEvent>>>) {
     let (events, emit) = recorder();
-    let mut worker = InferenceWorker::new(site, Devices::cpu_only(0), Err("no GPU natively".into()), emit);
+    let worker = InferenceWorker::new(site, Devices::cpu_only(0), Err("no GPU natively".into()), emit);
     block_on(worker.start());
     (worker, events)
 }
 
 #[test]
 fn the_inference_worker_loads_every_model_and_answers_the_panels() {
-    let (mut worker, events) = inference(TestSite::new(&[]));
+    let (worker, events) = inference(TestSite::new(&[]));
     let ready: Vec<ModelKind> = events
         .borrow()
         .iter()
@@ -91,11 +91,11 @@ fn the_inference_worker_loads_every_model_and_answers_the_panels() {
     let InferenceReply::Images(pixels) = block_on(worker.handle(InferenceRequest::DecodeGrid { grid })).unwrap() else { panic!() };
     assert_eq!(pixels.0.len(), 16 * 784);
 
-    let generate = |worker: &mut InferenceWorker<TestSite>, seed| match block_on(worker.handle(InferenceRequest::Generate { seed, digit: Some(3), count: 12 })) {
+    let generate = |worker: &InferenceWorker<TestSite>, seed| match block_on(worker.handle(InferenceRequest::Generate { seed, digit: Some(3), count: 12 })) {
         Ok(InferenceReply::Generated(generated)) => generated,
         other => panic!("{other:?}"),
     };
-    let (a, b) = (generate(&mut worker, 5), generate(&mut worker, 5));
+    let (a, b) = (generate(&worker, 5), generate(&worker, 5));
     assert_eq!(a, b, "a seed gives the same samples");
     assert_eq!(a.asked, vec![3; 12]);
     assert!(a.labels.iter().filter(|l| l.class == 3).count() >= 10);
@@ -113,7 +113,7 @@ fn a_corrupt_model_fails_alone_and_is_not_a_lost_device() {
     let mut corrupt = std::fs::read(repo_path("pretrained/vae2d.llw")).unwrap();
     let at = corrupt.len() - 5;
     corrupt[at] ^= 0xff;
-    let (mut worker, events) = inference(TestSite::new(&[("pretrained/vae2d.llw", corrupt)]));
+    let (worker, events) = inference(TestSite::new(&[("pretrained/vae2d.llw", corrupt)]));
     let failed = events.borrow().iter().find_map(|e| match e {
         InferenceEvent::Weights { kind: ModelKind::Vae2d, state: WeightState::Failed(failure) } => Some(failure.clone()),
         _ => None,
@@ -136,21 +136,21 @@ fn a_corrupt_model_fails_alone_and_is_not_a_lost_device() {
 
 #[test]
 fn opened_and_trained_weights_replace_a_model_until_the_loaded_one_comes_back() {
-    let (mut worker, events) = inference(TestSite::new(&[]));
-    let analyse = |worker: &mut InferenceWorker<TestSite>| match block_on(worker.handle(InferenceRequest::Analyse { pixels: Floats(first_test_digit(2)) })) {
+    let (worker, events) = inference(TestSite::new(&[]));
+    let analyse = |worker: &InferenceWorker<TestSite>| match block_on(worker.handle(InferenceRequest::Analyse { pixels: Floats(first_test_digit(2)) })) {
         Ok(InferenceReply::Analysis { analysis, .. }) => analysis.vae_reconstruction.unwrap().0,
         other => panic!("{other:?}"),
     };
-    let pretrained = analyse(&mut worker);
+    let pretrained = analyse(&worker);
 
     let pth = std::fs::read(repo_path("tests/fixtures/seed-pytorch/vae.pth")).unwrap();
     let broken = block_on(worker.handle(InferenceRequest::OpenFile { name: "broken.pth".into(), bytes: pth[..1000].to_vec().into() }));
     assert!(matches!(&broken, Err(InferenceError::File { name, error: LoadError::Pth(_) }) if name == "broken.pth"), "{broken:?}");
-    assert_eq!(analyse(&mut worker), pretrained, "a bad file leaves the model as it was");
+    assert_eq!(analyse(&worker), pretrained, "a bad file leaves the model as it was");
 
     let opened = block_on(worker.handle(InferenceRequest::OpenFile { name: "vae.pth".into(), bytes: pth.into() }));
     assert_eq!(opened, Ok(InferenceReply::Opened(ModelKind::Vae)));
-    let theirs = analyse(&mut worker);
+    let theirs = analyse(&worker);
     assert_ne!(theirs, pretrained);
     assert!(events.borrow().iter().any(|e| matches!(e, InferenceEvent::Source { kind: ModelKind::Vae, source } if source == "vae.pth")));
 
@@ -158,9 +158,9 @@ fn opened_and_trained_weights_replace_a_model_until_the_loaded_one_comes_back() 
     let mut shifted: NamedTensors = trained.clone();
     shifted.get_mut("fc4.bias").unwrap().1.iter_mut().for_each(|b| *b += 1.0);
     block_on(worker.handle(InferenceRequest::UseTrained { kind: ModelKind::Vae, tensors: Tensors::from(&shifted) })).unwrap();
-    assert_ne!(analyse(&mut worker), theirs);
+    assert_ne!(analyse(&worker), theirs);
     block_on(worker.handle(InferenceRequest::UseLoaded { kind: ModelKind::Vae })).unwrap();
-    assert_eq!(analyse(&mut worker), theirs, "the opened file comes back, not the pretrained one");
+    assert_eq!(analyse(&worker), theirs, "the opened file comes back, not the pretrained one");
 }
 
 fn plan(kind: ModelKind, batch_size: usize, settings: Settings) -> Plan {

@@ -118,9 +118,11 @@ pub fn Codes3d() -> impl IntoView {
     let drag = StoredValue::new(None::<(f64, f64, f64)>);
     let decoded = RwSignal::new(None::<[f32; 3]>);
 
+    // The cloud is the current autoencoder's: encoded again whenever it changes (opened,
+    // trained here), so that the drawing's marker and the cloud share one code space.
+    let model = lab.model_signal(ModelKind::Ae);
     Effect::new(move |_| {
-        lab.models_version.track();
-        if !lab.has(ModelKind::Ae) || cloud.with_untracked(Option::is_some) {
+        if model.get().is_none() {
             return;
         }
         spawn_local(async move {

@@ -8,7 +8,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use super::paint::{context_2d, paint_image};
+use super::paint::{paint_image, read_often_context_2d};
 use super::use_lab;
 use crate::data::preprocess::{GreyImage, to_mnist};
 
@@ -23,7 +23,7 @@ type Stroke = Vec<(f64, f64)>;
 
 /// Redraws every stroke (white on black).
 fn render(canvas: &HtmlCanvasElement, strokes: &[Stroke]) {
-    let ctx = context_2d(canvas);
+    let ctx = read_often_context_2d(canvas);
     ctx.set_fill_style_str("#000");
     ctx.fill_rect(0.0, 0.0, PAD_SIDE as f64, PAD_SIDE as f64);
     ctx.set_stroke_style_str("#fff");
@@ -53,7 +53,7 @@ fn render(canvas: &HtmlCanvasElement, strokes: &[Stroke]) {
 /// The pad's ink as a grey image in [0, 1].
 fn ink(canvas: &HtmlCanvasElement) -> Option<GreyImage> {
     let side = PAD_SIDE as f64;
-    let data = context_2d(canvas).get_image_data(0.0, 0.0, side, side).ok()?.data();
+    let data = read_often_context_2d(canvas).get_image_data(0.0, 0.0, side, side).ok()?.data();
     let pixels = data.chunks_exact(4).map(|rgba| rgba[0] as f32 / 255.0).collect();
     Some(GreyImage::new(PAD_SIDE as usize, PAD_SIDE as usize, pixels))
 }

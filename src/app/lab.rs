@@ -58,8 +58,9 @@ pub struct Lab {
     pub gpu: RwSignal<GpuStatus>,
     pub timings: RwSignal<Timings>,
     pub weights: RwSignal<Vec<(ModelKind, WeightState)>>,
-    /// Bumped whenever a model is (re)loaded, so that views depending on models refresh.
-    pub models_version: RwSignal<u32>,
+    /// Bumped for a kind whenever its model changes (loaded, opened, trained weights), so that
+    /// views depending on that model refresh (`version`).
+    versions: RwSignal<Vec<(ModelKind, u32)>>,
     /// The preprocessed 28x28 drawing, or None when the pad is empty.
     pub drawing: RwSignal<Option<Vec<f32>>>,
     /// Drawings handed to the models so far, and which of them the shown analysis is of
@@ -89,7 +90,7 @@ impl Lab {
             gpu: RwSignal::new(GpuStatus::Checking),
             timings: RwSignal::new(Timings::default()),
             weights: RwSignal::new(PAGE_MODELS.iter().map(|&k| (k, WeightState::Loading)).collect()),
-            models_version: RwSignal::new(0),
+            versions: RwSignal::new(PAGE_MODELS.iter().map(|&k| (k, 0)).collect()),
             drawing: RwSignal::new(None),
             drawings: RwSignal::new(0),
             analysed: RwSignal::new(0),
@@ -127,11 +128,10 @@ impl Lab {
             }),
             InferenceEvent::Weights { kind, state } => {
                 self.weights.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = state.clone()));
-                self.models_version.update(|v| *v += 1);
             }
             InferenceEvent::Source { kind, source } => {
                 self.sources.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = source.clone()));
-                self.models_version.update(|v| *v += 1);
+                self.versions.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, v)| *v += 1));
                 self.reanalyse();
             }
             InferenceEvent::Calibrated { cpu_ms, gpu_ms } => self.timings.update(|t| (t.cpu_ms, t.gpu_ms) = (cpu_ms, gpu_ms)),
@@ -290,6 +290,15 @@ impl Lab {
     /// True once a model's weights are loaded (tracked: views re-run when it changes).
     pub fn has(self, kind: ModelKind) -> bool {
         self.weights.with(|all| all.iter().any(|(k, s)| *k == kind && matches!(s, WeightState::Ready { .. })))
+    }
+
+    /// The model of `kind` as a signal that changes only when that model does: its version
+    /// (bumped on each change) once it is loaded, None before.
+    pub fn model_signal(self, kind: ModelKind) -> Memo<Option<u32>> {
+        Memo::new(move |_| {
+            let version = self.versions.with(|all| all.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v));
+            version.filter(|_| self.has(kind))
+        })
     }
 }
 

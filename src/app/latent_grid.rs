@@ -29,10 +29,10 @@ pub fn LatentGrid() -> impl IntoView {
     };
 
     // Redraw the grid when its settings or the model change.
+    let model = lab.model_signal(ModelKind::Vae2d);
     Effect::new(move |_| {
         let spec = spec();
-        lab.models_version.track();
-        if !lab.has(ModelKind::Vae2d) {
+        if model.get().is_none() {
             return;
         }
         spawn_local(async move {

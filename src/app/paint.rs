@@ -14,6 +14,20 @@ pub fn context_2d(canvas: &HtmlCanvasElement) -> CanvasRenderingContext2d {
         .expect("every browser canvas has a 2d context")
 }
 
+/// The 2-D context of a canvas whose pixels are read back every frame (the draw pad): kept in
+/// main memory, so that each read does not wait on the GPU. (The first request for a canvas's
+/// context fixes its options.)
+pub fn read_often_context_2d(canvas: &HtmlCanvasElement) -> CanvasRenderingContext2d {
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"willReadFrequently".into(), &true.into());
+    canvas
+        .get_context_with_context_options("2d", &options)
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .expect("every browser canvas has a 2d context")
+}
+
 /// Paints images (pixels in [0, 1], white ink on black) as a grid of `columns`, one canvas pixel
 /// per image pixel (CSS scales the canvas up with crisp pixels); resizes the canvas to fit.
 pub fn paint_grid(canvas: &HtmlCanvasElement, pixels: &[f32], columns: usize) {

@@ -3,6 +3,8 @@
 //! (WebGPU where the worker has it, else the CPU), then answer requests in order; the training
 //! worker steps its session between them.
 
+use std::rc::Rc;
+
 use futures::StreamExt;
 use futures::channel::mpsc::{UnboundedReceiver, unbounded};
 use serde::Serialize;
@@ -73,15 +75,23 @@ async fn devices() -> (Devices, Result<(), String>) {
     }
 }
 
+/// Answers each request as its own task, so that a slow one (a cold GPU) holds up no other;
+/// requests that change nothing on the way (no await) still complete in the order they came.
 async fn run_inference() {
     let mut inbox = listen();
     post::<InferenceReply, InferenceError, InferenceEvent>(&FromWorker::Ready);
     let (devices, gpu) = devices().await;
-    let mut worker = InferenceWorker::new(Http, devices, gpu, emitter::<InferenceReply, InferenceError, _>());
-    worker.start().await;
+    let worker = Rc::new(InferenceWorker::new(Http, devices, gpu, emitter::<InferenceReply, InferenceError, _>()));
+    spawn_local({
+        let worker = worker.clone();
+        async move { worker.start().await }
+    });
     while let Some(Request { id, body }) = inbox.next().await {
-        let result = worker.handle(body).await;
-        post::<_, _, InferenceEvent>(&FromWorker::Reply { id, result });
+        let worker = worker.clone();
+        spawn_local(async move {
+            let result = worker.handle(body).await;
+            post::<_, _, InferenceEvent>(&FromWorker::Reply { id, result });
+        });
     }
 }
 

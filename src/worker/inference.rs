@@ -2,9 +2,15 @@
 //! panels' requests on the backend the person chose (Auto measures which is faster for live
 //! work), opens the person's own weight files, and swaps in weights trained in the page. Only a
 //! lost GPU moves its work to the CPU; any other failure is an answer to the request that met it.
+//!
+//! Requests run side by side (each holds its device and models, cloned cheaply, while it
+//! awaits), so that a long job on a slow GPU never holds up the live analysis on the CPU. The
+//! worker's state is borrowed only between awaits.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::rc::Rc;
 
 use burn::tensor::Device;
 use web_time::Instant;
@@ -12,13 +18,13 @@ use web_time::Instant;
 use super::{Emit, lost_device};
 use crate::data::{Dataset, DatasetKind, IMAGE_PIXELS, Split};
 use crate::device::{Backend, BackendChoice, Devices, Work, live_on_cpu};
+use crate::host::Host;
 use crate::infer::{self, Models};
 use crate::models::{Model, ModelError, ModelKind, NamedTensors};
 use crate::protocol::{
     Bytes, Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, PAGE_MODELS, WeightFailure, WeightState,
 };
 use crate::readback::ReadbackError;
-use crate::host::Host;
 use crate::weights::{LoadError, read_file};
 
 /// What the panels call weights trained in the page.
@@ -36,8 +42,8 @@ struct Loaded {
     tensors: NamedTensors,
 }
 
-pub struct InferenceWorker<S: Host> {
-    host: S,
+/// What the worker knows; borrowed only between awaits.
+struct State {
     devices: Devices,
     choice: BackendChoice,
     /// Auto's measurement: live work is faster on the CPU.
@@ -45,50 +51,12 @@ pub struct InferenceWorker<S: Host> {
     /// The models on each backend's device.
     models: BTreeMap<Backend, Models>,
     loaded: BTreeMap<ModelKind, Loaded>,
-    test_digits: Option<Dataset>,
-    emit: Emit<InferenceEvent>,
+    test_digits: Option<Rc<Dataset>>,
 }
 
-impl<S: Host> InferenceWorker<S> {
-    /// A worker on `devices`; `gpu` says why there is no GPU when there is none.
-    pub fn new(host: S, devices: Devices, gpu: Result<(), String>, emit: Emit<InferenceEvent>) -> Self {
-        emit(InferenceEvent::Devices { gpu });
-        let models = devices.backends().into_iter().map(|b| (b, Models::default())).collect();
-        Self { host, devices, choice: BackendChoice::Auto, live_on_cpu: false, models, loaded: BTreeMap::new(), test_digits: None, emit }
-    }
-
-    /// Loads every shipped model (each reports how it went), then calibrates Auto.
-    pub async fn start(&mut self) {
-        for kind in PAGE_MODELS {
-            let state = self.load_pretrained(kind).await;
-            (self.emit)(InferenceEvent::Weights { kind, state });
-        }
-        self.calibrate().await;
-    }
-
-    async fn load_pretrained(&mut self, kind: ModelKind) -> WeightState {
-        let path = format!("pretrained/{}.llw", kind.name());
-        let bytes = match self.host.fetch(&path, &mut |_, _| {}).await {
-            Ok(bytes) => bytes,
-            Err(error) => return WeightState::Failed(error.into()),
-        };
-        let file = read_file(&bytes, Some(kind)).and_then(|file| {
-            self.install(kind, &file.tensors)?;
-            Ok(file)
-        });
-        match file {
-            Ok(file) => {
-                let epochs = file.provenance.map(|p| p.epochs).unwrap_or_default();
-                self.keep_loaded(kind, PRETRAINED_SOURCE, file.tensors);
-                WeightState::Ready { bytes: bytes.len(), epochs }
-            }
-            Err(error) => WeightState::Failed(WeightFailure::Load { path, error }),
-        }
-    }
-
-    fn keep_loaded(&mut self, kind: ModelKind, source: &str, tensors: NamedTensors) {
-        self.loaded.insert(kind, Loaded { source: source.to_string(), tensors });
-        (self.emit)(InferenceEvent::Source { kind, source: source.to_string() });
+impl State {
+    fn device(&self, backend: Backend) -> &Device {
+        self.devices.get(backend).unwrap_or(&self.devices.cpu)
     }
 
     /// Puts a model of `kind` holding `tensors` on every device, or (on any problem) nowhere.
@@ -104,16 +72,71 @@ impl<S: Host> InferenceWorker<S> {
         Ok(())
     }
 
-    fn device(&self, backend: Backend) -> &Device {
-        self.devices.get(backend).unwrap_or(&self.devices.cpu)
+    /// The backend, device and models for a piece of work now.
+    fn engine(&self, work: Work) -> (Backend, Device, Models) {
+        let backend = self.devices.backend_for(self.choice, work, self.live_on_cpu);
+        (backend, self.device(backend).clone(), self.models.get(&backend).cloned().unwrap_or_default())
+    }
+}
+
+pub struct InferenceWorker<H: Host> {
+    host: H,
+    state: RefCell<State>,
+    emit: Emit<InferenceEvent>,
+}
+
+impl<H: Host> InferenceWorker<H> {
+    /// A worker on `devices`; `gpu` says why there is no GPU when there is none.
+    pub fn new(host: H, devices: Devices, gpu: Result<(), String>, emit: Emit<InferenceEvent>) -> Self {
+        emit(InferenceEvent::Devices { gpu });
+        let models = devices.backends().into_iter().map(|b| (b, Models::default())).collect();
+        let state = State { devices, choice: BackendChoice::Auto, live_on_cpu: false, models, loaded: BTreeMap::new(), test_digits: None };
+        Self { host, state: RefCell::new(state), emit }
+    }
+
+    /// Loads every shipped model (each reports how it went), then calibrates Auto.
+    pub async fn start(&self) {
+        for kind in PAGE_MODELS {
+            let state = self.load_pretrained(kind).await;
+            (self.emit)(InferenceEvent::Weights { kind, state });
+        }
+        self.calibrate().await;
+    }
+
+    async fn load_pretrained(&self, kind: ModelKind) -> WeightState {
+        let path = format!("pretrained/{}.llw", kind.name());
+        let bytes = match self.host.fetch(&path, &mut |_, _| {}).await {
+            Ok(bytes) => bytes,
+            Err(error) => return WeightState::Failed(error.into()),
+        };
+        let file = read_file(&bytes, Some(kind)).and_then(|file| {
+            self.state.borrow_mut().install(kind, &file.tensors)?;
+            Ok(file)
+        });
+        match file {
+            Ok(file) => {
+                let epochs = file.provenance.map(|p| p.epochs).unwrap_or_default();
+                self.keep_loaded(kind, PRETRAINED_SOURCE, file.tensors);
+                WeightState::Ready { bytes: bytes.len(), epochs }
+            }
+            Err(error) => WeightState::Failed(WeightFailure::Load { path, error }),
+        }
+    }
+
+    fn keep_loaded(&self, kind: ModelKind, source: &str, tensors: NamedTensors) {
+        self.state.borrow_mut().loaded.insert(kind, Loaded { source: source.to_string(), tensors });
+        (self.emit)(InferenceEvent::Source { kind, source: source.to_string() });
     }
 
     /// Times a live analysis on each backend (median) so that Auto can pick the faster.
-    async fn calibrate(&mut self) {
+    async fn calibrate(&self) {
         let probe = vec![0.0f32; IMAGE_PIXELS];
         let mut medians = BTreeMap::new();
-        for (backend, models) in self.models.clone() {
-            let device = self.device(backend).clone();
+        let engines: Vec<(Backend, Device, Models)> = {
+            let state = self.state.borrow();
+            state.models.iter().map(|(&backend, models)| (backend, state.device(backend).clone(), models.clone())).collect()
+        };
+        for (backend, device, models) in engines {
             let mut times = Vec::new();
             for run in 0..CALIBRATION_WARMUP + CALIBRATION_RUNS {
                 let started = Instant::now();
@@ -130,42 +153,45 @@ impl<S: Host> InferenceWorker<S> {
             }
         }
         let (cpu_ms, gpu_ms) = (medians.get(&Backend::Cpu).copied(), medians.get(&Backend::WebGpu).copied());
-        self.live_on_cpu = live_on_cpu(cpu_ms, gpu_ms);
+        self.state.borrow_mut().live_on_cpu = live_on_cpu(cpu_ms, gpu_ms);
         (self.emit)(InferenceEvent::Calibrated { cpu_ms, gpu_ms });
     }
 
     /// Runs `job` with the device and models for `work`, and says on which backend it ran. If
     /// the GPU is lost, says so, stops using it and runs the job again on the CPU.
-    async fn run<T, F, Fut>(&mut self, work: Work, job: F) -> Result<(T, Backend), InferenceError>
+    async fn run<T, F, Fut>(&self, work: Work, job: F) -> Result<(T, Backend), InferenceError>
     where
         F: Fn(Device, Models) -> Fut,
         Fut: Future<Output = Result<T, InferenceError>>,
     {
-        let backend = self.devices.backend_for(self.choice, work, self.live_on_cpu);
-        let models = self.models.get(&backend).cloned().unwrap_or_default();
-        let device = self.device(backend).clone();
+        let (backend, device, models) = self.state.borrow().engine(work);
         let error = match job(device.clone(), models).await {
             Err(InferenceError::Readback(error)) if backend == Backend::WebGpu => error,
             other => return other.map(|value| (value, backend)),
         };
         let Some(lost) = lost_device(&self.host, &error, &device).await else { return Err(error.into()) };
         self.gpu_lost(lost);
-        let models = self.models.get(&Backend::Cpu).cloned().unwrap_or_default();
-        Ok((job(self.devices.cpu.clone(), models).await?, Backend::Cpu))
+        let (_, cpu, models) = self.state.borrow().engine(work);
+        Ok((job(cpu, models).await?, Backend::Cpu))
     }
 
-    fn gpu_lost(&mut self, error: ReadbackError) {
-        self.devices.drop_gpu();
-        self.models.remove(&Backend::WebGpu);
-        (self.emit)(InferenceEvent::GpuLost(error));
+    /// Stops using the GPU (once, whichever job met the loss first) and says so.
+    fn gpu_lost(&self, error: ReadbackError) {
+        let mut state = self.state.borrow_mut();
+        if state.devices.gpu.is_some() {
+            state.devices.drop_gpu();
+            state.models.remove(&Backend::WebGpu);
+            drop(state);
+            (self.emit)(InferenceEvent::GpuLost(error));
+        }
     }
 
     /// Answers one request of the page.
-    pub async fn handle(&mut self, request: InferenceRequest) -> Result<InferenceReply, InferenceError> {
+    pub async fn handle(&self, request: InferenceRequest) -> Result<InferenceReply, InferenceError> {
         use InferenceRequest::*;
         match request {
             SetBackend(choice) => {
-                self.choice = choice;
+                self.state.borrow_mut().choice = choice;
                 Ok(InferenceReply::Done)
             }
             Analyse { pixels } => {
@@ -212,31 +238,33 @@ impl<S: Host> InferenceWorker<S> {
             OpenFile { name, bytes } => {
                 let file_error = |error: LoadError| InferenceError::File { name: name.clone(), error };
                 let file = read_file(&bytes, None).map_err(file_error)?;
-                self.install(file.kind, &file.tensors).map_err(|e| file_error(e.into()))?;
+                self.state.borrow_mut().install(file.kind, &file.tensors).map_err(|e| file_error(e.into()))?;
                 self.keep_loaded(file.kind, &name, file.tensors);
                 Ok(InferenceReply::Opened(file.kind))
             }
             UseTrained { kind, tensors } => {
                 let trained_error = |error: ModelError| InferenceError::File { name: TRAINED_SOURCE.into(), error: error.into() };
                 let tensors = NamedTensors::try_from(tensors).map_err(trained_error)?;
-                self.install(kind, &tensors).map_err(trained_error)?;
+                self.state.borrow_mut().install(kind, &tensors).map_err(trained_error)?;
                 (self.emit)(InferenceEvent::Source { kind, source: TRAINED_SOURCE.into() });
                 Ok(InferenceReply::Done)
             }
             UseLoaded { kind } => {
-                if let Some(loaded) = self.loaded.remove(&kind) {
-                    let installed = self.install(kind, &loaded.tensors);
-                    (self.emit)(InferenceEvent::Source { kind, source: loaded.source.clone() });
-                    self.loaded.insert(kind, loaded);
-                    installed.map_err(|error| InferenceError::File { name: PRETRAINED_SOURCE.into(), error: error.into() })?;
-                }
+                let mut state = self.state.borrow_mut();
+                let Some(loaded) = state.loaded.remove(&kind) else { return Ok(InferenceReply::Done) };
+                let installed = state.install(kind, &loaded.tensors);
+                let source = loaded.source.clone();
+                state.loaded.insert(kind, loaded);
+                drop(state);
+                (self.emit)(InferenceEvent::Source { kind, source });
+                installed.map_err(|error| InferenceError::File { name: PRETRAINED_SOURCE.into(), error: error.into() })?;
                 Ok(InferenceReply::Done)
             }
         }
     }
 
     /// Decodes points of the 2-D VAE's latent space.
-    async fn decode_2d(&mut self, work: Work, latents: Vec<f32>) -> Result<InferenceReply, InferenceError> {
+    async fn decode_2d(&self, work: Work, latents: Vec<f32>) -> Result<InferenceReply, InferenceError> {
         let (pixels, _) = self
             .run(work, |device, models| {
                 let latents = latents.clone();
@@ -250,7 +278,7 @@ impl<S: Host> InferenceWorker<S> {
     }
 
     /// The AE's codes of the first `points` test digits, with their labels.
-    async fn code_cloud(&mut self, points: usize) -> Result<InferenceReply, InferenceError> {
+    async fn code_cloud(&self, points: usize) -> Result<InferenceReply, InferenceError> {
         let test = self.test_digits().await?.first(points);
         let pixels = test.pixels_unit(&(0..test.len()).collect::<Vec<_>>());
         let (codes, _) = self
@@ -266,15 +294,17 @@ impl<S: Host> InferenceWorker<S> {
     }
 
     /// MNIST's test set, fetched once.
-    async fn test_digits(&mut self) -> Result<&Dataset, InferenceError> {
-        if self.test_digits.is_none() {
-            let (images, labels) = Split::Test.file_names();
-            let folder = format!("static/data/{}", DatasetKind::Mnist.folder());
-            let images = self.host.fetch(&format!("{folder}/{images}"), &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch)?;
-            let labels = self.host.fetch(&format!("{folder}/{labels}"), &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch)?;
-            let test = Dataset::from_idx_bytes(&images, &labels).map_err(InferenceError::TestDigitsData)?;
-            self.test_digits = Some(test);
+    async fn test_digits(&self) -> Result<Rc<Dataset>, InferenceError> {
+        if let Some(test) = self.state.borrow().test_digits.clone() {
+            return Ok(test);
         }
-        Ok(self.test_digits.as_ref().expect("just loaded"))
+        let (images, labels) = Split::Test.file_names();
+        let folder = format!("static/data/{}", DatasetKind::Mnist.folder());
+        let fetch = |name: String| async move { self.host.fetch(&name, &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch) };
+        let images = fetch(format!("{folder}/{images}")).await?;
+        let labels = fetch(format!("{folder}/{labels}")).await?;
+        let test = Rc::new(Dataset::from_idx_bytes(&images, &labels).map_err(InferenceError::TestDigitsData)?);
+        self.state.borrow_mut().test_digits = Some(test.clone());
+        Ok(test)
     }
 }
