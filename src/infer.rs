@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::data::images_tensor;
 use crate::data::NUM_CLASSES;
+use crate::data::images_tensor;
 use crate::models::gan::{self, NOISE, gan_noise, sample_labels};
 use crate::models::{Autoencoder, Classifier, Gan, Model, ModelKind, Vae};
 use crate::protocol::{DrawingAnalysis, Floats, Generated, Label};
@@ -74,7 +74,11 @@ impl Gather {
 
 /// Reconstructs, encodes and classifies one 28x28 drawing (pixels in [0, 1]) with every loaded
 /// model, in a single read-back.
-pub async fn analyse_drawing(models: &Models, pixels: &[f32], device: &Device) -> Result<DrawingAnalysis, ReadbackError> {
+pub async fn analyse_drawing(
+    models: &Models,
+    pixels: &[f32],
+    device: &Device,
+) -> Result<DrawingAnalysis, ReadbackError> {
     let x = images_tensor(pixels.to_vec(), device);
     let mut gather = Gather::default();
     let probabilities = |image: Tensor<2>| models.classifier().map(|c| softmax(c.forward(image), 1));
@@ -126,15 +130,31 @@ async fn generate_weighted(
 
 /// `count` samples of a seed, all of `digit` or each of a random class, each labelled by the
 /// classifier when there is one.
-pub async fn generate(gan: &Gan, classifier: Option<&Classifier>, seed: u64, digit: Option<u8>, count: usize, device: &Device) -> Result<Generated, ReadbackError> {
+pub async fn generate(
+    gan: &Gan,
+    classifier: Option<&Classifier>,
+    seed: u64,
+    digit: Option<u8>,
+    count: usize,
+    device: &Device,
+) -> Result<Generated, ReadbackError> {
     let asked = sample_labels(count, digit, seed);
-    let (pixels, labels) = generate_weighted(gan, classifier, gan_noise(count, seed), one_hot_rows(&asked), device).await?;
+    let (pixels, labels) =
+        generate_weighted(gan, classifier, gan_noise(count, seed), one_hot_rows(&asked), device).await?;
     Ok(Generated { pixels: Floats(pixels), labels, asked })
 }
 
 /// The walk in `steps` from sample `from` to sample `to` of a `generate` grid: noise and class
 /// both blend. None when either is not in the grid.
-pub async fn walk(gan: &Gan, seed: u64, digit: Option<u8>, count: usize, (from, to): (usize, usize), steps: usize, device: &Device) -> Option<Result<Vec<f32>, ReadbackError>> {
+pub async fn walk(
+    gan: &Gan,
+    seed: u64,
+    digit: Option<u8>,
+    count: usize,
+    (from, to): (usize, usize),
+    steps: usize,
+    device: &Device,
+) -> Option<Result<Vec<f32>, ReadbackError>> {
     if from >= count || to >= count {
         return None;
     }

@@ -10,11 +10,7 @@ use latent_lab::data::Split;
 use latent_lab::data::idx::{self, IdxImages};
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_latent-lab"))
-        .args(args)
-        .current_dir(repo_path(""))
-        .output()
-        .expect("the CLI runs")
+    Command::new(env!("CARGO_BIN_EXE_latent-lab")).args(args).current_dir(repo_path("")).output().expect("the CLI runs")
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -52,16 +48,37 @@ fn reconstruct_writes_one_image_per_input_and_the_vae_is_deterministic() {
     let original = read_idx(&input);
     for model in ["ae", "vae", "vae2d"] {
         let out = scratch(&format!("{model}-recon.idx"));
-        let output = run(&["reconstruct", "--model", model, "--images", input.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        let output = run(&[
+            "reconstruct",
+            "--model",
+            model,
+            "--images",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert!(output.status.success(), "{}", stderr(&output));
         let recon = read_idx(&out);
         assert_eq!((recon.count, recon.rows, recon.cols), (20, 28, 28));
-        let mse: f64 = recon.pixels.iter().zip(&original.pixels).map(|(&a, &b)| ((a as f64 - b as f64) / 255.0).powi(2)).sum::<f64>()
+        let mse: f64 = recon
+            .pixels
+            .iter()
+            .zip(&original.pixels)
+            .map(|(&a, &b)| ((a as f64 - b as f64) / 255.0).powi(2))
+            .sum::<f64>()
             / recon.pixels.len() as f64;
         assert!(mse < 0.06, "{model} reconstruction mse {mse}");
         if model == "vae" {
             let again = scratch("vae-recon-again.idx");
-            run(&["reconstruct", "--model", model, "--images", input.to_str().unwrap(), "--out", again.to_str().unwrap()]);
+            run(&[
+                "reconstruct",
+                "--model",
+                model,
+                "--images",
+                input.to_str().unwrap(),
+                "--out",
+                again.to_str().unwrap(),
+            ]);
             assert_eq!(read_idx(&again), recon, "decoding the mean is deterministic");
         }
     }
@@ -71,7 +88,21 @@ fn reconstruct_writes_one_image_per_input_and_the_vae_is_deterministic() {
 fn samples_are_reproducible_by_seed_and_write_a_png_grid() {
     let (a, b, c, png) = (scratch("gan-a.idx"), scratch("gan-b.idx"), scratch("gan-c.idx"), scratch("gan.png"));
     let args = |out: &Path, seed: &str| {
-        run(&["samples", "--model", "gan", "--count", "16", "--seed", seed, "--digit", "3", "--out", out.to_str().unwrap(), "--png", png.to_str().unwrap()])
+        run(&[
+            "samples",
+            "--model",
+            "gan",
+            "--count",
+            "16",
+            "--seed",
+            seed,
+            "--digit",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+            "--png",
+            png.to_str().unwrap(),
+        ])
     };
     assert!(args(&a, "5").status.success());
     assert!(args(&b, "5").status.success());
@@ -91,8 +122,15 @@ fn eval_json_has_every_key() {
     assert!(output.status.success(), "{}", stderr(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
     for key in [
-        "ae_test_mse", "vae_test_loss", "vae_test_recon", "vae_test_kl", "vae2d_test_loss",
-        "classifier_test_accuracy", "gan_conditional_agreement", "gan_frechet", "vae_frechet",
+        "ae_test_mse",
+        "vae_test_loss",
+        "vae_test_recon",
+        "vae_test_kl",
+        "vae2d_test_loss",
+        "classifier_test_accuracy",
+        "gan_conditional_agreement",
+        "gan_frechet",
+        "vae_frechet",
     ] {
         assert!(report[key].as_f64().is_some_and(f64::is_finite), "{key}: {report}");
     }
@@ -117,7 +155,17 @@ fn import_converts_the_tutorials_pth_into_our_format() {
     let input = first_test_images(5);
     let (a, b) = (scratch("via-pth.idx"), scratch("via-llw.idx"));
     for (weights, target) in [(&pth, &a), (&out, &b)] {
-        let output = run(&["reconstruct", "--model", "ae", "--images", input.to_str().unwrap(), "--out", target.to_str().unwrap(), "--weights", weights.to_str().unwrap()]);
+        let output = run(&[
+            "reconstruct",
+            "--model",
+            "ae",
+            "--images",
+            input.to_str().unwrap(),
+            "--out",
+            target.to_str().unwrap(),
+            "--weights",
+            weights.to_str().unwrap(),
+        ]);
         assert!(output.status.success(), "{}", stderr(&output));
     }
     assert_eq!(read_idx(&a), read_idx(&b), "the imported file holds the same weights");
@@ -137,7 +185,17 @@ fn bad_input_gets_a_clear_error_and_no_panic() {
     assert_clean_failure(&output, "IDX label file");
 
     let missing = scratch("missing.llw");
-    let output = run(&["reconstruct", "--model", "ae", "--images", images, "--out", out, "--weights", missing.to_str().unwrap()]);
+    let output = run(&[
+        "reconstruct",
+        "--model",
+        "ae",
+        "--images",
+        images,
+        "--out",
+        out,
+        "--weights",
+        missing.to_str().unwrap(),
+    ]);
     assert_clean_failure(&output, "cannot read");
 
     let mut corrupt = std::fs::read(repo_path("pretrained/ae.llw")).unwrap();
@@ -145,11 +203,22 @@ fn bad_input_gets_a_clear_error_and_no_panic() {
     corrupt[middle] ^= 1;
     let corrupt_path = scratch("corrupt.llw");
     std::fs::write(&corrupt_path, corrupt).unwrap();
-    let output = run(&["reconstruct", "--model", "ae", "--images", images, "--out", out, "--weights", corrupt_path.to_str().unwrap()]);
+    let output = run(&[
+        "reconstruct",
+        "--model",
+        "ae",
+        "--images",
+        images,
+        "--out",
+        out,
+        "--weights",
+        corrupt_path.to_str().unwrap(),
+    ]);
     assert_clean_failure(&output, "corrupt");
 
     let vae = repo_path("pretrained/vae.llw");
-    let output = run(&["reconstruct", "--model", "ae", "--images", images, "--out", out, "--weights", vae.to_str().unwrap()]);
+    let output =
+        run(&["reconstruct", "--model", "ae", "--images", images, "--out", out, "--weights", vae.to_str().unwrap()]);
     assert_clean_failure(&output, "weights for the vae model");
 
     let output = run(&["train", "--model", "vae", "--dataset", "cifar"]);

@@ -81,7 +81,8 @@ fn preprocessed_digits_are_centred_like_mnist() {
         cols += c / 500.0;
     }
     // The preprocessing's target centre must sit where MNIST's digits are, within a pixel.
-    let drawing = GreyImage::new(28, 28, test.image_bytes(0).iter().map(|&p| p as f32 / 255.0).collect()).resized(280, 280);
+    let drawing =
+        GreyImage::new(28, 28, test.image_bytes(0).iter().map(|&p| p as f32 / 255.0).collect()).resized(280, 280);
     let (r, c) = mnist_centre_of_mass(&to_mnist(&drawing).unwrap()).unwrap();
     assert!((r - rows).abs() < 1.0 && (c - cols).abs() < 1.0, "mnist mean ({rows}, {cols}), ours ({r}, {c})");
 }

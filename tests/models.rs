@@ -44,8 +44,14 @@ fn close(actual: Tensor<1>, expected: &[f32]) {
 fn autoencoder_has_the_tutorial_layers() {
     let model = Autoencoder::new(&device::cpu(0));
     let expected = [
-        ("encoder.0", [784, 128]), ("encoder.1", [128, 64]), ("encoder.2", [64, 12]), ("encoder.3", [12, 3]),
-        ("decoder.0", [3, 12]), ("decoder.1", [12, 64]), ("decoder.2", [64, 128]), ("decoder.3", [128, 784]),
+        ("encoder.0", [784, 128]),
+        ("encoder.1", [128, 64]),
+        ("encoder.2", [64, 12]),
+        ("encoder.3", [12, 3]),
+        ("decoder.0", [3, 12]),
+        ("decoder.1", [12, 64]),
+        ("decoder.2", [64, 128]),
+        ("decoder.3", [128, 784]),
     ];
     let found = shapes(&model);
     for (layer, [fan_in, fan_out]) in expected {
@@ -61,8 +67,12 @@ fn vae_has_the_tutorial_layers_and_a_configurable_latent() {
     let model = Vae::new(20, &device::cpu(0));
     let found = shapes(&model);
     for (name, shape) in [
-        ("fc1.weight", vec![784, 400]), ("fc21.weight", vec![400, 20]), ("fc22.weight", vec![400, 20]),
-        ("fc3.weight", vec![20, 400]), ("fc4.weight", vec![400, 784]), ("fc4.bias", vec![784]),
+        ("fc1.weight", vec![784, 400]),
+        ("fc21.weight", vec![400, 20]),
+        ("fc22.weight", vec![400, 20]),
+        ("fc3.weight", vec![20, 400]),
+        ("fc4.weight", vec![400, 784]),
+        ("fc4.bias", vec![784]),
     ] {
         assert!(found.contains(&(name.to_string(), shape)), "{name}: {found:?}");
     }
@@ -122,16 +132,17 @@ fn loss_before_and_after(kind: ModelKind, steps: usize, window: usize) -> (f32, 
     let train = mnist(Split::Train);
     let mut trainer = fresh_trainer(kind, &device);
     let mut batches = EpochBatches::new(train.len(), 128, 3);
-    let losses: Vec<f32> = (0..steps)
-        .map(|_| read_values(trainer.step(&train.batch(&batches.next_indices(), &device)))[0])
-        .collect();
+    let losses: Vec<f32> =
+        (0..steps).map(|_| read_values(trainer.step(&train.batch(&batches.next_indices(), &device)))[0]).collect();
     let mean = |xs: &[f32]| xs.iter().sum::<f32>() / xs.len() as f32;
     (mean(&losses[..window]), mean(&losses[steps - window..]))
 }
 
 #[test]
 fn a_few_steps_on_real_mnist_lower_each_loss() {
-    for (kind, steps) in [(ModelKind::Ae, 40), (ModelKind::Vae, 40), (ModelKind::Vae2d, 40), (ModelKind::Classifier, 20)] {
+    for (kind, steps) in
+        [(ModelKind::Ae, 40), (ModelKind::Vae, 40), (ModelKind::Vae2d, 40), (ModelKind::Classifier, 20)]
+    {
         let (before, after) = loss_before_and_after(kind, steps, 5);
         assert!(after < 0.9 * before, "{}: loss {before} -> {after}", kind.name());
     }
@@ -171,7 +182,11 @@ fn a_model_of_any_kind_is_built_and_loaded_one_way() {
         assert_eq!(model.kind(), kind);
         // The enum names no level of the paths: a model's tensors are named from its own root.
         let tensors = block_on(named_tensors(&model)).unwrap();
-        assert!(tensors.keys().all(|path| !path.starts_with(&format!("{kind:?}"))), "{kind:?}: {:?}", tensors.keys().next());
+        assert!(
+            tensors.keys().all(|path| !path.starts_with(&format!("{kind:?}"))),
+            "{kind:?}: {:?}",
+            tensors.keys().next()
+        );
         let loaded = Model::load(kind, &tensors, &device::cpu(6)).unwrap();
         assert_eq!(block_on(named_tensors(&loaded)).unwrap(), tensors, "{kind:?}");
     }
@@ -194,5 +209,8 @@ fn a_trainer_takes_settings_for_its_model_only() {
     let err = trainer.retune(Settings::Gan(GanSettings::default())).unwrap_err();
     assert_eq!(err.to_string(), "settings for another model than the VAE being trained");
     assert_eq!(trainer.settings(), beta, "refused settings change nothing");
-    assert_eq!(Settings::default_for(ModelKind::Gan).with_learning_rate(0.01), Settings::Gan(GanSettings { generator_lr: 0.01, discriminator_lr: 0.01, discriminator_steps: 1 }));
+    assert_eq!(
+        Settings::default_for(ModelKind::Gan).with_learning_rate(0.01),
+        Settings::Gan(GanSettings { generator_lr: 0.01, discriminator_lr: 0.01, discriminator_steps: 1 })
+    );
 }

@@ -20,7 +20,6 @@ fn read(file: &str) -> Vec<u8> {
     std::fs::read(repo_path(&format!("pretrained/{file}"))).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
-
 #[test]
 fn every_pretrained_file_reproduces_its_manifest_metrics() {
     let manifest = manifest();
@@ -28,7 +27,8 @@ fn every_pretrained_file_reproduces_its_manifest_metrics() {
     assert_eq!(manifest["eval_seed"].as_u64(), Some(EVAL_SEED));
     let subset = mnist(Split::Test).first(subset_size);
     let device = device::cpu(EVAL_SEED);
-    let classifier = load_file(&read("classifier.llw"), Some(ModelKind::Classifier), &device).expect("classifier loads").model;
+    let classifier =
+        load_file(&read("classifier.llw"), Some(ModelKind::Classifier), &device).expect("classifier loads").model;
     let classifier = classifier.classifier().unwrap();
     let reference = block_on(eval::reference_gaussian(classifier, &subset, &device)).unwrap();
     let judge = Judge { classifier, reference: &reference, samples: subset_size };

@@ -62,7 +62,10 @@ fn damaged_files_are_refused_with_a_clear_message() {
     assert!(err.to_string().contains("corrupt"), "{err}");
 
     let err = load_error(&bytes[..bytes.len() - 100], ModelKind::Ae);
-    assert!(matches!(err, LoadError::Weights(WeightError::Truncated { .. })) && err.to_string().contains("truncated"), "{err}");
+    assert!(
+        matches!(err, LoadError::Weights(WeightError::Truncated { .. })) && err.to_string().contains("truncated"),
+        "{err}"
+    );
 
     let err = load_error(&bytes[..30], ModelKind::Ae);
     assert!(matches!(err, LoadError::Weights(WeightError::Truncated { .. })), "{err}");
@@ -102,7 +105,11 @@ fn weights_of_another_model_or_shape_are_refused() {
 fn a_vae_of_any_latent_size_is_saved_and_loaded_at_its_size() {
     let device = device::cpu(4);
     let five = Model::fresh(ModelKind::Vae, &ModelOptions { vae_latent: 5 }, &device).unwrap();
-    let bytes = weights::encode(&tensors_of(&five), Provenance { architecture: five.architecture(), ..provenance(ModelKind::Vae) }, Precision::F32);
+    let bytes = weights::encode(
+        &tensors_of(&five),
+        Provenance { architecture: five.architecture(), ..provenance(ModelKind::Vae) },
+        Precision::F32,
+    );
 
     let loaded = load_file(&bytes, Some(ModelKind::Vae), &device::cpu(5)).unwrap();
     assert_eq!(loaded.model.vae().unwrap().latent_size(), 5);

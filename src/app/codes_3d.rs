@@ -34,10 +34,8 @@ impl Cloud {
         }
         // Scale by the 95th percentile of distances, not the largest: a few outlying codes
         // would otherwise shrink the whole cloud to a speck.
-        let mut radii: Vec<f32> = codes
-            .chunks_exact(3)
-            .map(|c| (0..3).map(|i| (c[i] - centre[i]).powi(2)).sum::<f32>().sqrt())
-            .collect();
+        let mut radii: Vec<f32> =
+            codes.chunks_exact(3).map(|c| (0..3).map(|i| (c[i] - centre[i]).powi(2)).sum::<f32>().sqrt()).collect();
         radii.sort_by(f32::total_cmp);
         let scale = radii.get(radii.len() * 95 / 100).copied().unwrap_or(1.0).max(1e-6);
         let points = codes

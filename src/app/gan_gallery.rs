@@ -74,7 +74,8 @@ pub fn GanGallery() -> impl IntoView {
         let [from, to] = chosen[..] else { return };
         let request = InferenceRequest::Walk { seed, digit, count: SAMPLES, from, to, steps: STEPS };
         spawn_local(async move {
-            if let (Ok(InferenceReply::Images(pixels)), Some(canvas)) = (lab.ask(request).await, strip.get_untracked()) {
+            if let (Ok(InferenceReply::Images(pixels)), Some(canvas)) = (lab.ask(request).await, strip.get_untracked())
+            {
                 paint_grid(&canvas, &pixels.0, STEPS);
             }
         });

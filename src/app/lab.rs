@@ -7,8 +7,8 @@ use leptos::task::spawn_local;
 use crate::device::{Backend, BackendChoice, live_on_cpu};
 use crate::models::ModelKind;
 use crate::protocol::{
-    DrawingAnalysis, Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, PAGE_MODELS, Role, Tensors,
-    WeightState,
+    DrawingAnalysis, Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, PAGE_MODELS, Role,
+    Tensors, WeightState,
 };
 use crate::web::client::{RequestError, WorkerClient};
 
@@ -127,24 +127,30 @@ impl Lab {
                 Err(why) => GpuStatus::Unavailable(format!("{why}; using the CPU")),
             }),
             InferenceEvent::Weights { kind, state } => {
-                self.weights.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = state.clone()));
+                self.weights
+                    .update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = state.clone()));
             }
             InferenceEvent::Source { kind, source } => {
-                self.sources.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = source.clone()));
+                self.sources
+                    .update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = source.clone()));
                 self.versions.update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, v)| *v += 1));
                 self.reanalyse();
             }
-            InferenceEvent::Calibrated { cpu_ms, gpu_ms } => self.timings.update(|t| (t.cpu_ms, t.gpu_ms) = (cpu_ms, gpu_ms)),
+            InferenceEvent::Calibrated { cpu_ms, gpu_ms } => {
+                self.timings.update(|t| (t.cpu_ms, t.gpu_ms) = (cpu_ms, gpu_ms))
+            }
             InferenceEvent::GpuLost(error) => {
                 self.gpu.set(GpuStatus::Unavailable(format!("{error}; switched to the CPU")));
-                self.notice.set(Some("WebGPU stopped working; the page switched to the CPU and kept your work.".into()));
+                self.notice
+                    .set(Some("WebGPU stopped working; the page switched to the CPU and kept your work.".into()));
             }
         }
     }
 
     /// Asks the inference worker and waits for its answer.
     pub async fn ask(self, request: InferenceRequest) -> Result<InferenceReply, RequestError<InferenceError>> {
-        let client = self.inference.get_value().ok_or_else(|| RequestError::Stopped("inference worker did not start".into()))?;
+        let client =
+            self.inference.get_value().ok_or_else(|| RequestError::Stopped("inference worker did not start".into()))?;
         client.request(request).await
     }
 
@@ -213,7 +219,9 @@ impl Lab {
                         self.analysed.set(version);
                     }
                     self.analyses.update(|n| *n += 1);
-                    self.timings.update(|t| (t.last_ms, t.last_compute_ms, t.last_backend) = (Some(waited), Some(ms), Some(backend)));
+                    self.timings.update(|t| {
+                        (t.last_ms, t.last_compute_ms, t.last_backend) = (Some(waited), Some(ms), Some(backend))
+                    });
                 }
                 Ok(_) => {}
                 Err(error) => self.notice.set(Some(error.to_string())),
@@ -262,7 +270,9 @@ impl Lab {
         match self.change_models(InferenceRequest::OpenFile { name, bytes: bytes.into() }).await? {
             InferenceReply::Opened(kind) => {
                 self.weights.update(|all| {
-                    all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = WeightState::Ready { bytes: size, epochs: 0 })
+                    all.iter_mut()
+                        .filter(|(k, _)| *k == kind)
+                        .for_each(|(_, s)| *s = WeightState::Ready { bytes: size, epochs: 0 })
                 });
                 Ok(kind)
             }

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::WeightState;
 use super::use_lab;
+use crate::protocol::WeightState;
 
 #[component]
 pub fn WeightsStatus() -> impl IntoView {

@@ -40,10 +40,9 @@ impl DatasetKind {
     pub fn class_names(self) -> [&'static str; 10] {
         match self {
             DatasetKind::Mnist => ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
-            DatasetKind::Fashion => [
-                "T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
-                "Bag", "Ankle boot",
-            ],
+            DatasetKind::Fashion => {
+                ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+            }
         }
     }
 }
@@ -90,10 +89,8 @@ pub struct Dataset {
 impl Dataset {
     /// Builds a dataset from the bytes of an IDX image file and an IDX label file.
     pub fn from_idx_bytes(images: &[u8], labels: &[u8]) -> Result<Self, DataError> {
-        let images = idx::decode_images(images)
-            .map_err(|error| DataError::Idx { what: "image file".into(), error })?;
-        let labels = idx::decode_labels(labels)
-            .map_err(|error| DataError::Idx { what: "label file".into(), error })?;
+        let images = idx::decode_images(images).map_err(|error| DataError::Idx { what: "image file".into(), error })?;
+        let labels = idx::decode_labels(labels).map_err(|error| DataError::Idx { what: "label file".into(), error })?;
         Self::new(images, labels)
     }
 
@@ -116,10 +113,7 @@ impl Dataset {
         let (image_file, label_file) = split.file_names();
         let read = |name: &str| {
             let path = folder.join(name);
-            std::fs::read(&path).map_err(|e| DataError::Io {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })
+            std::fs::read(&path).map_err(|e| DataError::Io { path: path.display().to_string(), message: e.to_string() })
         };
         Self::from_idx_bytes(&read(image_file)?, &read(label_file)?)
     }
@@ -153,19 +147,12 @@ impl Dataset {
 
     /// Pixels of the given images, scaled to [0, 1], one row per image.
     pub fn pixels_unit(&self, indices: &[usize]) -> Vec<f32> {
-        indices
-            .iter()
-            .flat_map(|&i| self.image_bytes(i).iter().map(|&p| p as f32 / 255.0))
-            .collect()
+        indices.iter().flat_map(|&i| self.image_bytes(i).iter().map(|&p| p as f32 / 255.0)).collect()
     }
 
     /// Consecutive batches over the whole set in order (for evaluation).
     pub fn sequential_batches(&self, batch_size: usize) -> Vec<Vec<usize>> {
-        (0..self.len())
-            .collect::<Vec<_>>()
-            .chunks(batch_size)
-            .map(<[usize]>::to_vec)
-            .collect()
+        (0..self.len()).collect::<Vec<_>>().chunks(batch_size).map(<[usize]>::to_vec).collect()
     }
 }
 

@@ -12,8 +12,7 @@ use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor};
 
-pub const ARCHITECTURE: &str =
-    "CNN conv5x5(16)-pool-conv5x5(32)-pool-fc128-fc10 (ReLU, dropout 0.3); features = fc128";
+pub const ARCHITECTURE: &str = "CNN conv5x5(16)-pool-conv5x5(32)-pool-fc128-fc10 (ReLU, dropout 0.3); features = fc128";
 pub const FEATURES: usize = 128;
 /// MNIST's pixel mean and standard deviation (data/README), to standardise inputs.
 const PIXEL_MEAN: f32 = 0.1307;

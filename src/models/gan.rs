@@ -181,7 +181,8 @@ pub const REAL_TARGET: f32 = 0.9;
 /// Discriminator loss, mean over the batch: binary cross-entropy against REAL_TARGET for real
 /// digits and 0 for generated ones.
 pub fn discriminator_loss(real_logits: Tensor<1>, fake_logits: Tensor<1>) -> Tensor<1> {
-    let real = softplus(real_logits.clone().neg(), 1.0) * REAL_TARGET + softplus(real_logits, 1.0) * (1.0 - REAL_TARGET);
+    let real =
+        softplus(real_logits.clone().neg(), 1.0) * REAL_TARGET + softplus(real_logits, 1.0) * (1.0 - REAL_TARGET);
     (real + softplus(fake_logits, 1.0)).mean()
 }
 

@@ -3,7 +3,10 @@
 use burn::module::Module;
 use burn::tensor::Device;
 
-use super::{Autoencoder, Classifier, Gan, ModelError, ModelKind, ModelOptions, NamedTensors, Vae, ae, classifier, gan, tensors, vae};
+use super::{
+    Autoencoder, Classifier, Gan, ModelError, ModelKind, ModelOptions, NamedTensors, Vae, ae, classifier, gan, tensors,
+    vae,
+};
 
 impl ModelKind {
     /// A one-line description of the architecture, written into weight files and the manifest.
@@ -22,6 +25,8 @@ impl ModelKind {
 
 /// A network of any kind. Enum variants name no level of a parameter's path, so a model's
 /// tensors are named from its own root (`fc1.weight`), as in its weight files.
+// One model is held per slot; boxing the large ones would save no memory, only add a pointer.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Model {
     Ae(Autoencoder),

@@ -133,9 +133,7 @@ pub fn bce_terms_with_noise(model: &Vae, images: Tensor<2>, eps: Tensor<2>) -> V
 pub fn vae_loss(output: &VaeOutput, target: Tensor<2>, kind: ReconstructionLoss) -> VaeLoss {
     let reconstruction = match kind {
         ReconstructionLoss::Bce => bce_with_logits_per_image(output.logits.clone(), target),
-        ReconstructionLoss::Mse => {
-            (sigmoid(output.logits.clone()) - target).square().sum_dim(1).squeeze_dim(1)
-        }
+        ReconstructionLoss::Mse => (sigmoid(output.logits.clone()) - target).square().sum_dim(1).squeeze_dim(1),
     };
     VaeLoss { reconstruction, kl: kl_per_image(output.mu.clone(), output.logvar.clone()) }
 }

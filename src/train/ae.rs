@@ -19,11 +19,7 @@ pub struct AeTrainer {
 
 impl AeTrainer {
     pub fn new(model: Autoencoder, device: &Device, settings: AeSettings) -> Self {
-        Self {
-            model: Some(model.to_device(device).train()),
-            optim: adam(settings.weight_decay, 0.9),
-            settings,
-        }
+        Self { model: Some(model.to_device(device).train()), optim: adam(settings.weight_decay, 0.9), settings }
     }
 
     /// The current weights, for inference.

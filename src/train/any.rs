@@ -7,6 +7,8 @@ use super::{AeTrainer, ClassifierTrainer, GanTrainer, Settings, Trainer, VaeTrai
 use crate::data::Batch;
 use crate::models::{Model, ModelKind};
 
+// One trainer is held at a time; boxing the large ones would save no memory, only add a pointer.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 pub enum AnyTrainer {
     Ae(AeTrainer),

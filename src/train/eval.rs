@@ -57,7 +57,8 @@ pub async fn vae_test_loss(model: &Vae, data: &Dataset, device: &Device, seed: u
     let (mut reconstruction, mut kl) = (0.0, 0.0);
     for indices in data.sequential_batches(EVAL_BATCH) {
         let images = images_tensor(data.pixels_unit(&indices), device);
-        let eps = Tensor::from_data(TensorData::new(rng.normals(indices.len() * latent), [indices.len(), latent]), device);
+        let eps =
+            Tensor::from_data(TensorData::new(rng.normals(indices.len() * latent), [indices.len(), latent]), device);
         let terms = bce_terms_with_noise(model, images, eps);
         let values = read_all(vec![terms.reconstruction, terms.kl]).await?;
         reconstruction += sum(&values[0]);
@@ -71,7 +72,9 @@ pub async fn vae_test_loss(model: &Vae, data: &Dataset, device: &Device, seed: u
 pub fn best_classes(probabilities: &[f32]) -> Vec<(usize, f32)> {
     probabilities
         .chunks_exact(NUM_CLASSES)
-        .map(|row| row.iter().copied().enumerate().fold((0, f32::MIN), |best, (i, p)| if p > best.1 { (i, p) } else { best }))
+        .map(|row| {
+            row.iter().copied().enumerate().fold((0, f32::MIN), |best, (i, p)| if p > best.1 { (i, p) } else { best })
+        })
         .collect()
 }
 
@@ -108,7 +111,10 @@ pub async fn generate(generator: &Generator, noise: &[f32], labels: &[u8], devic
     let mut out = Vec::with_capacity(n * IMAGE_PIXELS);
     for start in (0..n).step_by(EVAL_BATCH) {
         let end = (start + EVAL_BATCH).min(n);
-        let noise = Tensor::from_data(TensorData::new(noise[start * NOISE..end * NOISE].to_vec(), [end - start, NOISE]), device);
+        let noise = Tensor::from_data(
+            TensorData::new(noise[start * NOISE..end * NOISE].to_vec(), [end - start, NOISE]),
+            device,
+        );
         let labels: Vec<i64> = labels[start..end].iter().map(|&l| l as i64).collect();
         let labels: Tensor<1, Int> = Tensor::from_data(TensorData::new(labels, [end - start]), device);
         out.extend(read(gan::to_pixels(generator.forward(noise, labels))).await?);
@@ -117,7 +123,13 @@ pub async fn generate(generator: &Generator, noise: &[f32], labels: &[u8], devic
 }
 
 /// GAN samples of a seed: `count` digits, all `digit` or each a random class.
-pub async fn gan_samples(generator: &Generator, count: usize, digit: Option<u8>, seed: u64, device: &Device) -> Measured<Vec<f32>> {
+pub async fn gan_samples(
+    generator: &Generator,
+    count: usize,
+    digit: Option<u8>,
+    seed: u64,
+    device: &Device,
+) -> Measured<Vec<f32>> {
     generate(generator, &gan_noise(count, seed), &sample_labels(count, digit, seed), device).await
 }
 
@@ -138,7 +150,12 @@ pub async fn vae_samples_of(model: &Vae, z: Vec<f32>, device: &Device) -> Measur
 }
 
 /// Frechet distance between classifier features of `samples` and of `reference` pixels.
-pub async fn frechet_to(classifier: &Classifier, samples: &[f32], reference: &Gaussian, device: &Device) -> Measured<f64> {
+pub async fn frechet_to(
+    classifier: &Classifier,
+    samples: &[f32],
+    reference: &Gaussian,
+    device: &Device,
+) -> Measured<f64> {
     let features = classifier_features(classifier, samples, device).await?;
     Ok(frechet_distance(&Gaussian::fit(&features, FEATURES), reference))
 }
@@ -190,7 +207,12 @@ pub struct Judge<'a> {
 
 /// A model's test-set metrics by the names `eval --json` and the manifest use. The GAN is judged
 /// by `judge` (without one it gets none).
-pub async fn metrics(model: &Model, test: &Dataset, judge: Option<&Judge<'_>>, device: &Device) -> Measured<BTreeMap<String, f64>> {
+pub async fn metrics(
+    model: &Model,
+    test: &Dataset,
+    judge: Option<&Judge<'_>>,
+    device: &Device,
+) -> Measured<BTreeMap<String, f64>> {
     let mut out = BTreeMap::new();
     match model {
         Model::Ae(ae) => {
@@ -227,7 +249,9 @@ pub async fn headline(model: &Model, test: &Dataset, device: &Device) -> Measure
         Model::Vae(vae) | Model::Vae2d(vae) => {
             Some(("test loss (BCE+KL)".into(), vae_test_loss(vae, test, device, EVAL_SEED).await?.loss))
         }
-        Model::Classifier(classifier) => Some(("test accuracy".into(), classifier_accuracy(classifier, test, device).await?)),
+        Model::Classifier(classifier) => {
+            Some(("test accuracy".into(), classifier_accuracy(classifier, test, device).await?))
+        }
         Model::Gan(_) => None,
     })
 }

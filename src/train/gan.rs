@@ -24,10 +24,7 @@ pub struct GanTrainer {
 fn noise_and_labels(like: &Tensor<2>, n: usize) -> (Tensor<2>, Tensor<1, Int>) {
     let device = like.device();
     let noise = Tensor::random([n, NOISE], Distribution::Normal(0.0, 1.0), &device);
-    let labels = Tensor::<1>::random([n], Distribution::Uniform(0.0, 10.0), &device)
-        .floor()
-        .clamp(0.0, 9.0)
-        .int();
+    let labels = Tensor::<1>::random([n], Distribution::Uniform(0.0, 10.0), &device).floor().clamp(0.0, 9.0).int();
     (noise, labels)
 }
 

@@ -29,6 +29,10 @@ mod step;
 pub use settings::{AeSettings, ClassifierSettings, GanSettings, Settings, VaeSettings};
 #[cfg(feature = "engine")]
 pub use {
-    ae::AeTrainer, any::AnyTrainer, classifier::ClassifierTrainer, gan::GanTrainer, step::{Trainer, adam, descend},
+    ae::AeTrainer,
+    any::AnyTrainer,
+    classifier::ClassifierTrainer,
+    gan::GanTrainer,
+    step::{Trainer, adam, descend},
     vae::VaeTrainer,
 };

@@ -1,11 +1,11 @@
 //! What the Train panel asks for, as plain data: the plan of a training run, and why a run
 //! stopped by itself.
 
+use super::Settings;
 use crate::data::DatasetKind;
 use crate::device::BackendChoice;
 use crate::models::{ModelKind, ModelOptions};
 use crate::readback::ReadbackError;
-use super::Settings;
 
 /// Images in a preview row.
 pub const PREVIEW_COLUMNS: usize = 8;
@@ -36,10 +36,14 @@ pub struct Plan {
 pub enum PauseReason {
     #[error("Training finished.")]
     Finished,
-    #[error("The loss became {values:?} at step {step}: training paused and the last finite weights restored. Lower the learning rate and resume.")]
+    #[error(
+        "The loss became {values:?} at step {step}: training paused and the last finite weights restored. Lower the learning rate and resume."
+    )]
     NonFinite { step: usize, values: Vec<f32> },
     #[error("{0}: training paused and the last good weights restored.")]
     Failed(ReadbackError),
-    #[error("WebGPU stopped working ({0}) and training could not move to the CPU: no copy of the weights was kept off the GPU yet.")]
+    #[error(
+        "WebGPU stopped working ({0}) and training could not move to the CPU: no copy of the weights was kept off the GPU yet."
+    )]
     GpuLostWithoutCopy(ReadbackError),
 }

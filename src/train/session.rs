@@ -67,7 +67,13 @@ pub struct Session {
 impl Session {
     /// A session training `model` on `device` per `plan`; `steps_before` counts the steps an
     /// imported file was already trained for.
-    pub fn new(model: Model, (device, backend): (Device, Backend), data: (Arc<Dataset>, Arc<Dataset>), plan: Plan, steps_before: usize) -> Self {
+    pub fn new(
+        model: Model,
+        (device, backend): (Device, Backend),
+        data: (Arc<Dataset>, Arc<Dataset>),
+        plan: Plan,
+        steps_before: usize,
+    ) -> Self {
         let mut trainer = AnyTrainer::new(model, &device);
         // The plan's settings are for the plan's model, which is this one.
         let _ = trainer.retune(plan.settings);
@@ -176,7 +182,8 @@ impl Session {
                 self.step += 1;
                 self.epoch = self.batches.epoch() + usize::from(self.batches.at_epoch_end());
                 self.step_ms_total += elapsed;
-                self.ms_per_step = if self.ms_per_step == 0.0 { elapsed } else { 0.9 * self.ms_per_step + 0.1 * elapsed };
+                self.ms_per_step =
+                    if self.ms_per_step == 0.0 { elapsed } else { 0.9 * self.ms_per_step + 0.1 * elapsed };
                 Ok(values)
             }
             Ok(values) => {
@@ -231,7 +238,12 @@ impl Session {
         let mut pixels = inputs.clone();
         match &model {
             Model::Ae(ae) => {
-                pixels.extend(read(Autoencoder::to_pixels(ae.forward(Autoencoder::to_model_range(images_tensor(inputs, device))))).await?);
+                pixels.extend(
+                    read(Autoencoder::to_pixels(
+                        ae.forward(Autoencoder::to_model_range(images_tensor(inputs, device))),
+                    ))
+                    .await?,
+                );
             }
             Model::Vae(vae) | Model::Vae2d(vae) => {
                 pixels.extend(read(vae.reconstruct_mean(images_tensor(inputs, device))).await?);

@@ -38,8 +38,11 @@ struct Inner<Req, Reply, Error> {
     waiting: RefCell<Option<Vec<Request<Req>>>>,
     /// Why the worker stopped, once it has.
     stopped: RefCell<Option<String>>,
-    _handlers: (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(ErrorEvent)>),
+    _handlers: Handlers,
 }
+
+/// The worker's message and error handlers, kept alive with the client.
+type Handlers = (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(ErrorEvent)>);
 
 /// A worker running `script` (the site's worker loader), typed by what it takes and gives.
 pub struct WorkerClient<Req, Reply, Error, Event> {
@@ -62,10 +65,16 @@ where
 {
     /// Starts the worker `script` under `name` (its role). `on_event` gets its events;
     /// `on_stop` says why it stopped, if it does.
-    pub fn spawn(script: &str, name: &str, on_event: impl Fn(Event) + 'static, on_stop: impl Fn(String) + 'static) -> Result<Self, String> {
+    pub fn spawn(
+        script: &str,
+        name: &str,
+        on_event: impl Fn(Event) + 'static,
+        on_stop: impl Fn(String) + 'static,
+    ) -> Result<Self, String> {
         let options = WorkerOptions::new();
         options.set_name(name);
-        let worker = Worker::new_with_options(script, &options).map_err(|e| format!("the {name} worker could not start: {e:?}"))?;
+        let worker = Worker::new_with_options(script, &options)
+            .map_err(|e| format!("the {name} worker could not start: {e:?}"))?;
         let inner = Rc::new_cyclic(|weak: &std::rc::Weak<Inner<Req, Reply, Error>>| {
             let on_message = {
                 let weak = weak.clone();

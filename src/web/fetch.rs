@@ -26,7 +26,8 @@ async fn response(path: &str) -> Result<Response, JsValue> {
 impl Host for Http {
     async fn pause(&self, ms: u32) {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
-            let set_timeout = Reflect::get(&js_sys::global(), &"setTimeout".into()).and_then(|f| f.dyn_into::<Function>().map_err(Into::into));
+            let set_timeout =
+                Reflect::get(&js_sys::global(), &"setTimeout".into()).and_then(|f| f.dyn_into::<Function>());
             if let Ok(set_timeout) = set_timeout {
                 let _ = set_timeout.call2(&JsValue::NULL, &resolve, &ms.into());
             }
@@ -37,7 +38,11 @@ impl Host for Http {
     async fn fetch(&self, path: &str, progress: &mut dyn FnMut(usize, Option<usize>)) -> Result<Vec<u8>, FetchError> {
         let response = response(path).await.map_err(|e| network(path, e))?;
         if !response.ok() {
-            return Err(FetchError::Http { path: path.to_string(), status: response.status(), text: response.status_text() });
+            return Err(FetchError::Http {
+                path: path.to_string(),
+                status: response.status(),
+                text: response.status_text(),
+            });
         }
         let size = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse().ok());
         let Some(body) = response.body() else { return Ok(Vec::new()) };

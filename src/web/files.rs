@@ -13,7 +13,11 @@ fn js_error(context: &str, error: JsValue) -> String {
 /// The bytes of a file the person picked or dropped, refusing one far too large to be weights.
 pub async fn file_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
     if file.size() > MAX_FILE_BYTES as f64 {
-        return Err(format!("{} is {:.0} MB, far larger than any weight file of these models", file.name(), file.size() / 1e6));
+        return Err(format!(
+            "{} is {:.0} MB, far larger than any weight file of these models",
+            file.name(),
+            file.size() / 1e6
+        ));
     }
     let buffer = JsFuture::from(file.array_buffer()).await.map_err(|e| js_error(&file.name(), e))?;
     Ok(Uint8Array::new(&buffer).to_vec())
@@ -26,7 +30,8 @@ pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(fail)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let link: web_sys::HtmlElement = document.create_element("a").map_err(fail)?.dyn_into().map_err(|e| fail(e.into()))?;
+    let link: web_sys::HtmlElement =
+        document.create_element("a").map_err(fail)?.dyn_into().map_err(|e| fail(e.into()))?;
     link.set_attribute("href", &url).map_err(fail)?;
     link.set_attribute("download", name).map_err(fail)?;
     link.click();

@@ -9,8 +9,8 @@ use futures::StreamExt;
 use futures::channel::mpsc::{UnboundedReceiver, unbounded};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
 
@@ -18,7 +18,8 @@ use super::fetch::Http;
 use super::message::{receive, send};
 use crate::device::{self, Devices};
 use crate::protocol::{
-    FromWorker, InferenceError, InferenceEvent, InferenceReply, Request, Role, TrainingError, TrainingEvent, TrainingReply,
+    FromWorker, InferenceError, InferenceEvent, InferenceReply, Request, Role, TrainingError, TrainingEvent,
+    TrainingReply,
 };
 use crate::worker::{Emit, InferenceWorker, TrainingWorker};
 

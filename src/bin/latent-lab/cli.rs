@@ -22,7 +22,11 @@ use latent_lab::train::{AnyTrainer, Trainer};
 use latent_lab::weights::{self, Precision, Provenance, detect_model, load_file};
 
 #[derive(Parser)]
-#[command(name = "latent-lab", version, about = "Train, evaluate and sample latent-lab's AE, VAE, GAN and classifier on MNIST")]
+#[command(
+    name = "latent-lab",
+    version,
+    about = "Train, evaluate and sample latent-lab's AE, VAE, GAN and classifier on MNIST"
+)]
 struct Cli {
     /// Folder holding the datasets (mnist/, fashion-mnist/ with IDX .gz files).
     #[arg(long, global = true, default_value = "static/data")]
@@ -240,7 +244,8 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
             return Err("--latent is for a model trained from scratch; --from keeps its file's latent size".into());
         }
         Some(path) => {
-            let loaded = load_file(&read_file(path)?, Some(plan.model), &device).map_err(|e| format!("{}: {e}", path.display()))?;
+            let loaded = load_file(&read_file(path)?, Some(plan.model), &device)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             let provenance = loaded.provenance.unwrap_or_else(|| untrained(plan.model));
             (loaded.model, provenance.epochs, provenance.steps)
         }
@@ -251,7 +256,11 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
     }
     let train = load_split(cli, plan.dataset, Split::Train)?;
     let test = load_split(cli, plan.dataset, Split::Test)?;
-    let judge = if plan.model == ModelKind::Gan && plan.dataset == DatasetKind::Mnist { judge_parts(cli, &test, &device).ok() } else { None };
+    let judge = if plan.model == ModelKind::Gan && plan.dataset == DatasetKind::Mnist {
+        judge_parts(cli, &test, &device).ok()
+    } else {
+        None
+    };
     let judge = judge.as_ref().map(|(classifier, reference)| Judge {
         classifier: classifier.classifier().expect("a classifier"),
         reference,
@@ -262,7 +271,8 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
     let mut metrics = BTreeMap::new();
     let mut steps = earlier_steps;
     for epoch in 1..=plan.epochs {
-        let bar = progress_bar(batches.batches_per_epoch(), &format!("{} epoch {epoch}/{}", plan.model.name(), plan.epochs));
+        let bar =
+            progress_bar(batches.batches_per_epoch(), &format!("{} epoch {epoch}/{}", plan.model.name(), plan.epochs));
         let started = Instant::now();
         let mut sums = vec![0.0f64; names.len()];
         for step in 0..batches.batches_per_epoch() {
@@ -306,7 +316,15 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
 
 /// What a file without a header (the tutorial's .pth) says about itself: nothing trained here.
 fn untrained(model: ModelKind) -> Provenance {
-    Provenance { model, architecture: model.architecture(), dataset: "mnist".into(), epochs: 0, steps: 0, seed: 0, metrics: BTreeMap::new() }
+    Provenance {
+        model,
+        architecture: model.architecture(),
+        dataset: "mnist".into(),
+        epochs: 0,
+        steps: 0,
+        seed: 0,
+        metrics: BTreeMap::new(),
+    }
 }
 
 /// A model's weights as a weight file.
@@ -319,7 +337,9 @@ fn fresh_model(plan: &TrainPlan, device: &Device) -> CliResult<Model> {
     let options = match (plan.model, plan.latent) {
         (_, None) => ModelOptions::default(),
         (ModelKind::Vae, Some(latent)) => ModelOptions { vae_latent: latent },
-        (model, Some(_)) => return Err(format!("--latent is for --model vae; the {} model's size is fixed", model.name())),
+        (model, Some(_)) => {
+            return Err(format!("--latent is for --model vae; the {} model's size is fixed", model.name()));
+        }
     };
     Model::fresh(plan.model, &options, device).map_err(|e| format!("--latent {}: {e}", options.vae_latent))
 }
@@ -362,13 +382,31 @@ pub const MANIFEST_SUBSET: usize = 1000;
 fn train_all(cli: &Cli, seed: u64, shorten: usize) -> CliResult<()> {
     for (kind, epochs) in PRETRAIN_SCHEDULE {
         let epochs = (epochs / shorten.max(1)).max(1);
-        let plan = TrainPlan { model: kind, epochs, seed, dataset: DatasetKind::Mnist, batch_size: 128, from: None, lr: None, latent: None };
+        let plan = TrainPlan {
+            model: kind,
+            epochs,
+            seed,
+            dataset: DatasetKind::Mnist,
+            batch_size: 128,
+            from: None,
+            lr: None,
+            latent: None,
+        };
         train_command(cli, &plan, &pretrained_path(cli, kind))?;
     }
     for (kind, epochs, lr) in FINE_TUNE {
         let epochs = (epochs / shorten.max(1)).max(1);
         let path = pretrained_path(cli, kind);
-        let plan = TrainPlan { model: kind, epochs, seed, dataset: DatasetKind::Mnist, batch_size: 128, from: Some(path.clone()), lr: Some(lr), latent: None };
+        let plan = TrainPlan {
+            model: kind,
+            epochs,
+            seed,
+            dataset: DatasetKind::Mnist,
+            batch_size: 128,
+            from: Some(path.clone()),
+            lr: Some(lr),
+            latent: None,
+        };
         train_command(cli, &plan, &path)?;
     }
     write_manifest(cli)
@@ -381,7 +419,11 @@ fn write_manifest(cli: &Cli) -> CliResult<()> {
     let test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
     let subset = test.first(MANIFEST_SUBSET);
     let (classifier, reference) = judge_parts(cli, &subset, &device)?;
-    let judge = Judge { classifier: classifier.classifier().expect("a classifier"), reference: &reference, samples: MANIFEST_SUBSET };
+    let judge = Judge {
+        classifier: classifier.classifier().expect("a classifier"),
+        reference: &reference,
+        samples: MANIFEST_SUBSET,
+    };
     let mut models = Vec::new();
     for (kind, _) in PRETRAIN_SCHEDULE {
         let path = pretrained_path(cli, kind);
@@ -519,7 +561,8 @@ fn to_bytes(pixels: &[f32]) -> Vec<u8> {
 }
 
 fn write_idx(out: &Path, pixels: &[f32]) -> CliResult<()> {
-    let images = IdxImages { count: pixels.len() / IMAGE_PIXELS, rows: IMAGE_SIDE, cols: IMAGE_SIDE, pixels: to_bytes(pixels) };
+    let images =
+        IdxImages { count: pixels.len() / IMAGE_PIXELS, rows: IMAGE_SIDE, cols: IMAGE_SIDE, pixels: to_bytes(pixels) };
     write_file(out, &idx::encode_images(&images))?;
     println!("wrote {} images to {}", images.count, out.display());
     Ok(())
@@ -594,7 +637,8 @@ fn bench(cli: &Cli, steps: usize) -> CliResult<()> {
     println!("CPU backend (Flex), batch 128, {steps} timed steps after 5 warm-up steps, threads: {threads}");
     println!("{:12} {:>10} {:>10}", "model", "median ms", "mean ms");
     for kind in ModelKind::ALL {
-        let mut trainer = AnyTrainer::new(Model::fresh(kind, &ModelOptions::default(), &device).map_err(|e| e.to_string())?, &device);
+        let mut trainer =
+            AnyTrainer::new(Model::fresh(kind, &ModelOptions::default(), &device).map_err(|e| e.to_string())?, &device);
         let mut batches = EpochBatches::new(train.len(), 128, 1);
         let mut times = Vec::with_capacity(steps);
         for step in 0..steps + 5 {
