@@ -7,16 +7,16 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub use serde_bytes::ByteBuf as Bytes;
 
-use crate::data::DatasetKind;
 use crate::data::mnist::DataError;
+use crate::data::{DatasetKind, IMAGE_PIXELS, NUM_CLASSES};
 use crate::device::{Backend, BackendChoice};
 use crate::grid::GridSpec;
+use crate::host::FetchError;
 use crate::models::{ModelError, ModelKind, NamedTensors};
 use crate::readback::ReadbackError;
-use crate::host::FetchError;
 use crate::train::Settings;
 use crate::train::plan::{PauseReason, Plan};
-use crate::weights::LoadError;
+use crate::weights::{LoadError, MAX_FILE_BYTES, element_count};
 
 pub type RequestId = u32;
 
@@ -52,7 +52,10 @@ pub struct Request<T> {
 pub enum FromWorker<Reply, Error, Event> {
     /// The worker listens: requests sent before this waited on the page.
     Ready,
-    Reply { id: RequestId, result: Result<Reply, Error> },
+    Reply {
+        id: RequestId,
+        result: Result<Reply, Error>,
+    },
     Event(Event),
 }
 
@@ -71,7 +74,10 @@ impl<'de> Deserialize<'de> for Floats {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let bytes = Bytes::deserialize(deserializer)?;
         if bytes.len() % 4 != 0 {
-            return Err(serde::de::Error::custom(format!("{} bytes are not a whole number of f32 values", bytes.len())));
+            return Err(serde::de::Error::custom(format!(
+                "{} bytes are not a whole number of f32 values",
+                bytes.len()
+            )));
         }
         Ok(Floats(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()))
     }
@@ -99,10 +105,19 @@ impl TryFrom<Tensors> for NamedTensors {
 
     /// Fails (naming the sizes) when the shapes and the values do not add up.
     fn try_from(tensors: Tensors) -> Result<Self, ModelError> {
-        let sizes: Vec<usize> = tensors.entries.iter().map(|(_, shape)| shape.iter().product()).collect();
-        let total: usize = sizes.iter().sum();
+        let too_large = || ModelError::Mismatch(vec!["the shapes promise more values than fit in memory".into()]);
+        let sizes = tensors
+            .entries
+            .iter()
+            .map(|(_, shape)| element_count(shape))
+            .collect::<Option<Vec<usize>>>()
+            .ok_or_else(too_large)?;
+        let total = sizes.iter().try_fold(0usize, |total, &size| total.checked_add(size)).ok_or_else(too_large)?;
         if total != tensors.values.0.len() {
-            return Err(ModelError::Mismatch(vec![format!("the shapes hold {total} values, the buffer {}", tensors.values.0.len())]));
+            return Err(ModelError::Mismatch(vec![format!(
+                "the shapes hold {total} values, the buffer {}",
+                tensors.values.0.len()
+            )]));
         }
         let mut values = tensors.values.0.into_iter();
         Ok(tensors
@@ -114,10 +129,50 @@ impl TryFrom<Tensors> for NamedTensors {
     }
 }
 
+/// A request no page of this build sends: values out of range, buffers of the wrong size. The
+/// workers check every request before acting on it, so that a malformed message is answered
+/// with this instead of a panic or an allocation of gigabytes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("a malformed request: {0}")]
+pub struct BadRequest(pub String);
+
+/// The most GAN samples one request asks for (the gallery shows 36).
+pub const MAX_SAMPLES: usize = 256;
+/// The most images of one GAN walk.
+pub const MAX_WALK_STEPS: usize = 64;
+/// The most cells along a side of the latent grid.
+pub const MAX_GRID_CELLS: usize = 64;
+/// The most test digits in the 3-D codes cloud (the test set has 10,000).
+pub const MAX_CLOUD_POINTS: usize = 10_000;
+/// The largest batch and the most epochs a training plan may ask for.
+pub const MAX_BATCH: usize = 4096;
+pub const MAX_EPOCHS: usize = 10_000;
+
+fn ensure(ok: bool, what: impl FnOnce() -> String) -> Result<(), BadRequest> {
+    if ok { Ok(()) } else { Err(BadRequest(what())) }
+}
+
+fn ensure_finite(values: &[f32], what: &str) -> Result<(), BadRequest> {
+    ensure(values.iter().all(|v| v.is_finite()), || format!("{what} holds NaN or infinite values"))
+}
+
+fn ensure_at_most(value: usize, limit: usize, what: &str) -> Result<(), BadRequest> {
+    ensure(value <= limit, || format!("{value} {what}, more than {limit}"))
+}
+
+fn ensure_digit(digit: Option<u8>) -> Result<(), BadRequest> {
+    ensure(digit.is_none_or(|d| usize::from(d) < NUM_CLASSES), || format!("digit {digit:?} is not 0-9"))
+}
+
+fn ensure_file(bytes: &Bytes) -> Result<(), BadRequest> {
+    ensure_at_most(bytes.len(), MAX_FILE_BYTES, "bytes of a file")
+}
+
 // ---- The inference worker: the page's panels ----
 
 /// The models the page loads, in the order the inference worker loads them.
-pub const PAGE_MODELS: [ModelKind; 5] = [ModelKind::Classifier, ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan];
+pub const PAGE_MODELS: [ModelKind; 5] =
+    [ModelKind::Classifier, ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum InferenceRequest {
@@ -143,6 +198,43 @@ pub enum InferenceRequest {
     UseTrained { kind: ModelKind, tensors: Tensors },
     /// The loaded model (pretrained or opened) of `kind` comes back.
     UseLoaded { kind: ModelKind },
+}
+
+impl InferenceRequest {
+    /// Whether this request is one the page could have sent (sizes, ranges, finite values).
+    pub fn check(&self) -> Result<(), BadRequest> {
+        use InferenceRequest::*;
+        match self {
+            Analyse { pixels } => {
+                ensure(pixels.0.len() == IMAGE_PIXELS, || {
+                    format!("a drawing of {} pixels, not {IMAGE_PIXELS}", pixels.0.len())
+                })?;
+                ensure_finite(&pixels.0, "the drawing")
+            }
+            DecodeGrid { grid } => {
+                ensure((1..=MAX_GRID_CELLS).contains(&grid.cells), || {
+                    format!("a grid of {} cells a side, not 1-{MAX_GRID_CELLS}", grid.cells)
+                })?;
+                ensure(grid.range.is_finite() && grid.range > 0.0, || format!("a grid range of {}", grid.range))
+            }
+            DecodeLatent { z } => ensure_finite(z, "the latent point"),
+            DecodeCode { code } => ensure_finite(code, "the code"),
+            Generate { digit, count, .. } => {
+                ensure_digit(*digit)?;
+                ensure_at_most(*count, MAX_SAMPLES, "samples")
+            }
+            // A walk's ends outside the grid are the worker's own answer (NoSuchSample).
+            Walk { digit, count, steps, .. } => {
+                ensure_digit(*digit)?;
+                ensure_at_most(*count, MAX_SAMPLES, "samples")?;
+                ensure_at_most(*steps, MAX_WALK_STEPS, "steps of a walk")
+            }
+            CodeCloud { points } => ensure_at_most(*points, MAX_CLOUD_POINTS, "points"),
+            OpenFile { bytes, .. } => ensure_file(bytes),
+            UseTrained { tensors, .. } => ensure_finite(&tensors.values.0, "the trained weights"),
+            SetBackend(_) | UseLoaded { .. } => Ok(()),
+        }
+    }
 }
 
 /// A class and the classifier's probability for it.
@@ -176,10 +268,17 @@ pub struct Generated {
 pub enum InferenceReply {
     Done,
     /// An analysis, how long it took and where.
-    Analysis { analysis: DrawingAnalysis, ms: f64, backend: Backend },
+    Analysis {
+        analysis: DrawingAnalysis,
+        ms: f64,
+        backend: Backend,
+    },
     Images(Floats),
     Generated(Generated),
-    Cloud { codes: Floats, labels: Bytes },
+    Cloud {
+        codes: Floats,
+        labels: Bytes,
+    },
     /// The file became the model of this kind.
     Opened(ModelKind),
 }
@@ -198,6 +297,8 @@ pub enum InferenceError {
     TestDigitsData(DataError),
     #[error("sample {0} is not in the grid")]
     NoSuchSample(usize),
+    #[error(transparent)]
+    BadRequest(#[from] BadRequest),
 }
 
 impl InferenceError {
@@ -243,31 +344,87 @@ pub type FromInference = FromWorker<InferenceReply, InferenceError, InferenceEve
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TrainingRequest {
     /// Runs the session, starting one per `plan` if there is none.
-    Start { plan: Plan },
+    Start {
+        plan: Plan,
+    },
     /// One step, starting a session per `plan` if there is none.
-    Step { plan: Plan },
+    Step {
+        plan: Plan,
+    },
     Pause,
     /// New hyper-parameters from the next step on.
-    Retune { settings: Settings },
+    Retune {
+        settings: Settings,
+    },
     /// Ends the session.
     Reset,
     /// The weights as a weight file.
     Export,
     /// Continues training from an exported file, for the model `plan` is for.
-    Import { name: String, bytes: Bytes, plan: Plan },
+    Import {
+        name: String,
+        bytes: Bytes,
+        plan: Plan,
+    },
     /// Whether the panels use the trained weights ("mine"): then a snapshot now and every few
     /// steps.
-    Share { on: bool },
+    Share {
+        on: bool,
+    },
+}
+
+impl TrainingRequest {
+    /// Whether this request is one the page could have sent (sizes, ranges, finite values).
+    pub fn check(&self) -> Result<(), BadRequest> {
+        use TrainingRequest::*;
+        match self {
+            Start { plan } | Step { plan } => check_plan(plan),
+            Import { bytes, plan, .. } => {
+                ensure_file(bytes)?;
+                check_plan(plan)
+            }
+            Retune { settings } => check_settings(settings),
+            Pause | Reset | Export | Share { .. } => Ok(()),
+        }
+    }
+}
+
+fn check_plan(plan: &Plan) -> Result<(), BadRequest> {
+    ensure((1..=MAX_BATCH).contains(&plan.batch_size), || {
+        format!("a batch of {}, not 1-{MAX_BATCH}", plan.batch_size)
+    })?;
+    ensure((1..=MAX_EPOCHS).contains(&plan.epochs), || format!("{} epochs, not 1-{MAX_EPOCHS}", plan.epochs))?;
+    ensure(plan.settings.fits(plan.kind), || format!("settings for another model than the {}", plan.kind.name()))?;
+    check_settings(&plan.settings)
+}
+
+fn check_settings(settings: &Settings) -> Result<(), BadRequest> {
+    let rates = match settings {
+        Settings::Gan(s) => vec![s.generator_lr, s.discriminator_lr],
+        other => vec![other.learning_rate()],
+    };
+    ensure(rates.iter().all(|r| r.is_finite() && *r > 0.0), || {
+        format!("learning rates {rates:?}: each must be a positive number")
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TrainingReply {
     Done,
-    Exported { name: String, bytes: Bytes },
+    Exported {
+        name: String,
+        bytes: Bytes,
+    },
     /// The file continues at this step, trained on this dataset.
-    Imported { steps: usize, dataset: String },
+    Imported {
+        steps: usize,
+        dataset: String,
+    },
     /// The current weights (answering `Share { on: true }` while there is a session).
-    Snapshot { kind: ModelKind, tensors: Tensors },
+    Snapshot {
+        kind: ModelKind,
+        tensors: Tensors,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
@@ -286,6 +443,8 @@ pub enum TrainingError {
     Model(#[from] ModelError),
     #[error(transparent)]
     Readback(#[from] ReadbackError),
+    #[error(transparent)]
+    BadRequest(#[from] BadRequest),
 }
 
 /// What the Train panel is doing.
@@ -310,21 +469,50 @@ pub struct Download {
 pub enum TrainingEvent {
     State(RunState),
     /// The training data is on its way (None: done).
-    Loading { dataset: DatasetKind, download: Option<Download> },
+    Loading {
+        dataset: DatasetKind,
+        download: Option<Download>,
+    },
     /// A session began: what it trains, where, and how long it runs.
-    Session { architecture: String, names: Vec<String>, backend: Backend, step: usize, steps_per_epoch: usize, total_steps: usize },
-    /// Steps since the last report: each step's metric values, and the counters after them.
-    Progress { rows: Vec<Vec<f32>>, step: usize, epoch: usize, ms_per_step: f64, step_ms_total: f64 },
+    Session {
+        architecture: String,
+        names: Vec<String>,
+        backend: Backend,
+        step: usize,
+        steps_per_epoch: usize,
+        total_steps: usize,
+    },
+    /// Steps since the last report: each step's metric values, the counters after them, and the
+    /// training worker's memory (wasm linear memory, in bytes).
+    Progress {
+        rows: Vec<Vec<f32>>,
+        step: usize,
+        epoch: usize,
+        ms_per_step: f64,
+        step_ms_total: f64,
+        memory: Option<u64>,
+    },
     /// Test-set metrics; `initial`: measured before the first step.
-    TestMetrics { metrics: Vec<(String, f64)>, initial: bool },
+    TestMetrics {
+        metrics: Vec<(String, f64)>,
+        initial: bool,
+    },
     /// Fixed test digits and what the model makes of them (or samples from fixed noise).
     Preview(Floats),
     /// Training stopped by itself, and why.
     Paused(PauseReason),
     /// The GPU failed at `lost_at`; training goes on on the CPU from the weights of `resumed_at`.
-    MovedToCpu { lost_at: usize, resumed_at: usize, error: ReadbackError, every: usize },
+    MovedToCpu {
+        lost_at: usize,
+        resumed_at: usize,
+        error: ReadbackError,
+        every: usize,
+    },
     /// The current weights, for the panels ("mine").
-    Snapshot { kind: ModelKind, tensors: Tensors },
+    Snapshot {
+        kind: ModelKind,
+        tensors: Tensors,
+    },
 }
 
 pub type FromTraining = FromWorker<TrainingReply, TrainingError, TrainingEvent>;

@@ -4,11 +4,12 @@
 mod common;
 
 use burn::tensor::{Tensor, TensorData};
+use common::zip;
 use latent_lab::device;
 use latent_lab::models::{Model, ModelKind};
 use latent_lab::readback::read_now as read_values;
-use latent_lab::weights::pytorch::{self, PthError, read_state_dict};
 use latent_lab::weights::load_file;
+use latent_lab::weights::pytorch::{self, PthError, read_state_dict};
 
 fn load(bytes: &[u8], kind: ModelKind) -> Result<Model, String> {
     load_file(bytes, Some(kind), &device::cpu(0)).map(|loaded| loaded.model).map_err(|e| e.to_string())
@@ -31,7 +32,8 @@ fn safetensors(bytes: &[u8]) -> std::collections::HashMap<String, (Vec<usize>, V
         .filter(|(k, _)| *k != "__metadata__")
         .map(|(name, t)| {
             assert_eq!(t["dtype"], "F32");
-            let shape: Vec<usize> = t["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
+            let shape: Vec<usize> =
+                t["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
             let [start, end] = [0, 1].map(|i| t["data_offsets"][i].as_u64().unwrap() as usize);
             let values = data[start..end].chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
             (name.clone(), (shape, values))
@@ -68,41 +70,6 @@ fn the_tutorials_weights_reproduce_pytorchs_tensors() {
     assert_close("vae_decode_mu", &read_values(vae.decode(mu)), &expected["vae_decode_mu"].1);
 }
 
-/// A stored (uncompressed) zip of the given files, as torch.save writes them.
-fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let (mut out, mut central) = (Vec::new(), Vec::new());
-    for (name, data) in files {
-        let offset = out.len() as u32;
-        let mut local = b"PK\x03\x04".to_vec();
-        local.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        local.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        local.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        local.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        local.extend_from_slice(&[0, 0]);
-        out.extend(local);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(data);
-        let mut entry = b"PK\x01\x02".to_vec();
-        entry.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        entry.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        entry.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        entry.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        entry.extend_from_slice(&[0; 12]);
-        entry.extend_from_slice(&offset.to_le_bytes());
-        entry.extend_from_slice(name.as_bytes());
-        central.extend(entry);
-    }
-    let start = out.len() as u32;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
-    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-    out.extend_from_slice(&start.to_le_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out
-}
-
 fn error_of(bytes: &[u8]) -> PthError {
     read_state_dict(bytes).unwrap_err()
 }
@@ -111,7 +78,12 @@ fn error_of(bytes: &[u8]) -> PthError {
 fn bad_files_are_refused_with_a_message_that_names_the_problem() {
     // The AE's file offered as the VAE: the keys say which.
     let err = load(&fixture("sim_autoencoder.pth"), ModelKind::Vae).unwrap_err();
-    assert!(err.contains("not the tutorial's vae") && err.contains("missing fc1.weight") && err.contains("unexpected encoder.0.weight"), "{err}");
+    assert!(
+        err.contains("not the tutorial's vae")
+            && err.contains("missing fc1.weight")
+            && err.contains("unexpected encoder.0.weight"),
+        "{err}"
+    );
 
     // A VAE whose layers disagree on the latent size (its mean head says 10): the shapes say which.
     let state = read_state_dict(&fixture("vae.pth")).unwrap();
@@ -146,7 +118,13 @@ fn bad_files_are_refused_with_a_message_that_names_the_problem() {
 #[test]
 fn a_vae_state_dict_of_another_latent_size_maps_at_that_size() {
     let mut state = read_state_dict(&fixture("vae.pth")).unwrap();
-    for (key, shape) in [("fc21.weight", vec![10, 400]), ("fc22.weight", vec![10, 400]), ("fc21.bias", vec![10]), ("fc22.bias", vec![10]), ("fc3.weight", vec![400, 10])] {
+    for (key, shape) in [
+        ("fc21.weight", vec![10, 400]),
+        ("fc22.weight", vec![10, 400]),
+        ("fc21.bias", vec![10]),
+        ("fc22.bias", vec![10]),
+        ("fc3.weight", vec![400, 10]),
+    ] {
         let count = shape.iter().product();
         state.insert(key.into(), (shape, vec![0.01; count]));
     }

@@ -11,15 +11,15 @@ use common::{mnist, repo_path};
 use latent_lab::data::{DatasetKind, Split};
 use latent_lab::device::{BackendChoice, Devices};
 use latent_lab::grid::{GridSpec, Spacing};
+use latent_lab::host::{FetchError, Folder, Host};
 use latent_lab::models::{ModelKind, ModelOptions, NamedTensors};
 use latent_lab::protocol::{
     Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, RunState, Tensors, TrainingError,
     TrainingEvent, TrainingReply, TrainingRequest, WeightFailure, WeightState,
 };
 use latent_lab::readback::block_on;
-use latent_lab::host::{FetchError, Folder, Host};
-use latent_lab::train::plan::{PauseReason, Plan, Start};
 use latent_lab::train::Settings;
+use latent_lab::train::plan::{PauseReason, Plan, Start};
 use latent_lab::weights::{LoadError, WeightError, WeightFile};
 use latent_lab::worker::{InferenceWorker, TrainingWorker};
 
@@ -31,7 +31,10 @@ struct TestSite {
 
 impl TestSite {
     fn new(replaced: &[(&str, Vec<u8>)]) -> Self {
-        Self { folder: Folder(repo_path("")), replaced: replaced.iter().map(|(p, b)| (p.to_string(), b.clone())).collect() }
+        Self {
+            folder: Folder(repo_path("")),
+            replaced: replaced.iter().map(|(p, b)| (p.to_string(), b.clone())).collect(),
+        }
     }
 }
 
@@ -47,7 +50,9 @@ impl Host for TestSite {
 }
 
 /// Collects what a worker emits.
-fn recorder<E: 'static>() -> (Rc<RefCell<Vec<E>>>, Box<dyn Fn(E)>) {
+type Recorder<E> = (Rc<RefCell<Vec<E>>>, Box<dyn Fn(E)>);
+
+fn recorder<E: 'static>() -> Recorder<E> {
     let events = Rc::new(RefCell::new(Vec::new()));
     let sink = events.clone();
     (events, Box::new(move |event| sink.borrow_mut().push(event)))
@@ -88,23 +93,42 @@ fn the_inference_worker_loads_every_model_and_answers_the_panels() {
     assert_eq!(analysis.vae2d_mean.unwrap().len(), 2);
 
     let grid = GridSpec { cells: 4, range: 3.0, spacing: Spacing::Linear };
-    let InferenceReply::Images(pixels) = block_on(worker.handle(InferenceRequest::DecodeGrid { grid })).unwrap() else { panic!() };
+    let InferenceReply::Images(pixels) = block_on(worker.handle(InferenceRequest::DecodeGrid { grid })).unwrap() else {
+        panic!()
+    };
     assert_eq!(pixels.0.len(), 16 * 784);
 
-    let generate = |worker: &InferenceWorker<TestSite>, seed| match block_on(worker.handle(InferenceRequest::Generate { seed, digit: Some(3), count: 12 })) {
-        Ok(InferenceReply::Generated(generated)) => generated,
-        other => panic!("{other:?}"),
-    };
+    let generate =
+        |worker: &InferenceWorker<TestSite>, seed| match block_on(worker.handle(InferenceRequest::Generate {
+            seed,
+            digit: Some(3),
+            count: 12,
+        })) {
+            Ok(InferenceReply::Generated(generated)) => generated,
+            other => panic!("{other:?}"),
+        };
     let (a, b) = (generate(&worker, 5), generate(&worker, 5));
     assert_eq!(a, b, "a seed gives the same samples");
     assert_eq!(a.asked, vec![3; 12]);
     assert!(a.labels.iter().filter(|l| l.class == 3).count() >= 10);
-    let walk = block_on(worker.handle(InferenceRequest::Walk { seed: 5, digit: Some(3), count: 12, from: 0, to: 11, steps: 6 }));
+    let walk = block_on(worker.handle(InferenceRequest::Walk {
+        seed: 5,
+        digit: Some(3),
+        count: 12,
+        from: 0,
+        to: 11,
+        steps: 6,
+    }));
     assert!(matches!(walk, Ok(InferenceReply::Images(ref p)) if p.0.len() == 6 * 784), "{walk:?}");
-    let outside = block_on(worker.handle(InferenceRequest::Walk { seed: 5, digit: None, count: 12, from: 0, to: 12, steps: 6 }));
+    let outside =
+        block_on(worker.handle(InferenceRequest::Walk { seed: 5, digit: None, count: 12, from: 0, to: 12, steps: 6 }));
     assert_eq!(outside.unwrap_err(), InferenceError::NoSuchSample(12));
 
-    let InferenceReply::Cloud { codes, labels } = block_on(worker.handle(InferenceRequest::CodeCloud { points: 50 })).unwrap() else { panic!() };
+    let InferenceReply::Cloud { codes, labels } =
+        block_on(worker.handle(InferenceRequest::CodeCloud { points: 50 })).unwrap()
+    else {
+        panic!()
+    };
     assert_eq!((codes.0.len(), labels.len()), (150, 50));
 }
 
@@ -115,11 +139,22 @@ fn a_corrupt_model_fails_alone_and_is_not_a_lost_device() {
     corrupt[at] ^= 0xff;
     let (worker, events) = inference(TestSite::new(&[("pretrained/vae2d.llw", corrupt)]));
     let failed = events.borrow().iter().find_map(|e| match e {
-        InferenceEvent::Weights { kind: ModelKind::Vae2d, state: WeightState::Failed(failure) } => Some(failure.clone()),
+        InferenceEvent::Weights { kind: ModelKind::Vae2d, state: WeightState::Failed(failure) } => {
+            Some(failure.clone())
+        }
         _ => None,
     });
-    assert_eq!(failed, Some(WeightFailure::Load { path: "pretrained/vae2d.llw".into(), error: LoadError::Weights(WeightError::Corrupt) }));
-    assert_eq!(failed.unwrap().to_string(), "pretrained/vae2d.llw: the weight file is corrupt: its checksum does not match its contents");
+    assert_eq!(
+        failed,
+        Some(WeightFailure::Load {
+            path: "pretrained/vae2d.llw".into(),
+            error: LoadError::Weights(WeightError::Corrupt)
+        })
+    );
+    assert_eq!(
+        failed.unwrap().to_string(),
+        "pretrained/vae2d.llw: the weight file is corrupt: its checksum does not match its contents"
+    );
 
     let grid = GridSpec { cells: 3, range: 3.0, spacing: Spacing::Linear };
     let err = block_on(worker.handle(InferenceRequest::DecodeGrid { grid })).unwrap_err();
@@ -127,7 +162,11 @@ fn a_corrupt_model_fails_alone_and_is_not_a_lost_device() {
     assert!(!err.is_device_lost());
     assert_eq!(err.to_string(), "the 2-D VAE is not loaded");
     // Every other panel works; the analysis simply has no 2-D code.
-    let InferenceReply::Analysis { analysis, .. } = block_on(worker.handle(InferenceRequest::Analyse { pixels: Floats(first_test_digit(4)) })).unwrap() else { panic!() };
+    let InferenceReply::Analysis { analysis, .. } =
+        block_on(worker.handle(InferenceRequest::Analyse { pixels: Floats(first_test_digit(4)) })).unwrap()
+    else {
+        panic!()
+    };
     assert_eq!(analysis.ae_label.unwrap().class, 4);
     assert_eq!(analysis.vae2d_mean, None);
     assert!(block_on(worker.handle(InferenceRequest::Generate { seed: 1, digit: None, count: 4 })).is_ok());
@@ -137,27 +176,40 @@ fn a_corrupt_model_fails_alone_and_is_not_a_lost_device() {
 #[test]
 fn opened_and_trained_weights_replace_a_model_until_the_loaded_one_comes_back() {
     let (worker, events) = inference(TestSite::new(&[]));
-    let analyse = |worker: &InferenceWorker<TestSite>| match block_on(worker.handle(InferenceRequest::Analyse { pixels: Floats(first_test_digit(2)) })) {
+    let analyse = |worker: &InferenceWorker<TestSite>| match block_on(
+        worker.handle(InferenceRequest::Analyse { pixels: Floats(first_test_digit(2)) }),
+    ) {
         Ok(InferenceReply::Analysis { analysis, .. }) => analysis.vae_reconstruction.unwrap().0,
         other => panic!("{other:?}"),
     };
     let pretrained = analyse(&worker);
 
     let pth = std::fs::read(repo_path("tests/fixtures/seed-pytorch/vae.pth")).unwrap();
-    let broken = block_on(worker.handle(InferenceRequest::OpenFile { name: "broken.pth".into(), bytes: pth[..1000].to_vec().into() }));
-    assert!(matches!(&broken, Err(InferenceError::File { name, error: LoadError::Pth(_) }) if name == "broken.pth"), "{broken:?}");
+    let broken = block_on(
+        worker.handle(InferenceRequest::OpenFile { name: "broken.pth".into(), bytes: pth[..1000].to_vec().into() }),
+    );
+    assert!(
+        matches!(&broken, Err(InferenceError::File { name, error: LoadError::Pth(_) }) if name == "broken.pth"),
+        "{broken:?}"
+    );
     assert_eq!(analyse(&worker), pretrained, "a bad file leaves the model as it was");
 
     let opened = block_on(worker.handle(InferenceRequest::OpenFile { name: "vae.pth".into(), bytes: pth.into() }));
     assert_eq!(opened, Ok(InferenceReply::Opened(ModelKind::Vae)));
     let theirs = analyse(&worker);
     assert_ne!(theirs, pretrained);
-    assert!(events.borrow().iter().any(|e| matches!(e, InferenceEvent::Source { kind: ModelKind::Vae, source } if source == "vae.pth")));
+    assert!(
+        events
+            .borrow()
+            .iter()
+            .any(|e| matches!(e, InferenceEvent::Source { kind: ModelKind::Vae, source } if source == "vae.pth"))
+    );
 
     let trained = WeightFile::decode(&std::fs::read(repo_path("pretrained/vae.llw")).unwrap()).unwrap().tensors;
     let mut shifted: NamedTensors = trained.clone();
     shifted.get_mut("fc4.bias").unwrap().1.iter_mut().for_each(|b| *b += 1.0);
-    block_on(worker.handle(InferenceRequest::UseTrained { kind: ModelKind::Vae, tensors: Tensors::from(&shifted) })).unwrap();
+    block_on(worker.handle(InferenceRequest::UseTrained { kind: ModelKind::Vae, tensors: Tensors::from(&shifted) }))
+        .unwrap();
     assert_ne!(analyse(&worker), theirs);
     block_on(worker.handle(InferenceRequest::UseLoaded { kind: ModelKind::Vae })).unwrap();
     assert_eq!(analyse(&worker), theirs, "the opened file comes back, not the pretrained one");
@@ -194,7 +246,10 @@ fn the_training_worker_steps_pauses_exports_and_refuses_other_models() {
     block_on(worker.handle(TrainingRequest::Step { plan: vae.clone() })).unwrap();
     assert!(events.borrow().iter().any(|e| matches!(e, TrainingEvent::Session { total_steps: 235, .. })));
     assert!(events.borrow().iter().any(|e| matches!(e, TrainingEvent::TestMetrics { initial: true, .. })));
-    assert!(events.borrow().iter().any(|e| matches!(e, TrainingEvent::Snapshot { kind: ModelKind::Vae, .. })), "the panels use it (mine)");
+    assert!(
+        events.borrow().iter().any(|e| matches!(e, TrainingEvent::Snapshot { kind: ModelKind::Vae, .. })),
+        "the panels use it (mine)"
+    );
     assert_eq!(steps_reported(&events.borrow()), 1);
 
     block_on(worker.handle(TrainingRequest::Start { plan: vae.clone() })).unwrap();
@@ -204,21 +259,31 @@ fn the_training_worker_steps_pauses_exports_and_refuses_other_models() {
     assert!(!worker.running());
     let stepped = steps_reported(&events.borrow());
     assert!(stepped > 1, "a burst runs steps: {stepped}");
-    assert!(events.borrow().iter().any(|e| *e == TrainingEvent::State(RunState::Paused)));
+    assert!(events.borrow().contains(&TrainingEvent::State(RunState::Paused)));
 
-    let Ok(TrainingReply::Exported { name, bytes }) = block_on(worker.handle(TrainingRequest::Export)) else { panic!() };
+    let Ok(TrainingReply::Exported { name, bytes }) = block_on(worker.handle(TrainingRequest::Export)) else {
+        panic!()
+    };
     assert_eq!(name, format!("vae-mine-step{stepped}.llw"));
     let file = WeightFile::decode(&bytes).unwrap();
     assert_eq!((file.model(), file.header.provenance.steps), (ModelKind::Vae, stepped));
 
     let gan = std::fs::read(repo_path("pretrained/gan.llw")).unwrap();
-    let refused = block_on(worker.handle(TrainingRequest::Import { name: "gan.llw".into(), bytes: gan.into(), plan: vae.clone() }));
-    assert_eq!(refused, Err(TrainingError::OtherModel { name: "gan.llw".into(), found: ModelKind::Gan, panel: ModelKind::Vae }));
+    let refused = block_on(worker.handle(TrainingRequest::Import {
+        name: "gan.llw".into(),
+        bytes: gan.into(),
+        plan: vae.clone(),
+    }));
+    assert_eq!(
+        refused,
+        Err(TrainingError::OtherModel { name: "gan.llw".into(), found: ModelKind::Gan, panel: ModelKind::Vae })
+    );
     assert_eq!(
         refused.unwrap_err().to_string(),
         "gan.llw holds GAN weights, but the Train panel is set to VAE. Reset, choose GAN under Model and import it again."
     );
-    let imported = block_on(worker.handle(TrainingRequest::Import { name: name.clone(), bytes: bytes.clone(), plan: vae }));
+    let imported =
+        block_on(worker.handle(TrainingRequest::Import { name: name.clone(), bytes: bytes.clone(), plan: vae }));
     assert_eq!(imported, Ok(TrainingReply::Imported { steps: stepped, dataset: "mnist".into() }));
 }
 
@@ -233,11 +298,17 @@ fn a_loss_that_turns_non_finite_pauses_and_restores_the_last_finite_weights() {
         }
         block_on(worker.run_burst());
     }
-    let reason = events.borrow().iter().find_map(|e| if let TrainingEvent::Paused(reason) = e { Some(reason.clone()) } else { None });
+    let reason = events
+        .borrow()
+        .iter()
+        .find_map(|e| if let TrainingEvent::Paused(reason) = e { Some(reason.clone()) } else { None });
     assert!(matches!(reason, Some(PauseReason::NonFinite { .. })), "{reason:?}");
     // The restored weights train again at a sane rate.
     block_on(worker.handle(TrainingRequest::Retune { settings: Settings::default_for(ModelKind::Vae) })).unwrap();
     let before = steps_reported(&events.borrow());
-    block_on(worker.handle(TrainingRequest::Step { plan: plan(ModelKind::Vae, 128, Settings::default_for(ModelKind::Vae)) })).unwrap();
+    block_on(
+        worker.handle(TrainingRequest::Step { plan: plan(ModelKind::Vae, 128, Settings::default_for(ModelKind::Vae)) }),
+    )
+    .unwrap();
     assert_eq!(steps_reported(&events.borrow()), before + 1);
 }

@@ -23,6 +23,8 @@ pub enum IdxError {
     Truncated { expected: usize, found: usize },
     #[error("the file has {found} bytes of data where the header promises {expected}: wrong counts in the header")]
     TrailingBytes { expected: usize, found: usize },
+    #[error("the header promises {} bytes of data (sizes {sizes:?}), more than an IDX file latent-lab reads ({limit} bytes)", .sizes.iter().map(|&s| s as u128).product::<u128>())]
+    TooLarge { sizes: Vec<usize>, limit: usize },
 }
 
 fn kind_name(magic: u32) -> &'static str {
@@ -46,17 +48,63 @@ pub struct IdxImages {
     pub pixels: Vec<u8>,
 }
 
-/// Decompresses `bytes` when they start with the gzip magic, else borrows them as they are.
-fn decompressed(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, IdxError> {
-    if bytes.starts_with(&GZIP_MAGIC) {
-        let mut out = Vec::with_capacity(bytes.len() * 4);
-        flate2::read::GzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .map_err(|e| IdxError::Gzip(e.to_string()))?;
-        Ok(out.into())
-    } else {
-        Ok(bytes.into())
+/// The largest body an IDX file may claim: the 60,000 training images of MNIST (47 MB) fit; a
+/// header that promises more is refused before anything is allocated or decompressed.
+pub const MAX_BODY_BYTES: usize = 48 * 1024 * 1024;
+
+/// The file's content: decompressed as it is read when it starts with the gzip magic, so that
+/// a compressed file is never inflated past what its header promises (a "gzip bomb" stops there).
+fn content(bytes: &[u8]) -> Box<dyn Read + '_> {
+    if bytes.starts_with(&GZIP_MAGIC) { Box::new(flate2::read::GzDecoder::new(bytes)) } else { Box::new(bytes) }
+}
+
+/// Reads up to `limit` bytes; a gzip stream that breaks is reported as such.
+fn read_up_to(reader: &mut dyn Read, limit: usize, out: &mut Vec<u8>) -> Result<(), IdxError> {
+    reader.take(limit as u64).read_to_end(out).map_err(|e| IdxError::Gzip(e.to_string()))?;
+    Ok(())
+}
+
+/// Checks the magic number, the header's sizes and the body's length; returns the header's
+/// dimension fields and the body.
+fn read_idx(bytes: &[u8], magic: u32, dims: usize) -> Result<(Vec<usize>, Vec<u8>), IdxError> {
+    let header_len = 4 * (1 + dims);
+    let mut reader = content(bytes);
+    let mut header = Vec::with_capacity(header_len);
+    read_up_to(&mut reader, 4, &mut header)?;
+    if header.len() < 4 {
+        return Err(IdxError::TooShortForHeader { len: header.len(), needed: header_len });
     }
+    let found = be_u32(&header, 0);
+    if found != magic {
+        return Err(IdxError::WrongMagic { found, expected: magic });
+    }
+    read_up_to(&mut reader, header_len - 4, &mut header)?;
+    if header.len() < header_len {
+        return Err(IdxError::TooShortForHeader { len: header.len(), needed: header_len });
+    }
+    let sizes: Vec<usize> = (1..=dims).map(|i| be_u32(&header, i) as usize).collect();
+    let expected = sizes
+        .iter()
+        .try_fold(1usize, |total, &size| total.checked_mul(size))
+        .filter(|&total| total <= MAX_BODY_BYTES)
+        .ok_or(IdxError::TooLarge { sizes: sizes.clone(), limit: MAX_BODY_BYTES })?;
+    // A plain file's length is known: check it before allocating for the body.
+    if !bytes.starts_with(&GZIP_MAGIC) && bytes.len() - header_len < expected {
+        return Err(IdxError::Truncated { expected, found: bytes.len() - header_len });
+    }
+    let mut body = Vec::with_capacity(expected);
+    read_up_to(&mut reader, expected, &mut body)?;
+    if body.len() < expected {
+        return Err(IdxError::Truncated { expected, found: body.len() });
+    }
+    // Anything after the promised body means the header's counts are wrong; count it, within
+    // the same limit, without keeping it.
+    let trailing = std::io::copy(&mut reader.take(MAX_BODY_BYTES as u64), &mut std::io::sink())
+        .map_err(|e| IdxError::Gzip(e.to_string()))? as usize;
+    if trailing > 0 {
+        return Err(IdxError::TrailingBytes { expected, found: expected + trailing });
+    }
+    Ok((sizes, body))
 }
 
 fn be_u32(bytes: &[u8], index: usize) -> u32 {
@@ -64,41 +112,15 @@ fn be_u32(bytes: &[u8], index: usize) -> u32 {
     u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 
-/// Checks the magic number and the body length; returns the header's dimension fields and body.
-fn split_header(bytes: &[u8], magic: u32, dims: usize) -> Result<(Vec<usize>, &[u8]), IdxError> {
-    let header_len = 4 * (1 + dims);
-    if bytes.len() < 4 {
-        return Err(IdxError::TooShortForHeader { len: bytes.len(), needed: header_len });
-    }
-    let found = be_u32(bytes, 0);
-    if found != magic {
-        return Err(IdxError::WrongMagic { found, expected: magic });
-    }
-    if bytes.len() < header_len {
-        return Err(IdxError::TooShortForHeader { len: bytes.len(), needed: header_len });
-    }
-    let sizes: Vec<usize> = (1..=dims).map(|i| be_u32(bytes, i) as usize).collect();
-    let expected = sizes.iter().product::<usize>();
-    let body = &bytes[header_len..];
-    match body.len().cmp(&expected) {
-        std::cmp::Ordering::Less => Err(IdxError::Truncated { expected, found: body.len() }),
-        std::cmp::Ordering::Greater => Err(IdxError::TrailingBytes { expected, found: body.len() }),
-        std::cmp::Ordering::Equal => Ok((sizes, body)),
-    }
-}
-
 /// Reads an IDX image file (gzip or not).
 pub fn decode_images(bytes: &[u8]) -> Result<IdxImages, IdxError> {
-    let bytes = decompressed(bytes)?;
-    let (sizes, body) = split_header(&bytes, IMAGES_MAGIC, 3)?;
-    Ok(IdxImages { count: sizes[0], rows: sizes[1], cols: sizes[2], pixels: body.to_vec() })
+    let (sizes, pixels) = read_idx(bytes, IMAGES_MAGIC, 3)?;
+    Ok(IdxImages { count: sizes[0], rows: sizes[1], cols: sizes[2], pixels })
 }
 
 /// Reads an IDX label file (gzip or not).
 pub fn decode_labels(bytes: &[u8]) -> Result<Vec<u8>, IdxError> {
-    let bytes = decompressed(bytes)?;
-    let (_, body) = split_header(&bytes, LABELS_MAGIC, 1)?;
-    Ok(body.to_vec())
+    Ok(read_idx(bytes, LABELS_MAGIC, 1)?.1)
 }
 
 /// Writes images as an uncompressed IDX image file.
@@ -154,6 +176,37 @@ mod tests {
         assert!(matches!(decode_images(&long), Err(IdxError::TrailingBytes { .. })));
         assert!(matches!(decode_images(&bytes[..10]), Err(IdxError::TooShortForHeader { .. })));
         assert!(matches!(decode_images(&[]), Err(IdxError::TooShortForHeader { .. })));
+    }
+
+    fn header(magic: u32, sizes: &[u32]) -> Vec<u8> {
+        [magic].iter().chain(sizes).flat_map(|v| v.to_be_bytes()).collect()
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn a_header_promising_more_than_the_limit_is_refused_before_reading() {
+        // 2^32 cubed overflows a 64-bit size; 60,001 images of 28x28 is merely over the limit.
+        for sizes in [[u32::MAX; 3], [60_001 * 2, 28, 28]] {
+            let err = decode_images(&header(IMAGES_MAGIC, &sizes)).unwrap_err();
+            assert!(matches!(err, IdxError::TooLarge { .. }), "{err}");
+            assert!(err.to_string().contains("more than an IDX file"), "{err}");
+        }
+        assert!(decode_images(&gzip(&header(IMAGES_MAGIC, &[u32::MAX; 3]))).is_err());
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_not_inflated_past_the_promised_body() {
+        // One 2x2 image, then 100 MB of zeros that compress to about 100 KB.
+        let mut bytes = header(IMAGES_MAGIC, &[1, 2, 2]);
+        bytes.resize(16 + 4 + 100_000_000, 0);
+        let err = decode_images(&gzip(&bytes)).unwrap_err();
+        assert!(matches!(err, IdxError::TrailingBytes { expected: 4, .. }), "{err}");
     }
 
     #[test]

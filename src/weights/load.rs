@@ -55,6 +55,12 @@ fn tutorial_model(state: &pytorch::StateDict) -> Result<ModelKind, LoadError> {
 /// model (its architecture check then names every missing or unexpected key), or as the
 /// tutorial's network its keys are. Its VAE can be the draw panel's or the latent grid's.
 pub fn read_file(bytes: &[u8], expected: Option<ModelKind>) -> Result<FileTensors, LoadError> {
+    if bytes.len() > super::MAX_FILE_BYTES {
+        return Err(WeightError::TooLarge { bytes: bytes.len() }.into());
+    }
+    if bytes.is_empty() {
+        return Err(WeightError::Empty.into());
+    }
     if pytorch::looks_like_pth(bytes) {
         let state = pytorch::read_state_dict(bytes)?;
         let kind = match expected {
@@ -63,6 +69,11 @@ pub fn read_file(bytes: &[u8], expected: Option<ModelKind>) -> Result<FileTensor
         };
         let network = if kind == ModelKind::Vae2d { ModelKind::Vae } else { kind };
         let tensors = pytorch::to_module_tensors(network, &state)?;
+        // Our own files are checked as they are decoded; PyTorch writes NaN as readily as any
+        // value, and a model of NaN would draw black boxes without a word.
+        if let Some((path, _)) = tensors.iter().find(|(_, (_, values))| values.iter().any(|v| !v.is_finite())) {
+            return Err(WeightError::NotFinite(path.clone()).into());
+        }
         Ok(FileTensors { kind, tensors, provenance: None })
     } else {
         let file = WeightFile::decode(bytes)?;

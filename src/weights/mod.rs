@@ -80,6 +80,8 @@ pub struct Header {
 pub enum WeightError {
     #[error("the file is {:.1} MB, far larger than any latent-lab weight file (limit {} MB)", *.bytes as f64 / 1e6, MAX_FILE_BYTES / (1024 * 1024))]
     TooLarge { bytes: usize },
+    #[error("the file is empty")]
+    Empty,
     #[error("not a latent-lab weight file (it does not start with LLWEIGHT)")]
     NotAWeightFile,
     #[error("the weight file is truncated: expected {expected} bytes, found {found}")]
@@ -109,7 +111,10 @@ pub fn encode(tensors: &NamedTensors, provenance: Provenance, precision: Precisi
         format_version: FORMAT_VERSION,
         provenance,
         precision,
-        tensors: tensors.iter().map(|(path, (shape, _))| TensorEntry { path: path.clone(), shape: shape.clone() }).collect(),
+        tensors: tensors
+            .iter()
+            .map(|(path, (shape, _))| TensorEntry { path: path.clone(), shape: shape.clone() })
+            .collect(),
         data_sha256: sha256_hex(&data),
     };
     let header = serde_json::to_vec(&header).expect("a header always serialises");
@@ -149,14 +154,21 @@ impl WeightFile {
         if bytes.len() < header_end {
             return Err(WeightError::Truncated { expected: header_end, found: bytes.len() });
         }
-        let header: Header = serde_json::from_slice(&bytes[12..header_end])
-            .map_err(|e| WeightError::BadHeader(e.to_string()))?;
+        let header: Header =
+            serde_json::from_slice(&bytes[12..header_end]).map_err(|e| WeightError::BadHeader(e.to_string()))?;
         if header.format_version != FORMAT_VERSION {
             return Err(WeightError::UnsupportedVersion(header.format_version));
         }
         let width = header.precision.bytes_per_value();
-        let values: usize = header.tensors.iter().map(|t| t.shape.iter().product::<usize>()).sum();
-        let expected = header_end + values * width;
+        let expected = header
+            .tensors
+            .iter()
+            .try_fold(0usize, |total, t| total.checked_add(element_count(&t.shape)?))
+            .and_then(|values| values.checked_mul(width))
+            .and_then(|data| data.checked_add(header_end))
+            .ok_or_else(|| {
+                WeightError::BadHeader("its tensor shapes promise more values than any file holds".into())
+            })?;
         if bytes.len() != expected {
             return Err(WeightError::Truncated { expected, found: bytes.len() });
         }
@@ -167,6 +179,7 @@ impl WeightFile {
         let mut tensors = BTreeMap::new();
         let mut at = 0;
         for entry in &header.tensors {
+            // Cannot overflow: the sizes were checked against the file's length above.
             let count: usize = entry.shape.iter().product();
             let chunk = &data[at..at + count * width];
             at += count * width;
@@ -184,14 +197,14 @@ impl WeightFile {
     }
 }
 
+/// The number of values of a tensor of `shape`, or None when it does not fit a `usize`.
+pub fn element_count(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |total, &size| total.checked_mul(size))
+}
+
 fn decode_values(chunk: &[u8], precision: Precision) -> Vec<f32> {
     match precision {
-        Precision::F16 => chunk
-            .chunks_exact(2)
-            .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-            .collect(),
-        Precision::F32 => {
-            chunk.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
-        }
+        Precision::F16 => chunk.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        Precision::F32 => chunk.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
     }
 }

@@ -25,7 +25,9 @@ pub enum PthError {
     NoPickle,
     #[error("the .pth file's pickle is damaged: {0}")]
     Pickle(String),
-    #[error("the file asks to run code ({0}); latent-lab never runs code from a file. Save the weights with torch.save(model.state_dict(), path)")]
+    #[error(
+        "the file asks to run code ({0}); latent-lab never runs code from a file. Save the weights with torch.save(model.state_dict(), path)"
+    )]
     RunsCode(String),
     #[error("this is a whole pickled model ({0}), not a state_dict: save it with torch.save(model.state_dict(), path)")]
     NotAStateDict(String),
@@ -42,13 +44,25 @@ pub fn looks_like_pth(bytes: &[u8]) -> bool {
 
 // ---- zip -------------------------------------------------------------------------------------
 
+/// The most bytes an archive's entries may hold, all together once decompressed: a torch.save
+/// file stores its tensors uncompressed, so they never exceed the file's own size limit. Keeps a
+/// deflate bomb, or many directory entries pointing at the same data, from filling the memory.
+const MAX_UNZIPPED_BYTES: usize = crate::weights::MAX_FILE_BYTES;
+/// The most values the pickle machine may make, counting each copy out of or into its memo at
+/// its full size: a state_dict makes a few dozen per tensor; a pickle that doubles a memoized
+/// value again and again, or pushes millions of empty lists, would fill the memory.
+const MAX_VALUES: usize = 1 << 18;
+
 /// The files of a zip archive by name (stored or deflated entries, as torch.save writes them).
 fn unzip(bytes: &[u8]) -> Result<HashMap<String, Vec<u8>>, PthError> {
     if !looks_like_pth(bytes) {
         return Err(PthError::NotAZip);
     }
     let u16_at = |at: usize| -> Result<usize, PthError> {
-        bytes.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize).ok_or_else(|| PthError::Zip("cut short".into()))
+        bytes
+            .get(at..at + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
+            .ok_or_else(|| PthError::Zip("cut short".into()))
     };
     let u32_at = |at: usize| -> Result<usize, PthError> {
         bytes
@@ -65,6 +79,8 @@ fn unzip(bytes: &[u8]) -> Result<HashMap<String, Vec<u8>>, PthError> {
     let entries = u16_at(end + 10)?;
     let mut at = u32_at(end + 16)?;
     let mut files = HashMap::new();
+    let mut budget = MAX_UNZIPPED_BYTES;
+    let too_large = || PthError::Zip(format!("its files hold more than {} MB once unpacked", MAX_UNZIPPED_BYTES >> 20));
     for _ in 0..entries {
         if u32_at(at)? != 0x0201_4b50 {
             return Err(PthError::Zip("bad central directory entry".into()));
@@ -75,7 +91,10 @@ fn unzip(bytes: &[u8]) -> Result<HashMap<String, Vec<u8>>, PthError> {
         let extra_len = u16_at(at + 30)?;
         let comment_len = u16_at(at + 32)?;
         let local = u32_at(at + 42)?;
-        let name = String::from_utf8_lossy(bytes.get(at + 46..at + 46 + name_len).ok_or_else(|| PthError::Zip("cut short".into()))?).into_owned();
+        let name = String::from_utf8_lossy(
+            bytes.get(at + 46..at + 46 + name_len).ok_or_else(|| PthError::Zip("cut short".into()))?,
+        )
+        .into_owned();
         at += 46 + name_len + extra_len + comment_len;
         if u32_at(local)? != 0x0403_4b50 {
             return Err(PthError::Zip(format!("bad local header for {name}")));
@@ -83,14 +102,20 @@ fn unzip(bytes: &[u8]) -> Result<HashMap<String, Vec<u8>>, PthError> {
         let start = local + 30 + u16_at(local + 26)? + u16_at(local + 28)?;
         let data = bytes.get(start..start + compressed).ok_or_else(|| PthError::Zip(format!("{name} is cut short")))?;
         let data = match method {
-            0 => data.to_vec(),
+            0 if data.len() <= budget => data.to_vec(),
+            0 => return Err(too_large()),
             8 => {
                 let mut out = Vec::new();
-                flate2::read::DeflateDecoder::new(data).read_to_end(&mut out).map_err(|e| PthError::Zip(format!("{name}: {e}")))?;
+                let mut inflate = flate2::read::DeflateDecoder::new(data).take(budget as u64 + 1);
+                inflate.read_to_end(&mut out).map_err(|e| PthError::Zip(format!("{name}: {e}")))?;
+                if out.len() > budget {
+                    return Err(too_large());
+                }
                 out
             }
             other => return Err(PthError::Zip(format!("{name} uses compression method {other}"))),
         };
+        budget -= data.len();
         files.insert(name, data);
     }
     Ok(files)
@@ -115,7 +140,8 @@ enum Value {
 }
 
 /// The callables a state_dict may name; anything else is refused.
-const ALLOWED_GLOBALS: [&str; 3] = ["collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter"];
+const ALLOWED_GLOBALS: [&str; 3] =
+    ["collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter"];
 
 fn is_storage_type(name: &str) -> bool {
     name.starts_with("torch.") && name.ends_with("Storage")
@@ -138,14 +164,73 @@ fn check_global(name: &str) -> Result<(), PthError> {
     }
 }
 
+/// Counts `cost` new values against the machine's budget, before they are made.
+fn charge(made: &mut usize, cost: usize, at: usize) -> Result<(), PthError> {
+    *made = made.saturating_add(cost);
+    if *made > MAX_VALUES {
+        return Err(PthError::Pickle(format!(
+            "the pickle makes far more values than a state_dict holds, at byte {at}"
+        )));
+    }
+    Ok(())
+}
+
+/// How deeply values may nest: a state_dict nests four deep (dict, tensor, its arguments, a size
+/// tuple). The limit keeps a pickle of a million nested tuples from overflowing the stack when
+/// its values are measured or dropped (a worker's stack is small).
+const MAX_DEPTH: usize = 32;
+
+/// Checks that values of `depth` may go inside another value.
+fn nestable(depth: usize, at: usize) -> Result<(), PthError> {
+    if depth >= MAX_DEPTH {
+        return Err(PthError::Pickle(format!("values nest more than {MAX_DEPTH} deep at byte {at}")));
+    }
+    Ok(())
+}
+
+impl Value {
+    /// How deeply this value nests (1 for a plain value). Values never nest past `MAX_DEPTH`,
+    /// so the recursion here and in `nodes` is shallow.
+    fn depth(&self) -> usize {
+        match self {
+            Value::Tuple(items) | Value::List(items) => 1 + items.iter().map(Value::depth).max().unwrap_or(0),
+            Value::Dict(items) => 1 + items.iter().map(|(k, v)| k.depth().max(v.depth())).max().unwrap_or(0),
+            _ => 1,
+        }
+    }
+
+    /// How many values this one holds, itself included, long strings counting as several (what
+    /// copying it costs).
+    fn nodes(&self) -> usize {
+        match self {
+            Value::Str(s) | Value::Global(s) => 1 + s.len() / 32,
+            Value::Tuple(items) | Value::List(items) => 1 + items.iter().map(Value::nodes).sum::<usize>(),
+            Value::Dict(items) => 1 + items.iter().map(|(k, v)| k.nodes() + v.nodes()).sum::<usize>(),
+            _ => 1,
+        }
+    }
+}
+
 struct Machine<'a> {
     code: &'a [u8],
     at: usize,
     stack: Vec<Value>,
     memo: HashMap<usize, Value>,
+    /// Values made so far (see `MAX_VALUES`).
+    made: usize,
 }
 
 impl<'a> Machine<'a> {
+    fn new(code: &'a [u8]) -> Self {
+        Self { code, at: 0, stack: Vec::new(), memo: HashMap::new(), made: 0 }
+    }
+
+    fn push(&mut self, value: Value) -> Result<(), PthError> {
+        charge(&mut self.made, 1, self.at)?;
+        self.stack.push(value);
+        Ok(())
+    }
+
     fn bad(&self, what: &str) -> PthError {
         PthError::Pickle(format!("{what} at byte {}", self.at))
     }
@@ -196,14 +281,16 @@ impl<'a> Machine<'a> {
                 b'c' => {
                     let name = format!("{}.{}", self.line()?, self.line()?);
                     check_global(&name)?;
-                    self.stack.push(Value::Global(name));
+                    self.push(Value::Global(name))?;
                 }
                 0x93 => {
                     let (name, module) = (self.pop()?, self.pop()?);
-                    let (Value::Str(module), Value::Str(name)) = (module, name) else { return Err(self.bad("STACK_GLOBAL needs names")) };
+                    let (Value::Str(module), Value::Str(name)) = (module, name) else {
+                        return Err(self.bad("STACK_GLOBAL needs names"));
+                    };
                     let name = format!("{module}.{name}");
                     check_global(&name)?;
-                    self.stack.push(Value::Global(name));
+                    self.push(Value::Global(name))?;
                 }
                 b'q' | b'r' | 0x94 => {
                     let index = match op {
@@ -211,48 +298,55 @@ impl<'a> Machine<'a> {
                         b'r' => self.uint(4)?,
                         _ => self.memo.len(),
                     };
-                    let top = self.stack.last().ok_or_else(|| self.bad("nothing to memoize"))?.clone();
-                    self.memo.insert(index, top);
+                    let top = self.stack.last().ok_or_else(|| self.bad("nothing to memoize"))?;
+                    charge(&mut self.made, top.nodes(), self.at)?;
+                    self.memo.insert(index, top.clone());
                 }
                 b'h' | b'j' => {
                     let index = if op == b'h' { self.uint(1)? } else { self.uint(4)? };
-                    let value = self.memo.get(&index).cloned().ok_or_else(|| self.bad("unknown memo entry"))?;
-                    self.stack.push(value);
+                    let value = self.memo.get(&index).ok_or_else(|| self.bad("unknown memo entry"))?;
+                    charge(&mut self.made, value.nodes(), self.at)?;
+                    let value = value.clone();
+                    self.push(value)?;
                 }
-                b'(' => self.stack.push(Value::Mark),
-                b')' => self.stack.push(Value::Tuple(Vec::new())),
-                b'}' => self.stack.push(Value::Dict(Vec::new())),
-                b']' => self.stack.push(Value::List(Vec::new())),
+                b'(' => self.push(Value::Mark)?,
+                b')' => self.push(Value::Tuple(Vec::new()))?,
+                b'}' => self.push(Value::Dict(Vec::new()))?,
+                b']' => self.push(Value::List(Vec::new()))?,
                 b't' => {
                     let items = self.pop_to_mark()?;
-                    self.stack.push(Value::Tuple(items));
+                    nestable(items.iter().map(Value::depth).max().unwrap_or(0), self.at)?;
+                    self.push(Value::Tuple(items))?;
                 }
                 0x85..=0x87 => {
                     let n = (op - 0x84) as usize;
-                    let items = self.stack.split_off(self.stack.len().checked_sub(n).ok_or_else(|| self.bad("stack underflow"))?);
-                    self.stack.push(Value::Tuple(items));
+                    let items = self
+                        .stack
+                        .split_off(self.stack.len().checked_sub(n).ok_or_else(|| self.bad("stack underflow"))?);
+                    nestable(items.iter().map(Value::depth).max().unwrap_or(0), self.at)?;
+                    self.push(Value::Tuple(items))?;
                 }
                 b'X' => {
                     let n = self.uint(4)?;
                     let s = String::from_utf8_lossy(self.take(n)?).into_owned();
-                    self.stack.push(Value::Str(s));
+                    self.push(Value::Str(s))?;
                 }
                 0x8c => {
                     let n = self.uint(1)?;
                     let s = String::from_utf8_lossy(self.take(n)?).into_owned();
-                    self.stack.push(Value::Str(s));
+                    self.push(Value::Str(s))?;
                 }
                 b'J' => {
                     let v = i32::from_le_bytes(self.take(4)?.try_into().unwrap()) as i64;
-                    self.stack.push(Value::Int(v));
+                    self.push(Value::Int(v))?;
                 }
                 b'K' => {
                     let v = self.uint(1)? as i64;
-                    self.stack.push(Value::Int(v));
+                    self.push(Value::Int(v))?;
                 }
                 b'M' => {
                     let v = self.uint(2)? as i64;
-                    self.stack.push(Value::Int(v));
+                    self.push(Value::Int(v))?;
                 }
                 0x8a => {
                     let n = self.uint(1)?;
@@ -262,26 +356,27 @@ impl<'a> Machine<'a> {
                     }
                     let mut buf = [if bytes.last().is_some_and(|b| b & 0x80 != 0) { 0xff } else { 0 }; 8];
                     buf[..n].copy_from_slice(bytes);
-                    self.stack.push(Value::Int(i64::from_le_bytes(buf)));
+                    self.push(Value::Int(i64::from_le_bytes(buf)))?;
                 }
                 b'G' => {
                     let v = f64::from_be_bytes(self.take(8)?.try_into().unwrap());
-                    self.stack.push(Value::Float(v));
+                    self.push(Value::Float(v))?;
                 }
-                0x88 => self.stack.push(Value::Bool(true)),
-                0x89 => self.stack.push(Value::Bool(false)),
-                b'N' => self.stack.push(Value::None),
+                0x88 => self.push(Value::Bool(true))?,
+                0x89 => self.push(Value::Bool(false))?,
+                b'N' => self.push(Value::None)?,
                 b'Q' => {
                     let pid = self.pop()?;
-                    self.stack.push(persistent_load(pid)?);
+                    self.push(persistent_load(pid)?)?;
                 }
                 b'R' => {
                     let (args, callable) = (self.pop()?, self.pop()?);
                     let result = reduce(callable, args)?;
-                    self.stack.push(result);
+                    self.push(result)?;
                 }
                 b's' => {
                     let (value, key) = (self.pop()?, self.pop()?);
+                    nestable(key.depth().max(value.depth()), self.at)?;
                     match self.top_mut()? {
                         Value::Dict(items) => items.push((key, value)),
                         _ => return Err(PthError::Pickle("SETITEM on something that is not a dict".into())),
@@ -290,6 +385,7 @@ impl<'a> Machine<'a> {
                 b'u' => {
                     let items = self.pop_to_mark()?;
                     let at = self.at;
+                    nestable(items.iter().map(Value::depth).max().unwrap_or(0), at)?;
                     match self.top_mut()? {
                         Value::Dict(dict) => {
                             let mut it = items.into_iter();
@@ -297,11 +393,16 @@ impl<'a> Machine<'a> {
                                 dict.push((k, v));
                             }
                         }
-                        _ => return Err(PthError::Pickle(format!("SETITEMS on something that is not a dict at byte {at}"))),
+                        _ => {
+                            return Err(PthError::Pickle(format!(
+                                "SETITEMS on something that is not a dict at byte {at}"
+                            )));
+                        }
                     }
                 }
                 b'a' => {
                     let value = self.pop()?;
+                    nestable(value.depth(), self.at)?;
                     match self.top_mut()? {
                         Value::List(items) => items.push(value),
                         _ => return Err(PthError::Pickle("APPEND on something that is not a list".into())),
@@ -309,6 +410,7 @@ impl<'a> Machine<'a> {
                 }
                 b'e' => {
                     let values = self.pop_to_mark()?;
+                    nestable(values.iter().map(Value::depth).max().unwrap_or(0), self.at)?;
                     match self.top_mut()? {
                         Value::List(items) => items.extend(values),
                         _ => return Err(PthError::Pickle("APPENDS on something that is not a list".into())),
@@ -345,13 +447,17 @@ fn persistent_load(pid: Value) -> Result<Value, PthError> {
 
 fn ints(value: &Value) -> Option<Vec<usize>> {
     match value {
-        Value::Tuple(items) => items.iter().map(|v| if let Value::Int(i) = v { usize::try_from(*i).ok() } else { None }).collect(),
+        Value::Tuple(items) => {
+            items.iter().map(|v| if let Value::Int(i) = v { usize::try_from(*i).ok() } else { None }).collect()
+        }
         _ => None,
     }
 }
 
 fn reduce(callable: Value, args: Value) -> Result<Value, PthError> {
-    let Value::Global(name) = callable else { return Err(PthError::Pickle("REDUCE of something that is not callable".into())) };
+    let Value::Global(name) = callable else {
+        return Err(PthError::Pickle("REDUCE of something that is not callable".into()));
+    };
     let Value::Tuple(args) = args else { return Err(PthError::Pickle("REDUCE without an argument tuple".into())) };
     match name.as_str() {
         "collections.OrderedDict" => Ok(Value::Dict(Vec::new())),
@@ -359,27 +465,44 @@ fn reduce(callable: Value, args: Value) -> Result<Value, PthError> {
             [Value::Storage { key, dtype }, Value::Int(offset), size, stride, ..] => Ok(Value::Tensor {
                 key: key.clone(),
                 dtype: dtype.clone(),
-                offset: *offset as usize,
+                offset: usize::try_from(*offset).map_err(|_| PthError::Pickle("negative tensor offset".into()))?,
                 size: ints(size).ok_or_else(|| PthError::Pickle("bad tensor size".into()))?,
                 stride: ints(stride).ok_or_else(|| PthError::Pickle("bad tensor stride".into()))?,
             }),
             _ => Err(PthError::Pickle("unexpected arguments to _rebuild_tensor_v2".into())),
         },
-        "torch._utils._rebuild_parameter" => args.into_iter().next().ok_or_else(|| PthError::Pickle("empty parameter".into())),
+        "torch._utils._rebuild_parameter" => {
+            args.into_iter().next().ok_or_else(|| PthError::Pickle("empty parameter".into()))
+        }
         other => Err(PthError::RunsCode(format!("it calls {other}"))),
     }
 }
 
-/// The values of a tensor from its storage bytes, following its offset and strides.
+/// The values of a tensor from its storage bytes, following its offset and strides. A tensor
+/// of a state_dict never holds more values than its storage (no tensor there repeats values
+/// with a zero stride), which bounds the work and the memory by the file's size.
 fn tensor_values(storage: &[u8], offset: usize, size: &[usize], stride: &[usize]) -> Result<Vec<f32>, PthError> {
-    let count: usize = size.iter().product();
+    let past_storage =
+        || PthError::UnsupportedTensor("a tensor reaches past its storage (the file is truncated)".into());
+    if size.len() != stride.len() {
+        return Err(PthError::UnsupportedTensor(format!(
+            "a tensor has {} sizes but {} strides",
+            size.len(),
+            stride.len()
+        )));
+    }
+    let count =
+        crate::weights::element_count(size).filter(|&count| count <= storage.len() / 4).ok_or_else(past_storage)?;
     let mut out = Vec::with_capacity(count);
     let mut index = vec![0usize; size.len()];
     for _ in 0..count {
-        let element = offset + index.iter().zip(stride).map(|(i, s)| i * s).sum::<usize>();
-        let b = storage
-            .get(element * 4..element * 4 + 4)
-            .ok_or_else(|| PthError::UnsupportedTensor("a tensor reaches past its storage (the file is truncated)".into()))?;
+        let element = index
+            .iter()
+            .zip(stride)
+            .try_fold(offset, |at, (i, s)| i.checked_mul(*s).and_then(|step| at.checked_add(step)))
+            .filter(|&element| element < storage.len() / 4)
+            .ok_or_else(past_storage)?;
+        let b = &storage[element * 4..element * 4 + 4];
         out.push(f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         for d in (0..size.len()).rev() {
             index[d] += 1;
@@ -400,9 +523,10 @@ pub fn read_state_dict(bytes: &[u8]) -> Result<StateDict, PthError> {
     if files.get(&format!("{prefix}byteorder")).is_some_and(|b| b.as_slice() != b"little") {
         return Err(PthError::UnsupportedTensor("the file was saved big-endian".into()));
     }
-    let root = Machine { code: pickle, at: 0, stack: Vec::new(), memo: HashMap::new() }.run()?;
+    let root = Machine::new(pickle).run()?;
     let Value::Dict(items) = root else { return Err(PthError::NotAStateDict("its top level is not a dict".into())) };
     let mut out = StateDict::new();
+    let mut values_left = MAX_UNZIPPED_BYTES / 4;
     for (key, value) in items {
         let (Value::Str(key), Value::Tensor { key: storage, dtype, offset, size, stride }) = (key, value) else {
             return Err(PthError::NotAStateDict("it holds entries that are not named tensors".into()));
@@ -413,6 +537,11 @@ pub fn read_state_dict(bytes: &[u8]) -> Result<StateDict, PthError> {
         let data = files
             .get(&format!("{prefix}data/{storage}"))
             .ok_or_else(|| PthError::Zip(format!("the storage of {key} is missing")))?;
+        // Tensors may share a storage: all of them together still hold no more values than the
+        // archive's bytes could (else a few hundred views of one storage fill the memory).
+        values_left = values_left.checked_sub(data.len() / 4).ok_or_else(|| {
+            PthError::UnsupportedTensor("its tensors together hold more values than the archive has bytes for".into())
+        })?;
         out.insert(key, (size.clone(), tensor_values(data, offset, &size, &stride)?));
     }
     Ok(out)
@@ -441,10 +570,16 @@ fn layout(model: ModelKind, latent: usize) -> Vec<(String, String, Vec<usize>)> 
         }
         ModelKind::Vae => {
             use crate::models::spec::HIDDEN;
-            [("fc1", 784, HIDDEN), ("fc21", HIDDEN, latent), ("fc22", HIDDEN, latent), ("fc3", latent, HIDDEN), ("fc4", HIDDEN, 784)]
-                .into_iter()
-                .flat_map(|(name, fan_in, fan_out)| linear(name, name, fan_in, fan_out))
-                .collect()
+            [
+                ("fc1", 784, HIDDEN),
+                ("fc21", HIDDEN, latent),
+                ("fc22", HIDDEN, latent),
+                ("fc3", latent, HIDDEN),
+                ("fc4", HIDDEN, 784),
+            ]
+            .into_iter()
+            .flat_map(|(name, fan_in, fan_out)| linear(name, name, fan_in, fan_out))
+            .collect()
         }
         _ => Vec::new(),
     }
@@ -461,14 +596,19 @@ pub fn vae_latent(state: &StateDict) -> usize {
 pub fn to_module_tensors(model: ModelKind, state: &StateDict) -> Result<StateDict, PthError> {
     let expected = layout(model, vae_latent(state));
     if expected.is_empty() {
-        return Err(PthError::Architecture { model, problems: vec!["only the AE and the VAE come from the tutorial".into()] });
+        return Err(PthError::Architecture {
+            model,
+            problems: vec!["only the AE and the VAE come from the tutorial".into()],
+        });
     }
     let mut problems = Vec::new();
     let mut out = StateDict::new();
     for (torch_key, ours, shape) in &expected {
         match state.get(torch_key) {
             None => problems.push(format!("missing {torch_key}")),
-            Some((found, _)) if found != shape => problems.push(format!("{torch_key} has shape {found:?}, expected {shape:?}")),
+            Some((found, _)) if found != shape => {
+                problems.push(format!("{torch_key} has shape {found:?}, expected {shape:?}"))
+            }
             Some((found, values)) if found.len() == 2 => {
                 let (rows, cols) = (found[0], found[1]);
                 let transposed = (0..cols).flat_map(|c| (0..rows).map(move |r| values[r * cols + c])).collect();

@@ -22,7 +22,8 @@ use crate::host::Host;
 use crate::infer::{self, Models};
 use crate::models::{Model, ModelError, ModelKind, NamedTensors};
 use crate::protocol::{
-    Bytes, Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, PAGE_MODELS, WeightFailure, WeightState,
+    Bytes, Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, PAGE_MODELS, WeightFailure,
+    WeightState,
 };
 use crate::readback::ReadbackError;
 use crate::weights::{LoadError, read_file};
@@ -90,7 +91,14 @@ impl<H: Host> InferenceWorker<H> {
     pub fn new(host: H, devices: Devices, gpu: Result<(), String>, emit: Emit<InferenceEvent>) -> Self {
         emit(InferenceEvent::Devices { gpu });
         let models = devices.backends().into_iter().map(|b| (b, Models::default())).collect();
-        let state = State { devices, choice: BackendChoice::Auto, live_on_cpu: false, models, loaded: BTreeMap::new(), test_digits: None };
+        let state = State {
+            devices,
+            choice: BackendChoice::Auto,
+            live_on_cpu: false,
+            models,
+            loaded: BTreeMap::new(),
+            test_digits: None,
+        };
         Self { host, state: RefCell::new(state), emit }
     }
 
@@ -134,7 +142,11 @@ impl<H: Host> InferenceWorker<H> {
         let mut medians = BTreeMap::new();
         let engines: Vec<(Backend, Device, Models)> = {
             let state = self.state.borrow();
-            state.models.iter().map(|(&backend, models)| (backend, state.device(backend).clone(), models.clone())).collect()
+            state
+                .models
+                .iter()
+                .map(|(&backend, models)| (backend, state.device(backend).clone(), models.clone()))
+                .collect()
         };
         for (backend, device, models) in engines {
             let mut times = Vec::new();
@@ -189,6 +201,7 @@ impl<H: Host> InferenceWorker<H> {
     /// Answers one request of the page.
     pub async fn handle(&self, request: InferenceRequest) -> Result<InferenceReply, InferenceError> {
         use InferenceRequest::*;
+        request.check()?;
         match request {
             SetBackend(choice) => {
                 self.state.borrow_mut().choice = choice;
@@ -243,7 +256,8 @@ impl<H: Host> InferenceWorker<H> {
                 Ok(InferenceReply::Opened(file.kind))
             }
             UseTrained { kind, tensors } => {
-                let trained_error = |error: ModelError| InferenceError::File { name: TRAINED_SOURCE.into(), error: error.into() };
+                let trained_error =
+                    |error: ModelError| InferenceError::File { name: TRAINED_SOURCE.into(), error: error.into() };
                 let tensors = NamedTensors::try_from(tensors).map_err(trained_error)?;
                 self.state.borrow_mut().install(kind, &tensors).map_err(trained_error)?;
                 (self.emit)(InferenceEvent::Source { kind, source: TRAINED_SOURCE.into() });
@@ -257,7 +271,8 @@ impl<H: Host> InferenceWorker<H> {
                 state.loaded.insert(kind, loaded);
                 drop(state);
                 (self.emit)(InferenceEvent::Source { kind, source });
-                installed.map_err(|error| InferenceError::File { name: PRETRAINED_SOURCE.into(), error: error.into() })?;
+                installed
+                    .map_err(|error| InferenceError::File { name: PRETRAINED_SOURCE.into(), error: error.into() })?;
                 Ok(InferenceReply::Done)
             }
         }
@@ -300,7 +315,9 @@ impl<H: Host> InferenceWorker<H> {
         }
         let (images, labels) = Split::Test.file_names();
         let folder = format!("static/data/{}", DatasetKind::Mnist.folder());
-        let fetch = |name: String| async move { self.host.fetch(&name, &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch) };
+        let fetch = |name: String| async move {
+            self.host.fetch(&name, &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch)
+        };
         let images = fetch(format!("{folder}/{images}")).await?;
         let labels = fetch(format!("{folder}/{labels}")).await?;
         let test = Rc::new(Dataset::from_idx_bytes(&images, &labels).map_err(InferenceError::TestDigitsData)?);

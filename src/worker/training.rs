@@ -11,10 +11,10 @@ use web_time::Instant;
 use super::{Emit, lost_device};
 use crate::data::{Dataset, DatasetKind, Split};
 use crate::device::{Backend, Devices, Work};
+use crate::host::Host;
 use crate::models::Model;
 use crate::protocol::{Download, Floats, RunState, TrainingError, TrainingEvent, TrainingReply, TrainingRequest};
 use crate::readback::ReadbackError;
-use crate::host::Host;
 use crate::train::plan::{PauseReason, Plan, Start};
 use crate::train::session::{PREVIEW_EVERY, Session, StepFailure, TEST_SUBSET};
 use crate::weights::read_file;
@@ -43,7 +43,17 @@ pub struct TrainingWorker<S: Host> {
 
 impl<S: Host> TrainingWorker<S> {
     pub fn new(host: S, devices: Devices, emit: Emit<TrainingEvent>) -> Self {
-        Self { host, devices, session: None, state: RunState::Idle, sharing: true, data: Vec::new(), metrics: Vec::new(), rows: Vec::new(), emit }
+        Self {
+            host,
+            devices,
+            session: None,
+            state: RunState::Idle,
+            sharing: true,
+            data: Vec::new(),
+            metrics: Vec::new(),
+            rows: Vec::new(),
+            emit,
+        }
     }
 
     /// Whether a session is running (the caller then calls `run_burst` between messages).
@@ -60,6 +70,7 @@ impl<S: Host> TrainingWorker<S> {
 
     /// Answers one request of the page.
     pub async fn handle(&mut self, request: TrainingRequest) -> Reply {
+        request.check()?;
         match request {
             TrainingRequest::Start { plan } => {
                 self.ensure_session(&plan).await?;
@@ -262,6 +273,7 @@ impl<S: Host> TrainingWorker<S> {
             epoch: session.epoch(),
             ms_per_step: session.ms_per_step(),
             step_ms_total: session.step_ms_total(),
+            memory: crate::host::wasm_memory_bytes(),
         });
     }
 
@@ -286,10 +298,11 @@ impl<S: Host> TrainingWorker<S> {
         if !self.sharing && !session.needs_checkpoints() {
             return;
         }
-        if let Ok(tensors) = session.snapshot().await {
-            if self.sharing {
-                (self.emit)(TrainingEvent::Snapshot { kind: session.kind(), tensors: (&tensors).into() });
-            }
+        // The snapshot is taken either way: on the GPU it is also the copy that survives a lost device.
+        if let Ok(tensors) = session.snapshot().await
+            && self.sharing
+        {
+            (self.emit)(TrainingEvent::Snapshot { kind: session.kind(), tensors: (&tensors).into() });
         }
     }
 
@@ -299,7 +312,8 @@ impl<S: Host> TrainingWorker<S> {
         if let Some((_, train, test)) = self.data.iter().find(|(k, _, _)| *k == kind) {
             return Ok((train.clone(), test.clone()));
         }
-        let names: Vec<&str> = [Split::Train, Split::Test].into_iter().flat_map(|split| <[&str; 2]>::from(split.file_names())).collect();
+        let names: Vec<&str> =
+            [Split::Train, Split::Test].into_iter().flat_map(|split| <[&str; 2]>::from(split.file_names())).collect();
         let mut files = Vec::new();
         for (index, name) in names.iter().enumerate() {
             let mut last_report: Option<Instant> = None;
