@@ -18,7 +18,11 @@ pub enum FetchError {
 
 pub trait Host {
     /// The bytes of the file at `path`, reporting (bytes so far, size when known) as they come.
-    fn fetch(&self, path: &str, progress: &mut dyn FnMut(usize, Option<usize>)) -> impl Future<Output = Result<Vec<u8>, FetchError>>;
+    fn fetch(
+        &self,
+        path: &str,
+        progress: &mut dyn FnMut(usize, Option<usize>),
+    ) -> impl Future<Output = Result<Vec<u8>, FetchError>>;
 
     /// Waits `ms` milliseconds while the event loop runs (what the browser reports as an event,
     /// such as a lost GPU, arrives meanwhile).
@@ -38,4 +42,17 @@ impl Host for Folder {
 
     /// Natively nothing arrives by event: there is nothing to wait for.
     async fn pause(&self, _ms: u32) {}
+}
+
+/// The bytes of linear memory this wasm module has grown to (what the soak benchmark watches
+/// for growth); None natively, where the process's memory is the operating system's business.
+pub fn wasm_memory_bytes() -> Option<u64> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        Some(core::arch::wasm32::memory_size(0) as u64 * 65_536)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        None
+    }
 }

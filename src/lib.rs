@@ -16,6 +16,7 @@ pub mod app;
 pub mod data;
 pub mod device;
 pub mod grid;
+pub mod history;
 pub mod host;
 #[cfg(feature = "engine")]
 pub mod infer;

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::history::History;
+
 const WIDTH: f64 = 300.0;
 const HEIGHT: f64 = 70.0;
 /// At most this many points are drawn; longer histories are thinned evenly.
@@ -16,23 +18,29 @@ fn polyline(values: &[f32]) -> (String, f32, f32) {
         .iter()
         .enumerate()
         .step_by(stride)
-        .map(|(i, &v)| format!("{:.1},{:.1}", i as f64 / n as f64 * WIDTH, HEIGHT - ((v - lo) / span) as f64 * (HEIGHT - 4.0) - 2.0))
+        .map(|(i, &v)| {
+            format!(
+                "{:.1},{:.1}",
+                i as f64 / n as f64 * WIDTH,
+                HEIGHT - ((v - lo) / span) as f64 * (HEIGHT - 4.0) - 2.0
+            )
+        })
         .collect::<Vec<_>>()
         .join(" ");
     (points, lo, hi)
 }
 
-/// Charts of `history` (one row of values per step), one per name.
+/// Charts of `history`, one per name.
 #[component]
-pub fn LossChart(names: Signal<Vec<String>>, history: Signal<Vec<Vec<f32>>>) -> impl IntoView {
+pub fn LossChart(names: Signal<Vec<String>>, history: Signal<History>) -> impl IntoView {
     let hover = RwSignal::new(None::<usize>);
     view! {
         <div class="charts" data-testid="loss-charts">
             {move || names.get().into_iter().enumerate().map(|(term, name)| {
                 let name: std::sync::Arc<str> = name.into();
-                let series = move || history.with(|h| h.iter().map(|row| row[term]).collect::<Vec<f32>>());
+                let series = move || history.with(|h| h.series(term));
                 let on_move = move |ev: web_sys::MouseEvent| {
-                    let len = history.with_untracked(Vec::len);
+                    let len = history.with_untracked(|h| h.rows().len());
                     let Some(target) = ev.current_target() else { return };
                     let element: web_sys::Element = wasm_bindgen::JsCast::unchecked_into(target);
                     let rect = element.get_bounding_client_rect();
@@ -44,7 +52,8 @@ pub fn LossChart(names: Signal<Vec<String>>, history: Signal<Vec<Vec<f32>>>) -> 
                     move || {
                     let values = series();
                     let at = hover.get().filter(|&i| i < values.len()).or(values.len().checked_sub(1))?;
-                    Some(format!("{name}: {:.4} at step {}", values[at], at + 1))
+                    let steps_per_row = history.with(History::steps_per_row);
+                    Some(format!("{name}: {:.4} at step {}", values[at], (at + 1) * steps_per_row))
                 }};
                 view! {
                     <figure class="chart">

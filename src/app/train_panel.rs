@@ -35,15 +35,31 @@ fn parse_learning_rate(text: &str) -> Result<f64, String> {
 fn parse_latent_size(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
         Ok(size) if LATENT_RANGE.contains(&size) => Ok(size),
-        _ => Err(format!("The latent size must be a whole number from {} to {} (not \"{}\").", LATENT_RANGE.start(), LATENT_RANGE.end(), text.trim())),
+        _ => Err(format!(
+            "The latent size must be a whole number from {} to {} (not \"{}\").",
+            LATENT_RANGE.start(),
+            LATENT_RANGE.end(),
+            text.trim()
+        )),
     }
 }
 
 /// The form's hyper-parameters as the settings of `kind`'s trainer.
-fn settings_for(kind: ModelKind, learning_rate: f64, reconstruction: ReconstructionLoss, beta: f32, d_steps: usize, d_lr: Option<f64>) -> Settings {
+fn settings_for(
+    kind: ModelKind,
+    learning_rate: f64,
+    reconstruction: ReconstructionLoss,
+    beta: f32,
+    d_steps: usize,
+    d_lr: Option<f64>,
+) -> Settings {
     match Settings::default_for(kind).with_learning_rate(learning_rate) {
         Settings::Vae(s) => Settings::Vae(VaeSettings { reconstruction, beta, ..s }),
-        Settings::Gan(s) => Settings::Gan(GanSettings { discriminator_steps: d_steps.max(1), discriminator_lr: d_lr.unwrap_or(learning_rate), ..s }),
+        Settings::Gan(s) => Settings::Gan(GanSettings {
+            discriminator_steps: d_steps.max(1),
+            discriminator_lr: d_lr.unwrap_or(learning_rate),
+            ..s
+        }),
         other => other,
     }
 }
@@ -74,7 +90,14 @@ pub fn TrainPanel() -> impl IntoView {
             text => Some(parse_learning_rate(text)?),
         };
         let reconstruction = if bce.get_untracked() { ReconstructionLoss::Bce } else { ReconstructionLoss::Mse };
-        Ok(settings_for(kind.get_untracked(), learning_rate, reconstruction, beta.get_untracked(), d_steps.get_untracked(), discriminator_lr))
+        Ok(settings_for(
+            kind.get_untracked(),
+            learning_rate,
+            reconstruction,
+            beta.get_untracked(),
+            d_steps.get_untracked(),
+            discriminator_lr,
+        ))
     };
     let plan = move || -> Result<Plan, String> {
         let kind = kind.get_untracked();
@@ -120,7 +143,9 @@ pub fn TrainPanel() -> impl IntoView {
     let import = move |file: web_sys::File| {
         spawn_local(async move {
             let result = match (file_bytes(&file).await, plan()) {
-                (Ok(bytes), Ok(plan)) => training.import(lab, plan, file.name(), bytes).await.map_err(|e| e.to_string()),
+                (Ok(bytes), Ok(plan)) => {
+                    training.import(lab, plan, file.name(), bytes).await.map_err(|e| e.to_string())
+                }
                 (Err(message), _) | (_, Err(message)) => Err(message),
             };
             show(result.map(|_| ()).map_err(|message| format!("{message} The current model stays.")));
@@ -251,7 +276,9 @@ pub fn TrainPanel() -> impl IntoView {
             .map(|a| view! { <p class="caption" data-testid="train-architecture">{a}</p> })}
         <p class="caption" data-testid="train-status" data-state=state_name
             data-step=move || training.progress.with(|p| p.step.to_string())
-            data-step-ms-total=move || training.progress.with(|p| p.step_ms_total.to_string())>{status}</p>
+            data-step-ms-total=move || training.progress.with(|p| p.step_ms_total.to_string())
+            data-worker-memory=move || training.progress.with(|p| p.worker_memory.map(|b| b.to_string()))
+            data-page-memory=move || training.progress.with(|_| crate::host::wasm_memory_bytes().map(|b| b.to_string()))>{status}</p>
         <p class="caption" data-testid="train-test-metrics"
             data-initial=move || training.progress.with(|p| p.initial_test_metrics.first().map(|m| m.1.to_string()))
             data-latest=move || training.progress.with(|p| p.test_metrics.first().map(|m| m.1.to_string()))>

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 
 use super::lab::{Lab, WORKER_SCRIPT};
 use crate::device::Backend;
+use crate::history::History;
 use crate::models::ModelKind;
 use crate::protocol::{Download, Role, RunState, TrainingError, TrainingEvent, TrainingReply, TrainingRequest};
 use crate::train::Settings;
@@ -21,8 +22,8 @@ pub struct Progress {
     pub architecture: String,
     pub names: Vec<String>,
     pub backend: Option<Backend>,
-    /// One row per step: the step's metric values.
-    pub history: Vec<Vec<f32>>,
+    /// The steps' metric values (bounded: long runs keep means of neighbouring steps).
+    pub history: History,
     pub step: usize,
     pub epoch: usize,
     pub steps_per_epoch: usize,
@@ -31,6 +32,8 @@ pub struct Progress {
     /// compares with the wall clock).
     pub ms_per_step: f64,
     pub step_ms_total: f64,
+    /// The training worker's wasm memory at the last report, in bytes.
+    pub worker_memory: Option<u64>,
     pub test_metrics: Vec<(String, f64)>,
     /// The same metrics before the first step, to compare against.
     pub initial_test_metrics: Vec<(String, f64)>,
@@ -127,9 +130,17 @@ impl Training {
     }
 
     /// Continues training from a weight file; says what was imported.
-    pub async fn import(self, lab: Lab, plan: Plan, name: String, bytes: Vec<u8>) -> Result<String, RequestError<TrainingError>> {
+    pub async fn import(
+        self,
+        lab: Lab,
+        plan: Plan,
+        name: String,
+        bytes: Vec<u8>,
+    ) -> Result<String, RequestError<TrainingError>> {
         let reply = self.ask(lab, TrainingRequest::Import { name: name.clone(), bytes: bytes.into(), plan }).await?;
-        let TrainingReply::Imported { steps, dataset } = reply else { return Err(RequestError::Worker(TrainingError::NoSession)) };
+        let TrainingReply::Imported { steps, dataset } = reply else {
+            return Err(RequestError::Worker(TrainingError::NoSession));
+        };
         let note = format!("Imported {name} ({steps} steps on {dataset}): Start continues training it.");
         self.progress.update(|p| p.message = Some(note.clone()));
         Ok(note)
@@ -147,7 +158,9 @@ impl Training {
         let Some(client) = self.client.get_value() else { return };
         lab.model_changes.update(|n| *n += 1);
         spawn_local(async move {
-            if let Ok(TrainingReply::Snapshot { kind, tensors }) = client.request(TrainingRequest::Share { on: true }).await {
+            if let Ok(TrainingReply::Snapshot { kind, tensors }) =
+                client.request(TrainingRequest::Share { on: true }).await
+            {
                 lab.use_trained(kind, tensors);
             }
             lab.model_changes.update(|n| *n -= 1);
@@ -175,9 +188,10 @@ impl Training {
                     }
                 });
             }
-            TrainingEvent::Progress { rows, step, epoch, ms_per_step, step_ms_total } => self.progress.update(|p| {
-                p.history.extend(rows);
+            TrainingEvent::Progress { rows, step, epoch, ms_per_step, step_ms_total, memory } => self.progress.update(|p| {
+                rows.into_iter().for_each(|row| p.history.push(row));
                 (p.step, p.epoch, p.ms_per_step, p.step_ms_total) = (step, epoch, ms_per_step, step_ms_total);
+                p.worker_memory = memory;
                 p.message = None;
             }),
             TrainingEvent::TestMetrics { metrics, initial } => self.progress.update(|p| {
@@ -190,7 +204,7 @@ impl Training {
             TrainingEvent::Paused(reason) => self.progress.update(|p| p.message = Some(reason.to_string())),
             TrainingEvent::MovedToCpu { lost_at, resumed_at, error, every } => self.progress.update(|p| {
                 let undone = p.step.saturating_sub(resumed_at);
-                p.history.truncate(p.history.len().saturating_sub(undone));
+                p.history.rewind_to(p.history.steps().saturating_sub(undone));
                 p.step = resumed_at;
                 p.backend = Some(Backend::Cpu);
                 p.notice = Some(format!(

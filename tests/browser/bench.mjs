@@ -4,7 +4,11 @@
 //   node bench.mjs training   ms per training step at batch 128, latent-lab vs TensorFlow.js
 //   node bench.mjs responsive what a person feels while each model trains: frames per second,
 //                             main-thread long tasks, live-analysis latency, ms per step
-//   node bench.mjs            all three
+//   node bench.mjs soak       a long run in the page on the CPU path (LATENT_LAB_SOAK_MINUTES, default
+//                             30: the VAE, then the GAN, half each), sampled every minute: steps, ms per
+//                             step, wasm memory of the training worker and of the page, the page's JS
+//                             heap, the longest main-thread task
+//   node bench.mjs            page, training and responsive (the soak only when asked for)
 // LATENT_LAB_DIST=folder measures another build (e.g. an older one, for before and after), with
 // LATENT_LAB_RESULTS=file to write its results elsewhere.
 // page:
@@ -220,14 +224,96 @@ async function responsiveBench(mode) {
   return result;
 }
 
-const BENCHES = { page: pageBench, training: trainingBench, responsive: responsiveBench };
-const parts = process.argv[2] ? [process.argv[2]] : Object.keys(BENCHES);
+/// Trains `model` from scratch in the page for `minutes`, sampling once a minute.
+async function soakModel(page, model, minutes) {
+  await page.waitForFunction(() => !document.querySelector('[data-testid=train-reset]').disabled, null, { timeout: 600_000 });
+  await page.getByTestId('train-reset').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=train-model]').disabled, null, { timeout: 600_000 });
+  await page.getByTestId('train-model').selectOption(model);
+  await page.getByTestId('train-epochs').fill('1000');
+  await page.getByTestId('train-epochs').dispatchEvent('change');
+  await page.getByTestId('train-start').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= 1, null, { timeout: 600_000 });
+  const samples = [];
+  let from = await probeNow(page);
+  for (let minute = 1; minute <= minutes; minute++) {
+    await page.waitForTimeout(60_000 - ((await probeNow(page)).t - from.t));
+    const to = await probeNow(page);
+    const window = await probeWindow(page, from, to);
+    const memory = await page.evaluate(() => {
+      const status = document.querySelector('[data-testid=train-status]').dataset;
+      return {
+        worker_wasm_mb: Number(status.workerMemory) / 2 ** 20,
+        page_wasm_mb: Number(status.pageMemory) / 2 ** 20,
+        page_js_heap_mb: performance.memory.usedJSHeapSize / 2 ** 20,
+        state: status.state,
+      };
+    });
+    const sample = {
+      minute, steps: window.steps, inside_ms_per_step: window.inside_ms_per_step, wall_ms_per_step: window.wall_ms_per_step,
+      longest_task_ms: window.longest_task_ms, fps: window.fps,
+      worker_wasm_mb: Number(memory.worker_wasm_mb.toFixed(2)), page_wasm_mb: Number(memory.page_wasm_mb.toFixed(2)),
+      page_js_heap_mb: Number(memory.page_js_heap_mb.toFixed(2)), state: memory.state,
+    };
+    console.log(`soak ${model}:`, JSON.stringify(sample));
+    samples.push(sample);
+    from = to;
+    if (memory.state !== 'running') break;
+  }
+  if (await page.getByTestId('train-pause').isEnabled()) await page.getByTestId('train-pause').click();
+  return samples;
+}
+
+/// Change from the `skip`-th sample to the last, in per cent, of each measure.
+function drift(samples, skip) {
+  const steady = samples.slice(skip);
+  const change = (key) => {
+    const [first, last] = [steady[0]?.[key], steady.at(-1)?.[key]];
+    return first ? Number((100 * (last - first) / first).toFixed(1)) : null;
+  };
+  return {
+    from_minute: steady[0]?.minute ?? null,
+    inside_ms_per_step_pct: change('inside_ms_per_step'),
+    worker_wasm_pct: change('worker_wasm_mb'),
+    page_wasm_pct: change('page_wasm_mb'),
+    page_js_heap_pct: change('page_js_heap_mb'),
+  };
+}
+
+async function soakBench(mode) {
+  if (mode.webgpu) return undefined;
+  const minutes = Number(process.env.LATENT_LAB_SOAK_MINUTES || 30);
+  const site = await serveSite();
+  // Precise memory figures: Chromium otherwise rounds performance.memory to hide them from pages.
+  const browser = await launch(mode, ['--enable-precise-memory-info']);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+  await page.goto(site.url);
+  await waitForPlayground(page, mode);
+  await installProbes(page);
+  const result = { backend: await page.getByTestId('backend-badge').textContent(), minutes };
+  const first = Math.ceil(minutes / 2);
+  for (const [model, length] of [['vae', first], ['gan', minutes - first]]) {
+    const samples = await soakModel(page, model, length);
+    // The first minutes fill caches and grow the heaps to their working size.
+    result[model] = { samples, drift_after_warmup: drift(samples, Math.min(2, samples.length - 1)) };
+    console.log(`soak ${model} drift:`, JSON.stringify(result[model].drift_after_warmup));
+  }
+  await browser.close();
+  await site.close();
+  return result;
+}
+
+const BENCHES = { page: pageBench, training: trainingBench, responsive: responsiveBench, soak: soakBench };
+const parts = process.argv[2] ? [process.argv[2]] : ['page', 'training', 'responsive'];
 // LATENT_LAB_RESULTS=file keeps the results of another build apart from the current ones.
 const RESULTS_FILE = process.env.LATENT_LAB_RESULTS || RESULTS;
 const results = existsSync(RESULTS_FILE) ? JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) : {};
 for (const part of parts) {
   results[part] = {};
-  for (const mode of MODES) results[part][mode.name] = await BENCHES[part](mode);
+  for (const mode of MODES) {
+    const result = await BENCHES[part](mode);
+    if (result !== undefined) results[part][mode.name] = result;
+  }
   results[part].measured = new Date().toISOString();
 }
 writeFileSync(RESULTS_FILE, JSON.stringify(results, null, 2));

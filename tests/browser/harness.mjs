@@ -63,10 +63,10 @@ export async function serveSite({ replace = {}, prepend = {}, mounts = {} } = {}
 }
 
 /// Headless Chromium; `webgpu` adds the flag that gives it SwiftShader's WebGPU adapter.
-export async function launch({ webgpu }) {
+export async function launch({ webgpu }, extraArgs = []) {
   const args = [
     '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--disable-quic',
+    '--disable-sync', '--disable-quic', ...extraArgs,
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
   return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args });
