@@ -1,15 +1,36 @@
 #!/usr/bin/env bash
-# Runs every test: the native suite (models, data, weights, shipped weights, CLI), then the
-# site's release build and the browser tests in headless Chromium (WebGPU and CPU).
+# Runs every test: the lint gate (rustfmt, clippy natively and for wasm32), the native suite
+# (models, data, weights, shipped weights, CLI, fuzz regressions), a few seconds of each fuzz
+# target, then the site's release build and the browser tests in headless Chromium (WebGPU and
+# CPU). Fails if the tests changed the work tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/latent-lab/target}"
+tree_before="$(git status --porcelain 2>/dev/null || true)"
+
+echo "== lint: rustfmt"
+cargo fmt --check
+( cd fuzz && cargo fmt --check )
 
 echo "== native tests"
 cargo test --release
+
+echo "== lint: clippy (native, wasm32 workers, wasm32 page)"
+cargo clippy --release --all-targets -- -D warnings
+cargo clippy --release --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --release --target wasm32-unknown-unknown --no-default-features --lib --bin playground -- -D warnings
+
+echo "== fuzz targets, a few seconds each (bash fuzz/run.sh runs them for 10 minutes)"
+bash fuzz/run.sh 5
 
 echo "== site build (wasm32, trunk --release)"
 trunk build --release
 
 echo "== browser tests (headless Chromium)"
 (cd tests/browser && LATENT_LAB_CLI="$CARGO_TARGET_DIR/release/latent-lab" npm test)
+
+if [ "$(git status --porcelain 2>/dev/null || true)" != "$tree_before" ]; then
+  echo "the tests changed the work tree:" >&2
+  git status --short >&2
+  exit 1
+fi

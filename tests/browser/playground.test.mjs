@@ -1,17 +1,18 @@
 // Browser tests of the built playground (dist/) in headless Chromium, on WebGPU (SwiftShader via
 // --enable-unsafe-webgpu) and on the CPU fallback (no adapter without the flag).
-// Screenshots of each panel go to tests/browser/screenshots/.
+// Screenshots of each panel go to tests/browser/out/screenshots/ (ignored: a test run leaves the
+// tree as it was); `npm run screenshots` refreshes the tracked ones in tests/browser/screenshots/.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   ROOT, serveSite, launch, openPage, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, labelOf, waitForModels,
   workerNamed, WORKER_SCRIPT,
 } from './harness.mjs';
 import { firstCallsOfExports } from './wasm-module.mjs';
 
-const SHOTS = join(ROOT, 'tests/browser/screenshots');
+const SHOTS = process.env.LATENT_LAB_SCREENSHOTS ? resolve(process.env.LATENT_LAB_SCREENSHOTS) : join(ROOT, 'tests/browser/out/screenshots');
 mkdirSync(SHOTS, { recursive: true });
 const mnist = mnistTest();
 
