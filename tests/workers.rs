@@ -312,3 +312,45 @@ fn a_loss_that_turns_non_finite_pauses_and_restores_the_last_finite_weights() {
     .unwrap();
     assert_eq!(steps_reported(&events.borrow()), before + 1);
 }
+
+#[test]
+fn requests_no_page_sends_are_refused_before_any_work() {
+    let (worker, _) = inference(TestSite::new(&[]));
+    let refused = |request| match block_on(worker.handle(request)) {
+        Err(InferenceError::BadRequest(why)) => why.to_string(),
+        other => panic!("{other:?}"),
+    };
+    let three_pixels = refused(InferenceRequest::Analyse { pixels: Floats(vec![0.5; 3]) });
+    assert_eq!(three_pixels, "a malformed request: a drawing of 3 pixels, not 784");
+    let nan = refused(InferenceRequest::Analyse { pixels: Floats(vec![f32::NAN; 784]) });
+    assert!(nan.contains("NaN"), "{nan}");
+    let a_billion = refused(InferenceRequest::Generate { seed: 1, digit: None, count: 1_000_000_000 });
+    assert!(a_billion.contains("1000000000 samples, more than 256"), "{a_billion}");
+    let huge_grid = refused(InferenceRequest::DecodeGrid {
+        grid: GridSpec { cells: 100_000, range: 3.0, spacing: Spacing::Linear },
+    });
+    assert!(huge_grid.contains("a grid of 100000 cells"), "{huge_grid}");
+    assert!(refused(InferenceRequest::Generate { seed: 1, digit: Some(10), count: 4 }).contains("digit Some(10)"));
+    // The worker still answers what a page does send.
+    assert!(block_on(worker.handle(InferenceRequest::Analyse { pixels: Floats(first_test_digit(7)) })).is_ok());
+
+    let (mut trainer, _) = training();
+    let refused = |trainer: &mut TrainingWorker<TestSite>, request| match block_on(trainer.handle(request)) {
+        Err(TrainingError::BadRequest(why)) => why.to_string(),
+        other => panic!("{other:?}"),
+    };
+    let no_batch = refused(
+        &mut trainer,
+        TrainingRequest::Start { plan: plan(ModelKind::Ae, 0, Settings::default_for(ModelKind::Ae)) },
+    );
+    assert!(no_batch.contains("a batch of 0"), "{no_batch}");
+    let nan_rate = Settings::default_for(ModelKind::Vae).with_learning_rate(f64::NAN);
+    let nan = refused(&mut trainer, TrainingRequest::Retune { settings: nan_rate });
+    assert!(nan.contains("each must be a positive number"), "{nan}");
+    let mismatched = refused(
+        &mut trainer,
+        TrainingRequest::Step { plan: plan(ModelKind::Gan, 8, Settings::default_for(ModelKind::Ae)) },
+    );
+    assert!(mismatched.contains("settings for another model than the gan"), "{mismatched}");
+    assert!(!trainer.running());
+}
