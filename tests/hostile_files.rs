@@ -208,7 +208,7 @@ fn idx_files_with_wrong_item_counts() {
     }
     nine_labels.extend_from_slice(&labels[..9]);
     let said = Dataset::from_idx_bytes(&images, &nine_labels).unwrap_err().to_string();
-    assert_says("10,000 images, 9 labels", &said, "10000");
+    assert_eq!(said, "10000 images but 9 labels: the two files do not belong together");
 }
 
 #[test]
