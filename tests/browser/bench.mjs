@@ -241,6 +241,7 @@ async function soakModel(page, model, minutes) {
     const to = await probeNow(page);
     const window = await probeWindow(page, from, to);
     const memory = await page.evaluate(() => {
+      window.gc?.();
       const status = document.querySelector('[data-testid=train-status]').dataset;
       return {
         worker_wasm_mb: Number(status.workerMemory) / 2 ** 20,
@@ -284,8 +285,10 @@ async function soakBench(mode) {
   if (mode.webgpu) return undefined;
   const minutes = Number(process.env.LATENT_LAB_SOAK_MINUTES || 30);
   const site = await serveSite();
-  // Precise memory figures: Chromium otherwise rounds performance.memory to hide them from pages.
-  const browser = await launch(mode, ['--enable-precise-memory-info']);
+  // Precise memory figures (Chromium otherwise rounds performance.memory to hide them from pages),
+  // and gc() so that each sample is the heap that survives a collection, not the garbage of the
+  // last few seconds.
+  const browser = await launch(mode, ['--enable-precise-memory-info', '--js-flags=--expose-gc']);
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
   await page.goto(site.url);
   await waitForPlayground(page, mode);
