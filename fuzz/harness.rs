@@ -26,8 +26,10 @@ pub fn idx(data: &[u8]) {
 }
 
 pub fn weights(data: &[u8]) {
-    // Read as a file dropped on the page (no model named) and as one for each panel's model.
-    for expected in std::iter::once(None).chain(ModelKind::ALL.map(Some)) {
+    // Read as a file dropped on the page (no model named) and, for a .pth (whose reading the
+    // model named decides), as one for each panel's model.
+    let tries = if pytorch::looks_like_pth(data) { 1 + ModelKind::ALL.len() } else { 1 };
+    for expected in std::iter::once(None).chain(ModelKind::ALL.map(Some)).take(tries) {
         if let Ok(file) = weights::read_file(data, expected) {
             assert_whole(&file.tensors);
         }

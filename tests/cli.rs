@@ -184,42 +184,20 @@ fn bad_input_gets_a_clear_error_and_no_panic() {
     let output = run(&["reconstruct", "--model", "ae", "--images", labels.to_str().unwrap(), "--out", out]);
     assert_clean_failure(&output, "IDX label file");
 
-    let missing = scratch("missing.llw");
-    let output = run(&[
-        "reconstruct",
-        "--model",
-        "ae",
-        "--images",
-        images,
-        "--out",
-        out,
-        "--weights",
-        missing.to_str().unwrap(),
-    ]);
-    assert_clean_failure(&output, "cannot read");
+    // The AE's reconstruction of the test images with the weights at `weights`.
+    let reconstruct_with = |weights: &std::path::Path| {
+        run(&["reconstruct", "--model", "ae", "--images", images, "--out", out, "--weights", weights.to_str().unwrap()])
+    };
+    assert_clean_failure(&reconstruct_with(&scratch("missing.llw")), "cannot read");
 
     let mut corrupt = std::fs::read(repo_path("pretrained/ae.llw")).unwrap();
     let middle = corrupt.len() - 10;
     corrupt[middle] ^= 1;
     let corrupt_path = scratch("corrupt.llw");
     std::fs::write(&corrupt_path, corrupt).unwrap();
-    let output = run(&[
-        "reconstruct",
-        "--model",
-        "ae",
-        "--images",
-        images,
-        "--out",
-        out,
-        "--weights",
-        corrupt_path.to_str().unwrap(),
-    ]);
-    assert_clean_failure(&output, "corrupt");
+    assert_clean_failure(&reconstruct_with(&corrupt_path), "corrupt");
 
-    let vae = repo_path("pretrained/vae.llw");
-    let output =
-        run(&["reconstruct", "--model", "ae", "--images", images, "--out", out, "--weights", vae.to_str().unwrap()]);
-    assert_clean_failure(&output, "weights for the vae model");
+    assert_clean_failure(&reconstruct_with(&repo_path("pretrained/vae.llw")), "weights for the vae model");
 
     let output = run(&["train", "--model", "vae", "--dataset", "cifar"]);
     assert_clean_failure(&output, "unknown dataset");

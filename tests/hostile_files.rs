@@ -45,6 +45,11 @@ fn with_header(edit: impl FnOnce(&mut Header)) -> Vec<u8> {
     out
 }
 
+/// An IDX header: the magic number, then the sizes (big-endian).
+fn idx_header(magic: u32, sizes: &[u32]) -> Vec<u8> {
+    std::iter::once(&magic).chain(sizes).flat_map(|v| v.to_be_bytes()).collect()
+}
+
 fn message(bytes: &[u8]) -> String {
     match read_file(bytes, None) {
         Ok(file) => panic!("a hostile file was read as {:?}", file.kind),
@@ -101,11 +106,7 @@ fn headers_that_claim_gigabytes() {
     let overflowing = with_header(|h| h.tensors[0].shape = vec![usize::MAX, 2]);
     assert_says("shapes past 2^64", &message(&overflowing), "promise more values than any file holds");
 
-    let mut images = Vec::new();
-    for field in [2051u32, u32::MAX, 28, 28] {
-        images.extend_from_slice(&field.to_be_bytes());
-    }
-    let said = idx::decode_images(&images).unwrap_err().to_string();
+    let said = idx::decode_images(&idx_header(2051, &[u32::MAX, 28, 28])).unwrap_err().to_string();
     assert_says("an IDX header claiming 3 TB", &said, "more than an IDX file latent-lab reads");
 }
 
@@ -186,27 +187,15 @@ fn idx_files_with_wrong_item_counts() {
     let images = mnist("t10k-images-idx3-ubyte.gz");
     let labels = idx::decode_labels(&mnist("t10k-labels-idx1-ubyte.gz")).unwrap();
 
-    let mut short = Vec::new();
-    for field in [2049u32, 10_001] {
-        short.extend_from_slice(&field.to_be_bytes());
-    }
-    short.extend_from_slice(&labels);
+    let short = [idx_header(2049, &[10_001]), labels.clone()].concat();
     let said = idx::decode_labels(&short).unwrap_err().to_string();
     assert_eq!(said, "the file is truncated: the header promises 10001 bytes of data, found 10000");
 
-    let mut fewer = Vec::new();
-    for field in [2049u32, 9_999] {
-        fewer.extend_from_slice(&field.to_be_bytes());
-    }
-    fewer.extend_from_slice(&labels);
+    let fewer = [idx_header(2049, &[9_999]), labels.clone()].concat();
     let said = idx::decode_labels(&fewer).unwrap_err().to_string();
     assert_eq!(said, "the file has 10000 bytes of data where the header promises 9999: wrong counts in the header");
 
-    let mut nine_labels = Vec::new();
-    for field in [2049u32, 9] {
-        nine_labels.extend_from_slice(&field.to_be_bytes());
-    }
-    nine_labels.extend_from_slice(&labels[..9]);
+    let nine_labels = [idx_header(2049, &[9]), labels[..9].to_vec()].concat();
     let said = Dataset::from_idx_bytes(&images, &nine_labels).unwrap_err().to_string();
     assert_eq!(said, "10000 images but 9 labels: the two files do not belong together");
 }

@@ -188,6 +188,21 @@ async function watch(page, image, seconds) {
     analysis_latency_ms_max: Number(Math.max(...latencies).toFixed(1)) };
 }
 
+/// Resets the Train panel and starts `model` from scratch for `epochs`; returns once `warmup`
+/// steps are done.
+async function startTraining(page, model, epochs, warmup) {
+  // A step in flight (seconds on SwiftShader) finishes before Reset is offered.
+  await page.waitForFunction(() => !document.querySelector('[data-testid=train-reset]').disabled, null, { timeout: 600_000 });
+  await page.getByTestId('train-reset').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=train-model]').disabled, null, { timeout: 600_000 });
+  await page.getByTestId('train-model').selectOption(model);
+  await page.getByTestId('train-epochs').fill(String(epochs));
+  await page.getByTestId('train-epochs').dispatchEvent('change');
+  await page.getByTestId('train-start').click();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= n,
+    warmup, { timeout: 600_000 });
+}
+
 async function responsiveBench(mode) {
   const mnist = mnistTest();
   const image = mnist.images[oneDigitPerClass(mnist)[3]];
@@ -201,16 +216,7 @@ async function responsiveBench(mode) {
   const result = { backend: await page.getByTestId('backend-badge').textContent(), idle: await watch(page, image, seconds) };
   console.log(`${mode.name} idle:`, JSON.stringify(result.idle));
   for (const model of TRAINED) {
-    // A step in flight (seconds on SwiftShader) finishes before Reset is offered.
-    await page.waitForFunction(() => !document.querySelector('[data-testid=train-reset]').disabled, null, { timeout: 600_000 });
-    await page.getByTestId('train-reset').click();
-    await page.waitForFunction(() => !document.querySelector('[data-testid=train-model]').disabled, null, { timeout: 600_000 });
-    await page.getByTestId('train-model').selectOption(model);
-    await page.getByTestId('train-epochs').fill('50');
-    await page.getByTestId('train-epochs').dispatchEvent('change');
-    await page.getByTestId('train-start').click();
-    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= n,
-      RESPONSIVE_WARMUP[mode.name], { timeout: 600_000 });
+    await startTraining(page, model, 50, RESPONSIVE_WARMUP[mode.name]);
     result[model] = await watch(page, image, seconds);
     console.log(`${mode.name} training ${model}:`, JSON.stringify(result[model]));
     // Training may have paused by itself (a failed step on SwiftShader, say): then it is over.
@@ -226,14 +232,7 @@ async function responsiveBench(mode) {
 
 /// Trains `model` from scratch in the page for `minutes`, sampling once a minute.
 async function soakModel(page, model, minutes) {
-  await page.waitForFunction(() => !document.querySelector('[data-testid=train-reset]').disabled, null, { timeout: 600_000 });
-  await page.getByTestId('train-reset').click();
-  await page.waitForFunction(() => !document.querySelector('[data-testid=train-model]').disabled, null, { timeout: 600_000 });
-  await page.getByTestId('train-model').selectOption(model);
-  await page.getByTestId('train-epochs').fill('1000');
-  await page.getByTestId('train-epochs').dispatchEvent('change');
-  await page.getByTestId('train-start').click();
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= 1, null, { timeout: 600_000 });
+  await startTraining(page, model, 1000, 1);
   const samples = [];
   let from = await probeNow(page);
   for (let minute = 1; minute <= minutes; minute++) {
