@@ -14,9 +14,6 @@ use crate::web::client::{RequestError, WorkerClient};
 
 pub type Inference = WorkerClient<InferenceRequest, InferenceReply, InferenceError, InferenceEvent>;
 
-/// The site's worker script (Trunk builds it from `src/bin/engine_worker.rs`); both workers run it.
-pub const WORKER_SCRIPT: &str = "./engine-worker_loader.js";
-
 /// What is known about WebGPU in the inference worker.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GpuStatus {
@@ -109,7 +106,7 @@ impl Lab {
     /// Starts the inference worker: it loads the weights and reports as it goes.
     pub fn start(self) {
         let spawned = Inference::spawn(
-            WORKER_SCRIPT,
+            Role::Inference.script(),
             Role::Inference.name(),
             move |event| self.on_event(event),
             move |why| self.notice.set(Some(format!("The {why}. Reload the page to start it again."))),

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::lab::{Lab, WORKER_SCRIPT};
+use super::lab::Lab;
 use crate::device::Backend;
 use crate::history::History;
 use crate::models::ModelKind;
@@ -71,7 +71,7 @@ impl Training {
             return Ok(client);
         }
         let client = TrainingClient::spawn(
-            WORKER_SCRIPT,
+            Role::Training.script(),
             Role::Training.name(),
             move |event| self.on_event(lab, event),
             move |why| {

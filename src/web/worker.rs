@@ -1,5 +1,5 @@
-//! A worker's entry point and loop. The page names each worker; the name picks its role. Both
-//! roles listen first (requests wait in an inbox while the worker loads), take their devices
+//! A worker's loop. Each role is its own module (src/bin/inference_worker.rs, training_worker.rs:
+//! the inference worker's is built without training code). Both roles listen first (requests wait in an inbox while the worker loads), take their devices
 //! (WebGPU where the worker has it, else the CPU), then answer requests in order; the training
 //! worker steps its session between them.
 
@@ -11,17 +11,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::fetch::Http;
 use super::message::{receive, send};
 use crate::device::{self, Devices};
-use crate::protocol::{
-    FromWorker, InferenceError, InferenceEvent, InferenceReply, Request, Role, TrainingError, TrainingEvent,
-    TrainingReply,
-};
-use crate::worker::{Emit, InferenceWorker, TrainingWorker};
+use crate::protocol::{FromWorker, InferenceError, InferenceEvent, InferenceReply, Request, Role};
+use crate::worker::{Emit, InferenceWorker};
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -31,13 +28,14 @@ fn log_error(message: &str) {
     web_sys::console::error_1(&message.into());
 }
 
-/// Runs the worker the page asked for (by the name it gave the worker).
-pub fn start() {
-    let name = scope().name();
-    match Role::parse(&name) {
-        Some(Role::Inference) => spawn_local(run_inference()),
-        Some(Role::Training) => spawn_local(run_training()),
-        None => log_error(&format!("latent-lab: no worker is called {name:?}")),
+/// Runs the worker of `role` (each role's module calls this with its own).
+pub fn start(role: Role) {
+    match role {
+        Role::Inference => spawn_local(run_inference()),
+        #[cfg(feature = "training")]
+        Role::Training => spawn_local(training::run()),
+        #[cfg(not(feature = "training"))]
+        Role::Training => log_error("latent-lab: this module was built without training"),
     }
 }
 
@@ -96,34 +94,45 @@ async fn run_inference() {
     }
 }
 
-async fn run_training() {
-    let mut inbox = listen();
-    post::<TrainingReply, TrainingError, TrainingEvent>(&FromWorker::Ready);
-    let (devices, _) = devices().await;
-    let mut worker = TrainingWorker::new(Http, devices, emitter::<TrainingReply, TrainingError, _>());
-    loop {
-        let next = if worker.running() { inbox.try_recv().ok() } else { inbox.next().await };
-        match next {
-            Some(Request { id, body }) => {
-                let result = worker.handle(body).await;
-                post::<_, _, TrainingEvent>(&FromWorker::Reply { id, result });
+/// The training worker's loop: only its module has the trainers.
+#[cfg(feature = "training")]
+mod training {
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::MessageChannel;
+
+    use super::*;
+    use crate::protocol::{TrainingError, TrainingEvent, TrainingReply};
+    use crate::worker::TrainingWorker;
+
+    pub async fn run() {
+        let mut inbox = listen();
+        post::<TrainingReply, TrainingError, TrainingEvent>(&FromWorker::Ready);
+        let (devices, _) = devices().await;
+        let mut worker = TrainingWorker::new(Http, devices, emitter::<TrainingReply, TrainingError, _>());
+        loop {
+            let next = if worker.running() { inbox.try_recv().ok() } else { inbox.next().await };
+            match next {
+                Some(Request { id, body }) => {
+                    let result = worker.handle(body).await;
+                    post::<_, _, TrainingEvent>(&FromWorker::Reply { id, result });
+                }
+                None if worker.running() => {
+                    worker.run_burst().await;
+                    yield_to_messages().await;
+                }
+                None => break,
             }
-            None if worker.running() => {
-                worker.run_burst().await;
-                yield_to_messages().await;
-            }
-            None => break,
         }
     }
-}
 
-/// Lets the worker's queued messages in: a message to itself (a task, unlike a resolved
-/// promise, and without the 4 ms that nested timers are clamped to).
-async fn yield_to_messages() {
-    let Ok(channel) = MessageChannel::new() else { return };
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        channel.port1().set_onmessage(Some(&resolve));
-        let _ = channel.port2().post_message(&JsValue::NULL);
-    });
-    let _ = JsFuture::from(promise).await;
+    /// Lets the worker's queued messages in: a message to itself (a task, unlike a resolved
+    /// promise, and without the 4 ms that nested timers are clamped to).
+    async fn yield_to_messages() {
+        let Ok(channel) = MessageChannel::new() else { return };
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            channel.port1().set_onmessage(Some(&resolve));
+            let _ = channel.port2().post_message(&JsValue::NULL);
+        });
+        let _ = JsFuture::from(promise).await;
+    }
 }

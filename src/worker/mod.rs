@@ -4,9 +4,11 @@
 //! connects them to the browser, the tests drive them natively.
 
 pub mod inference;
+#[cfg(feature = "training")]
 pub mod training;
 
 pub use inference::InferenceWorker;
+#[cfg(feature = "training")]
 pub use training::TrainingWorker;
 
 use burn::tensor::Device;
