@@ -35,8 +35,12 @@ impl Role {
         }
     }
 
-    pub fn parse(name: &str) -> Option<Self> {
-        [Role::Inference, Role::Training].into_iter().find(|role| role.name() == name)
+    /// The worker loader Trunk writes beside the page for this role's module.
+    pub fn script(self) -> &'static str {
+        match self {
+            Role::Inference => "./inference-worker_loader.js",
+            Role::Training => "./training-worker_loader.js",
+        }
     }
 }
 
@@ -171,8 +175,10 @@ fn ensure_file(bytes: &Bytes) -> Result<(), BadRequest> {
 // ---- The inference worker: the page's panels ----
 
 /// The models the page loads, in the order the inference worker loads them.
+/// In the order they load: the draw panel's two first, so that the page is usable before the
+/// models of the panels below it have arrived.
 pub const PAGE_MODELS: [ModelKind; 5] =
-    [ModelKind::Classifier, ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan];
+    [ModelKind::Ae, ModelKind::Vae, ModelKind::Classifier, ModelKind::Vae2d, ModelKind::Gan];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum InferenceRequest {

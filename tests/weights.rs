@@ -47,6 +47,42 @@ fn half_precision_is_close_and_half_the_size() {
     }
 }
 
+#[test]
+fn eight_bit_weights_are_within_half_a_step_of_their_row_and_a_quarter_the_size() {
+    let original = tensors_of(&Autoencoder::new(&device::cpu(1)));
+    let q8 = weights::encode(&original, provenance(ModelKind::Ae), Precision::Q8);
+    let full = ae_file(Precision::F32);
+    assert!(q8.len() * 10 < full.len() * 3, "{} vs {}", q8.len(), full.len());
+    let decoded = weights::WeightFile::decode(&q8).unwrap().tensors;
+    for (path, (shape, values)) in &original {
+        let (decoded_shape, decoded) = &decoded[path];
+        assert_eq!(decoded_shape, shape);
+        let rows = if shape.len() >= 2 { shape[0] } else { 1 };
+        for (row, decoded_row) in values.chunks(values.len() / rows).zip(decoded.chunks(values.len() / rows)) {
+            let step = row.iter().fold(0.0f32, |m, v| m.max(v.abs())) / 127.0;
+            assert!(row.iter().zip(decoded_row).all(|(a, b)| (a - b).abs() <= step * 0.5001), "{path}");
+        }
+    }
+}
+
+#[test]
+fn eight_bit_files_hold_zeros_scalars_and_empty_tensors() {
+    let tensors: NamedTensors = [
+        ("zeros".to_string(), (vec![2, 3], vec![0.0; 6])),
+        ("scalar".to_string(), (vec![], vec![-127.0])),
+        ("empty".to_string(), (vec![3, 0], vec![])),
+        ("vector".to_string(), (vec![4], vec![1.0, -1.0, 3.0, 127.0])),
+    ]
+    .into_iter()
+    .collect();
+    let bytes = weights::encode(&tensors, provenance(ModelKind::Ae), Precision::Q8);
+    let decoded = weights::WeightFile::decode(&bytes).unwrap().tensors;
+    assert_eq!(decoded["zeros"], (vec![2, 3], vec![0.0; 6]));
+    assert_eq!(decoded["scalar"], (vec![], vec![-127.0]));
+    assert_eq!(decoded["empty"], (vec![3, 0], vec![]));
+    assert_eq!(decoded["vector"], (vec![4], vec![1.0, -1.0, 3.0, 127.0]));
+}
+
 fn load_error(bytes: &[u8], kind: ModelKind) -> LoadError {
     load_file(bytes, Some(kind), &device::cpu(1)).map(|_| ()).unwrap_err()
 }

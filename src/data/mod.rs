@@ -1,9 +1,11 @@
 //! Everything about images before they reach a model: the IDX file format, the MNIST and
 //! Fashion-MNIST datasets with seeded shuffling and batching, and the MNIST-style
-//! preprocessing that turns a drawing into the 28x28 image the models see.
+//! preprocessing that turns a drawing into the 28x28 image the models see; `first_view` is the
+//! few small files the page shows before anything large is downloaded.
 
 #[cfg(feature = "engine")]
 mod batch;
+pub mod first_view;
 pub mod idx;
 pub mod mnist;
 pub mod preprocess;

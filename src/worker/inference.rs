@@ -16,6 +16,7 @@ use burn::tensor::Device;
 use web_time::Instant;
 
 use super::{Emit, lost_device};
+use crate::data::first_view::{AE_CODES_PATH, AeCodes};
 use crate::data::{Dataset, DatasetKind, IMAGE_PIXELS, Split};
 use crate::device::{Backend, BackendChoice, Devices, Work, live_on_cpu};
 use crate::host::Host;
@@ -26,7 +27,7 @@ use crate::protocol::{
     WeightState,
 };
 use crate::readback::ReadbackError;
-use crate::weights::{LoadError, read_file};
+use crate::weights::{LoadError, read_file, sha256_hex};
 
 /// What the panels call weights trained in the page.
 pub const TRAINED_SOURCE: &str = "mine (trained here)";
@@ -52,6 +53,10 @@ struct State {
     /// The models on each backend's device.
     models: BTreeMap<Backend, Models>,
     loaded: BTreeMap<ModelKind, Loaded>,
+    /// Where each model's weights now come from (what `InferenceEvent::Source` last said).
+    sources: BTreeMap<ModelKind, String>,
+    /// The SHA-256 of the shipped weight file of the autoencoder, once loaded.
+    pretrained_ae_sha256: Option<String>,
     test_digits: Option<Rc<Dataset>>,
 }
 
@@ -97,6 +102,8 @@ impl<H: Host> InferenceWorker<H> {
             live_on_cpu: false,
             models,
             loaded: BTreeMap::new(),
+            sources: BTreeMap::new(),
+            pretrained_ae_sha256: None,
             test_digits: None,
         };
         Self { host, state: RefCell::new(state), emit }
@@ -123,6 +130,9 @@ impl<H: Host> InferenceWorker<H> {
         });
         match file {
             Ok(file) => {
+                if kind == ModelKind::Ae {
+                    self.state.borrow_mut().pretrained_ae_sha256 = Some(sha256_hex(&bytes));
+                }
                 let epochs = file.provenance.map(|p| p.epochs).unwrap_or_default();
                 self.keep_loaded(kind, PRETRAINED_SOURCE, file.tensors);
                 WeightState::Ready { bytes: bytes.len(), epochs }
@@ -133,6 +143,12 @@ impl<H: Host> InferenceWorker<H> {
 
     fn keep_loaded(&self, kind: ModelKind, source: &str, tensors: NamedTensors) {
         self.state.borrow_mut().loaded.insert(kind, Loaded { source: source.to_string(), tensors });
+        self.set_source(kind, source);
+    }
+
+    /// Records and reports where a model's weights now come from.
+    fn set_source(&self, kind: ModelKind, source: &str) {
+        self.state.borrow_mut().sources.insert(kind, source.to_string());
         (self.emit)(InferenceEvent::Source { kind, source: source.to_string() });
     }
 
@@ -260,7 +276,7 @@ impl<H: Host> InferenceWorker<H> {
                     |error: ModelError| InferenceError::File { name: TRAINED_SOURCE.into(), error: error.into() };
                 let tensors = NamedTensors::try_from(tensors).map_err(trained_error)?;
                 self.state.borrow_mut().install(kind, &tensors).map_err(trained_error)?;
-                (self.emit)(InferenceEvent::Source { kind, source: TRAINED_SOURCE.into() });
+                self.set_source(kind, TRAINED_SOURCE);
                 Ok(InferenceReply::Done)
             }
             UseLoaded { kind } => {
@@ -270,7 +286,7 @@ impl<H: Host> InferenceWorker<H> {
                 let source = loaded.source.clone();
                 state.loaded.insert(kind, loaded);
                 drop(state);
-                (self.emit)(InferenceEvent::Source { kind, source });
+                self.set_source(kind, &source);
                 installed
                     .map_err(|error| InferenceError::File { name: PRETRAINED_SOURCE.into(), error: error.into() })?;
                 Ok(InferenceReply::Done)
@@ -292,8 +308,12 @@ impl<H: Host> InferenceWorker<H> {
         Ok(InferenceReply::Images(Floats(pixels)))
     }
 
-    /// The AE's codes of the first `points` test digits, with their labels.
+    /// The AE's codes of the first `points` test digits, with their labels: the shipped codes
+    /// while the shipped autoencoder is in use (no test digits to download), else encoded now.
     async fn code_cloud(&self, points: usize) -> Result<InferenceReply, InferenceError> {
+        if let Some(shipped) = self.shipped_codes(points).await {
+            return Ok(shipped);
+        }
         let test = self.test_digits().await?.first(points);
         let pixels = test.pixels_unit(&(0..test.len()).collect::<Vec<_>>());
         let (codes, _) = self
@@ -306,6 +326,19 @@ impl<H: Host> InferenceWorker<H> {
             })
             .await?;
         Ok(InferenceReply::Cloud { codes: Floats(codes), labels: Bytes::from(test.labels().to_vec()) })
+    }
+
+    /// The shipped codes, if the shipped autoencoder is the one in use and the file is its.
+    async fn shipped_codes(&self, points: usize) -> Option<InferenceReply> {
+        let sha = {
+            let state = self.state.borrow();
+            let pretrained = state.sources.get(&ModelKind::Ae).is_some_and(|s| s == PRETRAINED_SOURCE);
+            state.pretrained_ae_sha256.clone().filter(|_| pretrained)?
+        };
+        let bytes = self.host.fetch(AE_CODES_PATH, &mut |_, _| {}).await.ok()?;
+        let codes = AeCodes::decode(&bytes).ok().filter(|c| c.weights_sha256 == sha && c.labels.len() >= points)?;
+        let labels = codes.labels[..points].to_vec();
+        Some(InferenceReply::Cloud { codes: Floats(codes.codes[..points * 3].to_vec()), labels: Bytes::from(labels) })
     }
 
     /// MNIST's test set, fetched once.

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use burn::tensor::Device;
+use latent_lab::data::first_view::{AE_CODES_PATH, AeCodes, CLOUD_POINTS, EXAMPLES_PATH, Examples};
 use latent_lab::data::idx::{self, IdxImages};
 use latent_lab::data::images_tensor;
 use latent_lab::data::{Dataset, DatasetKind, EpochBatches, IMAGE_PIXELS, IMAGE_SIDE, Split};
@@ -75,6 +76,12 @@ enum Command {
     },
     /// Rewrite the pretrained folder's manifest.json and sample grids from its weight files.
     Manifest,
+    /// Re-encode every pretrained weight file at another precision (the shipped files are q8),
+    /// measuring each model's test metrics again for its header; `manifest` then records them.
+    Quantize {
+        #[arg(long, value_parser = parse_precision)]
+        precision: Precision,
+    },
     /// Evaluate the pretrained weights on the MNIST test set.
     Eval {
         /// Print one JSON object instead of a table.
@@ -141,6 +148,11 @@ fn parse_model(name: &str) -> Result<ModelKind, String> {
     ModelKind::parse(name).ok_or_else(|| format!("unknown model {name:?}: use ae, vae, vae2d, gan or classifier"))
 }
 
+fn parse_precision(name: &str) -> Result<Precision, String> {
+    serde_json::from_value(serde_json::Value::String(name.to_lowercase()))
+        .map_err(|_| format!("unknown precision {name:?}: use f32, f16 or q8"))
+}
+
 fn parse_dataset(name: &str) -> Result<DatasetKind, String> {
     DatasetKind::parse(name).ok_or_else(|| format!("unknown dataset {name:?}: use mnist or fashion"))
 }
@@ -159,6 +171,7 @@ pub fn main() -> ExitCode {
         }
         Command::TrainAll { seed, shorten } => train_all(&cli, seed, shorten),
         Command::Manifest => write_manifest(&cli),
+        Command::Quantize { precision } => quantize(&cli, precision),
         Command::Eval { json, subset, ref weights } => eval_command(&cli, json, subset, weights),
         Command::Reconstruct { model, ref images, ref out, ref weights } => {
             reconstruct(&cli, model, images, out, weights.as_deref())
@@ -452,8 +465,52 @@ fn write_manifest(cli: &Cli) -> CliResult<()> {
     });
     write_file(&cli.pretrained.join("manifest.json"), serde_json::to_string_pretty(&manifest).unwrap().as_bytes())?;
     write_sample_grids(cli, &test, &device)?;
+    write_first_view(cli, &test, &device)?;
     println!("wrote {}/manifest.json", cli.pretrained.display());
     Ok(())
+}
+
+fn quantize(cli: &Cli, precision: Precision) -> CliResult<()> {
+    let device = device::cpu(EVAL_SEED);
+    let test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
+    // The GAN is judged by the classifier as it was, so that its figures compare with before.
+    let (classifier, reference) = judge_parts(cli, &test, &device)?;
+    let judge = Judge {
+        classifier: classifier.classifier().expect("a classifier"),
+        reference: &reference,
+        samples: test.len(),
+    };
+    for (kind, _) in PRETRAIN_SCHEDULE {
+        let path = pretrained_path(cli, kind);
+        let file = weights::WeightFile::decode(&read_file(&path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut provenance = file.header.provenance.clone();
+        let requantized = weights::encode(&file.tensors, provenance.clone(), precision);
+        let model = load_file(&requantized, Some(kind), &device).map_err(|e| e.to_string())?.model;
+        provenance.metrics = measure(eval::metrics(&model, &test, Some(&judge), &device))?;
+        println!(
+            "{}: {:?} -> {precision:?}: {}",
+            kind.name(),
+            file.header.precision,
+            describe_metrics(&provenance.metrics)
+        );
+        write_file(&path, &weights::encode(&file.tensors, provenance, precision))?;
+    }
+    println!("now run `latent-lab manifest` to record them");
+    Ok(())
+}
+
+/// The page's first view (src/data/first_view.rs): example digits, the shipped AE's codes.
+fn write_first_view(cli: &Cli, test: &Dataset, device: &Device) -> CliResult<()> {
+    let examples = serde_json::to_vec(&Examples::from_test_set(test)).expect("examples serialise");
+    write_file(&cli.data_dir.join(EXAMPLES_PATH.trim_start_matches("static/data/")), &examples)?;
+    let cloud = test.first(CLOUD_POINTS);
+    let pixels = cloud.pixels_unit(&(0..cloud.len()).collect::<Vec<_>>());
+    let ae = load_model(cli, ModelKind::Ae, None, device)?;
+    let codes = measure(latent_lab::infer::encode_codes(ae.ae().expect("an AE"), pixels, device))?;
+    let sha = weights::sha256_hex(&read_file(&pretrained_path(cli, ModelKind::Ae))?);
+    let codes = AeCodes::new(sha, cloud.labels().to_vec(), &codes);
+    let path = cli.pretrained.join(AE_CODES_PATH.trim_start_matches("pretrained/"));
+    write_file(&path, &serde_json::to_vec(&codes).expect("codes serialise"))
 }
 
 /// Sample grids like the tutorial's `mlp_img/` and `vae_img/`: reconstructions and samples.
