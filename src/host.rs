@@ -14,6 +14,10 @@ pub enum FetchError {
     Http { path: String, status: u16, text: String },
     #[error("{path}: {message}")]
     Network { path: String, message: String },
+    #[error("{path}: the file is corrupt: its checksum is not the one the site lists for it ({list})")]
+    Damaged { path: String, list: String },
+    #[error("{path} is not in the site's checksum lists ({list})")]
+    Unlisted { path: String, list: String },
 }
 
 pub trait Host {
@@ -55,4 +59,39 @@ pub fn wasm_memory_bytes() -> Option<u64> {
     {
         None
     }
+}
+
+/// The site's files that have a checksum in its lists, fetched and checked before use: the
+/// shipped weights (`pretrained/manifest.json`) and the datasets (their folder's `SHA256SUMS`).
+/// A file damaged in transit or on the host is refused by name instead of being half-read.
+pub async fn fetch_checked<H: Host>(
+    host: &H,
+    path: &str,
+    progress: &mut dyn FnMut(usize, Option<usize>),
+) -> Result<Vec<u8>, FetchError> {
+    let (expected, list) = listed_sha256(host, path).await?;
+    let bytes = host.fetch(path, progress).await?;
+    if crate::weights::sha256_hex(&bytes) != expected {
+        return Err(FetchError::Damaged { path: path.to_string(), list });
+    }
+    Ok(bytes)
+}
+
+/// The SHA-256 the site lists for `path`, and the list that says so.
+async fn listed_sha256<H: Host>(host: &H, path: &str) -> Result<(String, String), FetchError> {
+    let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let list =
+        if folder == "pretrained" { "pretrained/manifest.json".to_string() } else { format!("{folder}/SHA256SUMS") };
+    let text = host.fetch(&list, &mut |_, _| {}).await?;
+    let text = String::from_utf8_lossy(&text);
+    let unlisted = || FetchError::Unlisted { path: path.to_string(), list: list.clone() };
+    if folder == "pretrained" {
+        let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|_| unlisted())?;
+        let models = manifest["models"].as_array().ok_or_else(unlisted)?;
+        let entry = models.iter().find(|m| m["file"] == name).ok_or_else(unlisted)?;
+        let sha = entry["sha256"].as_str().map(str::to_string).ok_or_else(unlisted)?;
+        return Ok((sha, list));
+    }
+    let sha = text.lines().filter_map(|line| line.split_once("  ")).find(|(_, file)| *file == name).map(|(sha, _)| sha);
+    Ok((sha.ok_or_else(unlisted)?.to_string(), list))
 }

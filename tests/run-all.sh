@@ -2,11 +2,15 @@
 # Runs every test: the lint gate (rustfmt, clippy natively and for wasm32), the native suite
 # (models, data, weights, shipped weights, CLI, fuzz regressions), a few seconds of each fuzz
 # target, then the site's release build and the browser tests in headless Chromium (WebGPU and
-# CPU). Fails if the tests changed the work tree.
+# CPU). Fails if the tests changed the work tree. Installs what a fresh machine lacks first
+# (.ci/install: seconds when nothing is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/latent-lab/target}"
 tree_before="$(git status --porcelain 2>/dev/null || true)"
+
+echo "== install what is missing (.ci/install)"
+bash .ci/install
 
 echo "== lint: rustfmt"
 cargo fmt --check
@@ -15,10 +19,11 @@ cargo fmt --check
 echo "== native tests"
 cargo test --release
 
-echo "== lint: clippy (native, wasm32 workers, wasm32 page)"
+echo "== lint: clippy (native; wasm32: everything, the page's module, the inference worker's)"
 cargo clippy --release --all-targets -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown --no-default-features --lib --bin playground -- -D warnings
+cargo clippy --release --target wasm32-unknown-unknown --no-default-features --features engine --lib --bin inference-worker -- -D warnings
 
 echo "== fuzz targets, a few seconds each (bash fuzz/run.sh runs them for 10 minutes)"
 bash fuzz/run.sh 5

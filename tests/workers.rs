@@ -20,7 +20,7 @@ use latent_lab::protocol::{
 use latent_lab::readback::block_on;
 use latent_lab::train::Settings;
 use latent_lab::train::plan::{PauseReason, Plan, Start};
-use latent_lab::weights::{LoadError, WeightError, WeightFile};
+use latent_lab::weights::{LoadError, WeightFile};
 use latent_lab::worker::{InferenceWorker, TrainingWorker};
 
 /// The repository as the site, with some files replaced.
@@ -144,16 +144,18 @@ fn a_corrupt_model_fails_alone_and_is_not_a_lost_device() {
         }
         _ => None,
     });
+    // The site's manifest catches it before the file's own checksum would.
     assert_eq!(
         failed,
-        Some(WeightFailure::Load {
+        Some(WeightFailure::Fetch(FetchError::Damaged {
             path: "pretrained/vae2d.llw".into(),
-            error: LoadError::Weights(WeightError::Corrupt)
-        })
+            list: "pretrained/manifest.json".into()
+        }))
     );
     assert_eq!(
         failed.unwrap().to_string(),
-        "pretrained/vae2d.llw: the weight file is corrupt: its checksum does not match its contents"
+        "pretrained/vae2d.llw: the file is corrupt: its checksum is not the one the site lists for it \
+         (pretrained/manifest.json)"
     );
 
     let grid = GridSpec { cells: 3, range: 3.0, spacing: Spacing::Linear };

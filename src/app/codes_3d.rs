@@ -110,7 +110,7 @@ pub fn Codes3d() -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let preview = NodeRef::<Canvas>::new();
     let cloud = RwSignal::new(None::<Cloud>);
-    let status = RwSignal::new("Loading test digits…".to_string());
+    let status = RwSignal::new("Loading the codes…".to_string());
     let yaw = RwSignal::new(0.6f32);
     let pitch = RwSignal::new(0.35f32);
     let drag = StoredValue::new(None::<(f64, f64, f64)>);
@@ -196,7 +196,7 @@ pub fn Codes3d() -> impl IntoView {
                     .unwrap_or_else(|| "Click in the cloud to decode".into())}</figcaption>
             </figure>
         </div>
-        <p class="caption">{move || status.get()}" · colours: "
+        <p class="caption" data-testid="codes-status">{move || status.get()}" · colours: "
             {PALETTE.iter().enumerate().map(|(d, c)| view! { <span class="swatch" style:color=*c>{d.to_string()}</span> }).collect_view()}
             " · white dot: your drawing"</p>
     }

@@ -1,16 +1,22 @@
 //! The drawing pad: pointer strokes (mouse, touch, pen) drawn thick with a soft edge like
-//! MNIST's pen strokes, undo and clear, and the 28x28 image the models actually see.
+//! MNIST's pen strokes, undo and clear, and the 28x28 image the models actually see. Until the
+//! first stroke it shows a starting example (a test digit, marked as one), so that the page
+//! opens with something reconstructed.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 
 use super::paint::{paint_image, read_often_context_2d};
 use super::use_lab;
+use crate::data::first_view::{EXAMPLES_PATH, Example, Examples};
 use crate::data::preprocess::{GreyImage, to_mnist};
+use crate::host::Host;
+use crate::web::fetch::Http;
 
 /// The pad's resolution: ten canvas pixels per MNIST pixel.
 pub const PAD_SIDE: u32 = 280;
@@ -21,11 +27,14 @@ const PEN_BLUR: f64 = 6.0;
 
 type Stroke = Vec<(f64, f64)>;
 
-/// Redraws every stroke (white on black).
-fn render(canvas: &HtmlCanvasElement, strokes: &[Stroke]) {
+/// Redraws every stroke (white on black), over the starting example if there is one.
+fn render(canvas: &HtmlCanvasElement, strokes: &[Stroke], example: Option<&Example>) {
     let ctx = read_often_context_2d(canvas);
     ctx.set_fill_style_str("#000");
     ctx.fill_rect(0.0, 0.0, PAD_SIDE as f64, PAD_SIDE as f64);
+    if let Some(example) = example {
+        paint_scaled(canvas, &example.unit_pixels());
+    }
     ctx.set_stroke_style_str("#fff");
     ctx.set_fill_style_str("#fff");
     ctx.set_line_width(PEN_WIDTH);
@@ -50,6 +59,25 @@ fn render(canvas: &HtmlCanvasElement, strokes: &[Stroke]) {
     ctx.set_shadow_blur(0.0);
 }
 
+/// Paints a 28x28 image over the whole pad, smoothly scaled (as ink drawn there would look).
+fn paint_scaled(canvas: &HtmlCanvasElement, pixels: &[f32]) {
+    let Some(small) = document().create_element("canvas").ok().and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok())
+    else {
+        return;
+    };
+    paint_image(&small, pixels);
+    let ctx = read_often_context_2d(canvas);
+    ctx.set_image_smoothing_enabled(true);
+    let side = PAD_SIDE as f64;
+    let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&small, 0.0, 0.0, side, side);
+}
+
+/// The starting example: the first test digit of the site's examples.
+async fn first_example() -> Option<Example> {
+    let bytes = Http.fetch(EXAMPLES_PATH, &mut |_, _| {}).await.ok()?;
+    Examples::decode(&bytes).ok()?.digits.into_iter().min_by_key(|d| d.test_index)
+}
+
 /// The pad's ink as a grey image in [0, 1].
 fn ink(canvas: &HtmlCanvasElement) -> Option<GreyImage> {
     let side = PAD_SIDE as f64;
@@ -71,6 +99,9 @@ pub fn DrawPad() -> impl IntoView {
     let pad = NodeRef::<Canvas>::new();
     let seen = NodeRef::<Canvas>::new();
     let strokes = RwSignal::new(Vec::<Stroke>::new());
+    let example = RwSignal::new(None::<Example>);
+    // Set by the first stroke or Clear: an example that arrives later is not shown.
+    let touched = RwSignal::new(false);
     let drawing = RwSignal::new(false);
     let frame_requested = Rc::new(Cell::new(false));
 
@@ -85,7 +116,7 @@ pub fn DrawPad() -> impl IntoView {
             request_animation_frame(move || {
                 frame_requested.set(false);
                 let Some(canvas) = pad.get_untracked() else { return };
-                strokes.with_untracked(|s| render(&canvas, s));
+                strokes.with_untracked(|s| example.with_untracked(|e| render(&canvas, s, e.as_ref())));
                 let seen_image = ink(&canvas).and_then(|image| to_mnist(&image));
                 if let Some(seen_canvas) = seen.get_untracked() {
                     paint_image(&seen_canvas, seen_image.as_deref().unwrap_or(&[0.0; 784]));
@@ -98,6 +129,19 @@ pub fn DrawPad() -> impl IntoView {
         let schedule = schedule.clone();
         move |_| schedule()
     });
+    leptos::task::spawn_local({
+        let schedule = schedule.clone();
+        async move {
+            if let Some(first) = first_example().await.filter(|_| !touched.get_untracked()) {
+                example.set(Some(first));
+                schedule();
+            }
+        }
+    });
+    let forget_example = move || {
+        touched.set(true);
+        example.set(None);
+    };
 
     let on_down = {
         let schedule = schedule.clone();
@@ -105,6 +149,7 @@ pub fn DrawPad() -> impl IntoView {
             let Some(canvas) = pad.get_untracked() else { return };
             ev.prevent_default();
             let _ = canvas.set_pointer_capture(ev.pointer_id());
+            forget_example();
             drawing.set(true);
             strokes.update(|s| s.push(vec![pad_point(&canvas, &ev)]));
             schedule();
@@ -133,6 +178,7 @@ pub fn DrawPad() -> impl IntoView {
         }
     };
     let clear = move |_| {
+        forget_example();
         strokes.set(Vec::new());
         schedule();
     };
@@ -154,6 +200,11 @@ pub fn DrawPad() -> impl IntoView {
             <div class="seen">
                 <canvas node_ref=seen class="pixelated small" width="28" height="28" data-testid="model-input"></canvas>
                 <p class="caption">"What the models see (28x28, MNIST-style)"</p>
+                {move || example.with(|e| e.as_ref().map(|e| view! {
+                    <p class="caption example-note" data-testid="example-note">
+                        {format!("Starting example: a {} from MNIST's test set (no. {}). Draw to replace it.", e.label, e.test_index)}
+                    </p>
+                }))}
                 <div class="buttons">
                     <button on:click=undo disabled=move || strokes.with(Vec::is_empty) data-testid="undo">"Undo"</button>
                     <button on:click=clear data-testid="clear">"Clear"</button>

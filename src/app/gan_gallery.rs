@@ -42,12 +42,20 @@ pub fn GanGallery() -> impl IntoView {
     let grid = NodeRef::<Canvas>::new();
     let strip = NodeRef::<Canvas>::new();
 
+    // Requests run side by side in the worker: only the latest one's grid is shown.
+    let latest = StoredValue::new(0u64);
     let generate_seed = move |seed: u64| {
         let wanted = digit.get_untracked();
         seed_text.set(seed.to_string());
         picks.set(Vec::new());
+        latest.update_value(|n| *n += 1);
+        let request = latest.get_value();
         spawn_local(async move {
-            match lab.ask(InferenceRequest::Generate { seed, digit: wanted, count: SAMPLES }).await {
+            let reply = lab.ask(InferenceRequest::Generate { seed, digit: wanted, count: SAMPLES }).await;
+            if request != latest.get_value() {
+                return;
+            }
+            match reply {
                 Ok(InferenceReply::Generated(generated)) => {
                     if let Some(canvas) = grid.get_untracked() {
                         paint_grid(&canvas, &generated.pixels.0, COLUMNS);
@@ -62,6 +70,16 @@ pub fn GanGallery() -> impl IntoView {
     };
 
     let generate_new = move |_| generate_seed((js_sys::Math::random() * 1e9) as u64);
+    // A first grid as soon as the GAN is in, from the seed box's seed: the panel is never empty.
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) || !lab.has(ModelKind::Gan) {
+            return done.unwrap_or(false);
+        }
+        if shown.get_untracked().is_none() && latest.get_value() == 0 {
+            generate_seed(1);
+        }
+        true
+    });
     let generate_typed = move || match seed_text.get_untracked().trim().parse::<u64>() {
         Ok(seed) => generate_seed(seed),
         Err(_) => error.set(Some("A seed is a whole number, e.g. 42.".into())),

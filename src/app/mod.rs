@@ -19,6 +19,8 @@ mod weights_status;
 
 use leptos::prelude::*;
 
+use crate::models::ModelKind;
+
 use backend_badge::BackendBadge;
 use codes_3d::Codes3d;
 use draw_pad::DrawPad;
@@ -37,6 +39,7 @@ pub fn App() -> impl IntoView {
     let lab = Lab::new();
     provide_context(lab);
     lab.start();
+    register_offline_once_usable(lab);
     view! {
         <header class="top">
             <div class="title">
@@ -46,7 +49,11 @@ pub fn App() -> impl IntoView {
             <BackendBadge/>
         </header>
         <WeightsStatus/>
-        <main class="panels" data-models=move || if lab.models_settled() { "ready" } else { "loading" }>
+        <main
+            class="panels"
+            data-models=move || if lab.models_settled() { "ready" } else { "loading" }
+            data-draw=move || if lab.has(ModelKind::Ae) && lab.has(ModelKind::Vae) { "ready" } else { "loading" }
+        >
             <Panel id="draw" title="Draw a digit" class="draw-panel">
                 <DrawPad/>
                 <Reconstructions/>
@@ -61,6 +68,22 @@ pub fn App() -> impl IntoView {
             "MNIST (c) Yann LeCun and Corinna Cortes, CC BY-SA 3.0. Everything runs locally; nothing leaves this page."
         </footer>
     }
+}
+
+/// Registers the service worker once the models are in: installing it downloads the whole site
+/// (the training module too), which must not compete with the first visit's own downloads.
+fn register_offline_once_usable(lab: Lab) {
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) || !lab.models_settled() {
+            return done.unwrap_or(false);
+        }
+        leptos::task::spawn_local(async {
+            if let Err(why) = crate::web::offline::register_service_worker().await {
+                web_sys::console::warn_1(&format!("latent-lab works online only: {why}").into());
+            }
+        });
+        true
+    });
 }
 
 /// The shared state, for components.

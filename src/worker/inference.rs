@@ -19,7 +19,7 @@ use super::{Emit, lost_device};
 use crate::data::first_view::{AE_CODES_PATH, AeCodes};
 use crate::data::{Dataset, DatasetKind, IMAGE_PIXELS, Split};
 use crate::device::{Backend, BackendChoice, Devices, Work, live_on_cpu};
-use crate::host::Host;
+use crate::host::{Host, fetch_checked};
 use crate::infer::{self, Models};
 use crate::models::{Model, ModelError, ModelKind, NamedTensors};
 use crate::protocol::{
@@ -120,7 +120,7 @@ impl<H: Host> InferenceWorker<H> {
 
     async fn load_pretrained(&self, kind: ModelKind) -> WeightState {
         let path = format!("pretrained/{}.llw", kind.name());
-        let bytes = match self.host.fetch(&path, &mut |_, _| {}).await {
+        let bytes = match fetch_checked(&self.host, &path, &mut |_, _| {}).await {
             Ok(bytes) => bytes,
             Err(error) => return WeightState::Failed(error.into()),
         };
@@ -349,7 +349,7 @@ impl<H: Host> InferenceWorker<H> {
         let (images, labels) = Split::Test.file_names();
         let folder = format!("static/data/{}", DatasetKind::Mnist.folder());
         let fetch = |name: String| async move {
-            self.host.fetch(&name, &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch)
+            fetch_checked(&self.host, &name, &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch)
         };
         let images = fetch(format!("{folder}/{images}")).await?;
         let labels = fetch(format!("{folder}/{labels}")).await?;

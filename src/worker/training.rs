@@ -11,7 +11,7 @@ use web_time::Instant;
 use super::{Emit, lost_device};
 use crate::data::{Dataset, DatasetKind, Split};
 use crate::device::{Backend, Devices, Work};
-use crate::host::Host;
+use crate::host::{Host, fetch_checked};
 use crate::models::Model;
 use crate::protocol::{Download, Floats, RunState, TrainingError, TrainingEvent, TrainingReply, TrainingRequest};
 use crate::readback::ReadbackError;
@@ -143,7 +143,7 @@ impl<S: Host> TrainingWorker<S> {
             Start::Scratch => Model::fresh(plan.kind, &plan.options, &device)?,
             Start::Pretrained => {
                 let path = format!("pretrained/{}.llw", plan.kind.name());
-                let bytes = self.host.fetch(&path, &mut |_, _| {}).await?;
+                let bytes = fetch_checked(&self.host, &path, &mut |_, _| {}).await?;
                 read_file(&bytes, Some(plan.kind))
                     .and_then(|file| file.load(Some(plan.kind), &device))
                     .map_err(|error| TrainingError::File { name: path, error })?
@@ -326,7 +326,8 @@ impl<S: Host> TrainingWorker<S> {
                     emit(TrainingEvent::Loading { dataset: kind, download: Some(download) });
                 }
             };
-            files.push(self.host.fetch(&format!("static/data/{}/{name}", kind.folder()), &mut progress).await?);
+            let path = format!("static/data/{}/{name}", kind.folder());
+            files.push(fetch_checked(&self.host, &path, &mut progress).await?);
         }
         (self.emit)(TrainingEvent::Loading { dataset: kind, download: None });
         let train = Arc::new(Dataset::from_idx_bytes(&files[0], &files[1])?);

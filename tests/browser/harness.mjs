@@ -15,7 +15,7 @@ export const SUB_PATH = '/lab/';
 
 const TYPES = {
   '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
-  '.json': 'application/json', '.png': 'image/png',
+  '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml', '.webmanifest': 'application/manifest+json',
 };
 
 /// Serves dist/ under SUB_PATH on 127.0.0.1. `replace` maps a site path (e.g.
@@ -72,21 +72,31 @@ export async function launch({ webgpu }, extraArgs = []) {
   return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args });
 }
 
-/// Opens the page and records any request that leaves the site's origin.
-/// `init`, if given, runs in the page before any of its own scripts.
+/// Opens the page and records any request that leaves the site's origin, and every uncaught
+/// error, console error (a missing file, a refused script) and Content-Security-Policy
+/// violation. `init`, if given, runs in the page before any of its own scripts.
 export async function openPage(browser, site, { init } = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`);
+    });
+  });
   if (init) await page.addInitScript(init);
   const foreign = [];
   const errors = [];
   page.on('request', (r) => { if (!r.url().startsWith(site.url)) foreign.push(r.url()); });
   page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
   await page.goto(site.url);
   return { page, foreign, errors };
 }
 
-/// The script both workers run (Trunk names it after the binary, without a hash).
-export const WORKER_SCRIPT = 'engine-worker_loader.js';
+/// The scripts the two workers run (Trunk names them after their binaries, without a hash).
+export const WORKER_SCRIPTS = ['inference-worker_loader.js', 'training-worker_loader.js'];
+
+/// `prepend` for serveSite that puts `code` before both workers' scripts.
+export const intoWorkers = (code) => Object.fromEntries(WORKER_SCRIPTS.map((script) => [script, code]));
 
 /// Waits until the page has mounted and every weight file has loaded (or failed with its
 /// message): the panels say so once the inference worker has reported on every model.

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   ROOT, serveSite, launch, openPage, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, labelOf, waitForModels,
-  workerNamed, WORKER_SCRIPT,
+  workerNamed, intoWorkers, stepTo,
 } from './harness.mjs';
 import { firstCallsOfExports } from './wasm-module.mjs';
 
@@ -102,6 +102,26 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     await page.locator('header').screenshot({ path: join(SHOTS, `${mode.name}-header.png`) });
   });
 
+  test(`${mode.name}: the first view is alive: a marked example digit reconstructed, a GAN grid, the codes cloud, no test set downloaded`, async () => {
+    const note = page.getByTestId('example-note');
+    await note.waitFor({ timeout: 60_000 });
+    assert.match(await note.textContent(), /^Starting example: a 7 from MNIST's test set \(no\. 0\)\. Draw to replace it\.$/);
+    await waitForAnalysis(page);
+    assert.equal(await labelOf(page, 'ae-label'), '7');
+    assert.equal(await labelOf(page, 'vae-label'), '7');
+    await page.waitForFunction(() => document.querySelector('[data-testid=gan-summary]')?.dataset.labels, null, { timeout: 120_000 });
+    assert.equal(await page.getByTestId('gan-summary').getAttribute('data-seed'), '1');
+    await page.waitForFunction(() => /^3000 test digits/.test(document.querySelector('[data-testid=codes-status]')?.textContent ?? ''), null, { timeout: 120_000 });
+    const requested = site.sent.map((s) => s.path);
+    assert.ok(!requested.some((p) => p.includes('t10k')), `the test set was downloaded: ${requested}`);
+    assert.ok(requested.includes('pretrained/ae_codes.json') && requested.includes('icons/icon.svg'), `${requested}`);
+    await page.screenshot({ path: join(SHOTS, `${mode.name}-first-view.png`) });
+    // The first stroke replaces the example.
+    await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[1]]);
+    await waitForAnalysis(page);
+    assert.equal(await note.count(), 0);
+  });
+
   test(`${mode.name}: drawn test digits are reconstructed as themselves by the AE and the VAE`, async () => {
     let aeRight = 0; let vaeRight = 0;
     const seen = [];
@@ -180,7 +200,7 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
 test('each built wasm module (the page, the workers) runs its static constructors once, not at the start of every export', () => {
   const dist = join(ROOT, 'dist');
   const modules = readdirSync(dist).filter((name) => name.endsWith('_bg.wasm'));
-  assert.ok(modules.some((m) => m.startsWith('playground')) && modules.some((m) => m.startsWith('engine-worker')), `modules: ${modules}`);
+  assert.ok(modules.some((m) => m.startsWith('playground')) && modules.some((m) => m.startsWith('inference-worker')) && modules.some((m) => m.startsWith('training-worker')), `modules: ${modules}`);
   for (const wasm of modules) {
     const firstCalls = firstCallsOfExports(readFileSync(join(dist, wasm)));
     const tally = new Map();
@@ -189,6 +209,46 @@ test('each built wasm module (the page, the workers) runs its static constructor
     assert.ok(firstCalls.length >= 8, `${wasm}: exports found: ${firstCalls.length}`);
     assert.ok(most < firstCalls.length / 4, `${wasm}: one function is called first by ${most} of ${firstCalls.length} exports`);
   }
+});
+
+// The service worker (static/sw.js): after one visit the page works without a network, the
+// training data included once it was downloaded; a new deploy replaces the old cache.
+test('offline after one visit: the reload draws, reconstructs, generates and trains; a new build is picked up online', async () => {
+  const replace = {};
+  await withPage({ replace }, async ({ page, errors }) => {
+    await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated', null, { timeout: 120_000, polling: 200 });
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+    await page.getByTestId('train-model').selectOption('ae');
+    await stepTo(page, 1); // online: the training data is downloaded, and cached
+    const context = page.context();
+    await context.setOffline(true);
+    await page.reload();
+    await waitForModels(page);
+    await clear(page);
+    await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[3]]);
+    await waitForAnalysis(page);
+    assert.equal(await labelOf(page, 'ae-label'), '3');
+    assert.equal(await labelOf(page, 'vae-label'), '3');
+    await page.waitForFunction(() => document.querySelector('[data-testid=gan-summary]')?.dataset.labels, null, { timeout: 120_000 });
+    await page.getByTestId('train-model').selectOption('ae');
+    await stepTo(page, 1);
+    await stepTo(page, 2);
+    await page.screenshot({ path: join(SHOTS, 'offline.png') });
+
+    // A new deploy: another index.html and another service worker version.
+    const built = (name) => readFileSync(join(ROOT, 'dist', name), 'utf8');
+    replace['index.html'] = built('index.html').replace('<title>', '<meta name="build" content="next" /><title>');
+    replace['sw.js'] = built('sw.js').replace(/const VERSION = '[^']+'/, "const VERSION = 'next'");
+    await context.setOffline(false);
+    await page.reload();
+    await waitForModels(page);
+    assert.equal(await page.locator('meta[name=build]').getAttribute('content'), 'next');
+    await page.waitForFunction(async () => {
+      const keys = (await caches.keys()).sort();
+      return keys.join() === 'latent-lab-data,latent-lab-site-next';
+    }, null, { timeout: 120_000, polling: 500 });
+    assert.deepEqual(errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED')), []);
+  });
 });
 
 test('a corrupted weight file shows a message and the other models keep working', async () => {
@@ -484,7 +544,7 @@ async function loseGpu(page, role) {
 }
 
 test('WebGPU: a lost GPU device moves each worker to the CPU and keeps the work', async () => {
-  await withPage({ webgpu: true, prepend: { [WORKER_SCRIPT]: KEEP_GPU_DEVICES } }, async ({ page, errors }) => {
+  await withPage({ webgpu: true, prepend: intoWorkers(KEEP_GPU_DEVICES) }, async ({ page, errors }) => {
     await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').textContent.startsWith('WebGPU'));
     await setField(page, page.getByLabel('Batch'), 32);
     await page.getByTestId('train-start').click();

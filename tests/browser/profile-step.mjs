@@ -2,7 +2,7 @@
 // passes, buffers, uploads, submits) in the training worker, for latent-lab and for the TF.js
 // baseline on the same adapter. Diagnostic only (results are printed, not kept).
 //   node profile-step.mjs [ae|vae|vae2d|gan] [warm-up steps]
-import { serveSiteWithBaseline, launch, waitForModels, stepTo, stepMsTotal, workerNamed, WORKER_SCRIPT } from './harness.mjs';
+import { serveSiteWithBaseline, launch, waitForModels, stepTo, stepMsTotal, workerNamed, intoWorkers } from './harness.mjs';
 
 const model = process.argv[2] || 'ae';
 const warmup = Number(process.argv[3] || 3);
@@ -35,7 +35,7 @@ const callsOf = (scope) => scope.evaluate(() => ({ ...self.__gpuCalls }));
 const perStep = (before, after, steps) =>
   Object.fromEntries(Object.keys(after).map((k) => [k, Number(((after[k] - (before[k] || 0)) / steps).toFixed(1))]));
 
-const site = await serveSiteWithBaseline({ prepend: { [WORKER_SCRIPT]: COUNT_GPU_CALLS } });
+const site = await serveSiteWithBaseline({ prepend: intoWorkers(COUNT_GPU_CALLS) });
 const browser = await launch({ webgpu: true });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
