@@ -26,7 +26,7 @@ for index in range(3):
     (seeds / "preprocess" / f"digit{index}-56").write_bytes(bytes([55, 55]) + doubled)
 
 # Weight files, small enough that the fuzzer runs thousands a second (the real ones, hundreds
-# of KB, are seeds too): latent-lab's own format, f16 and f32, and tutorial-style .pth archives.
+# of KB, are seeds too): latent-lab's own format, f16, f32 and q8, and tutorial-style .pth archives.
 import hashlib
 import io
 import json
@@ -36,10 +36,25 @@ import types
 import zipfile
 
 
+def q8(shape, values):
+    """Per row (the first dimension; a vector is one row): an f32 scale, then the values as i8."""
+    rows = shape[0] if len(shape) >= 2 else 1
+    width = len(values) // rows
+    out = b""
+    for r in range(rows):
+        row = values[r * width:(r + 1) * width]
+        scale = max(abs(v) for v in row) / 127
+        out += struct.pack("<f", scale) + bytes((round(v / scale) if scale else 0) & 0xFF for v in row)
+    return out
+
+
 def llw(model, tensors, precision):
-    data = b"".join(
-        struct.pack(f"<{len(values)}{'e' if precision == 'f16' else 'f'}", *values) for _, _, values in tensors
-    )
+    packed = {
+        "f16": lambda shape, values: struct.pack(f"<{len(values)}e", *values),
+        "f32": lambda shape, values: struct.pack(f"<{len(values)}f", *values),
+        "q8": q8,
+    }[precision]
+    data = b"".join(packed(shape, values) for _, shape, values in tensors)
     header = {
         "format_version": 1, "model": model, "architecture": "seed", "dataset": "mnist", "epochs": 1, "steps": 2,
         "seed": 3, "metrics": {"loss": 1.5}, "precision": precision,
@@ -52,7 +67,7 @@ def llw(model, tensors, precision):
 
 small = [("encoder.0.weight", [3, 2], [0.5, -1.0, 0.25, 2.0, 0.0, 1.0]), ("encoder.0.bias", [2], [0.1, -0.1])]
 for model in ["ae", "vae", "gan"]:
-    for precision in ["f16", "f32"]:
+    for precision in ["f16", "f32", "q8"]:
         (seeds / "weights" / f"small-{model}-{precision}.llw").write_bytes(llw(model, small, precision))
 
 # torch.save's layout: archive/data.pkl (protocol 2, storages as persistent ids), archive/data/N,

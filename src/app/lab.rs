@@ -31,6 +31,8 @@ pub struct Timings {
     pub last_backend: Option<Backend>,
     pub cpu_ms: Option<f64>,
     pub gpu_ms: Option<f64>,
+    /// Auto's calibration has run (whether or not each backend could be timed).
+    pub calibrated: bool,
 }
 
 impl Timings {
@@ -134,7 +136,7 @@ impl Lab {
                 self.reanalyse();
             }
             InferenceEvent::Calibrated { cpu_ms, gpu_ms } => {
-                self.timings.update(|t| (t.cpu_ms, t.gpu_ms) = (cpu_ms, gpu_ms))
+                self.timings.update(|t| (t.cpu_ms, t.gpu_ms, t.calibrated) = (cpu_ms, gpu_ms, true))
             }
             InferenceEvent::GpuLost(error) => {
                 self.gpu.set(GpuStatus::Unavailable(format!("{error}; switched to the CPU")));

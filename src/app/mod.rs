@@ -70,11 +70,12 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Registers the service worker once the models are in: installing it downloads the whole site
-/// (the training module too), which must not compete with the first visit's own downloads.
+/// Registers the service worker once the models are in and Auto has timed the backends:
+/// installing it downloads the whole site (the training module too), which must compete neither
+/// with the first visit's own downloads nor with that measurement.
 fn register_offline_once_usable(lab: Lab) {
     Effect::new(move |done: Option<bool>| {
-        if done == Some(true) || !lab.models_settled() {
+        if done == Some(true) || !lab.models_settled() || !lab.timings.with(|t| t.calibrated) {
             return done.unwrap_or(false);
         }
         leptos::task::spawn_local(async {
