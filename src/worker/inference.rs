@@ -48,7 +48,9 @@ struct Loaded {
 struct State {
     devices: Devices,
     choice: BackendChoice,
-    /// Auto's measurement: live work is faster on the CPU.
+    /// Auto's measurement: live work is faster on the CPU. True until measured: the first view's
+    /// example arrives before the calibration, and a cold GPU takes seconds (SwiftShader: 6.9 s)
+    /// where the CPU takes milliseconds.
     live_on_cpu: bool,
     /// The models on each backend's device.
     models: BTreeMap<Backend, Models>,
@@ -99,7 +101,7 @@ impl<H: Host> InferenceWorker<H> {
         let state = State {
             devices,
             choice: BackendChoice::Auto,
-            live_on_cpu: false,
+            live_on_cpu: true,
             models,
             loaded: BTreeMap::new(),
             sources: BTreeMap::new(),

@@ -109,6 +109,8 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     await waitForAnalysis(page);
     assert.equal(await labelOf(page, 'ae-label'), '7');
     assert.equal(await labelOf(page, 'vae-label'), '7');
+    // Before Auto has timed the backends, live work goes to the CPU (a cold SwiftShader took 6.9 s).
+    assert.match(await page.getByTestId('backend-badge').textContent(), /last forward [\d.]+ ms on CPU \(Flex\)/);
     await page.waitForFunction(() => document.querySelector('[data-testid=gan-summary]')?.dataset.labels, null, { timeout: 120_000 });
     assert.equal(await page.getByTestId('gan-summary').getAttribute('data-seed'), '1');
     await page.waitForFunction(() => /^3000 test digits/.test(document.querySelector('[data-testid=codes-status]')?.textContent ?? ''), null, { timeout: 120_000 });
