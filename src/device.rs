@@ -106,8 +106,14 @@ mod engine {
 
     /// Initialises Burn's WebGPU device, once per worker. `Err` says why there is none, so the
     /// caller falls back to the CPU.
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
     pub async fn webgpu() -> Result<Device, String> {
         Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU is not available here ({e:?})"))
+    }
+
+    /// A module built without WebGPU (the page's first inference module) has none.
+    #[cfg(all(target_arch = "wasm32", not(feature = "webgpu")))]
+    pub async fn webgpu() -> Result<Device, String> {
+        Err("this module computes on the CPU only".into())
     }
 }

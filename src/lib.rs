@@ -8,8 +8,9 @@
 //! answers the panels, `device` picks the backend, `protocol` is the typed messages between the
 //! page and its workers, `worker` is what the workers do, `web` and `app` are the browser's side.
 //!
-//! The feature `engine` (on by default) brings Burn and everything that runs models. The page's
-//! own module is built without it: it only draws and sends messages, so it carries no Burn.
+//! The feature `engine` (on by default, with `training`) brings Burn and everything that runs
+//! models; `training` adds the trainers; `webgpu` Burn's WebGPU backend. The page's own module is
+//! built without any: it only draws and sends messages, so it carries no Burn.
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
@@ -45,4 +46,18 @@ pub fn run_static_constructors_once() {
     // SAFETY: each entry point calls this once, before any other code of the module uses what
     // the constructors register.
     unsafe { __wasm_call_ctors() };
+}
+
+/// What each worker binary (src/bin/*worker.rs) runs: in the browser, the worker of `role`;
+/// natively, a word on where it runs.
+#[cfg(feature = "engine")]
+pub fn worker_main(role: protocol::Role) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        run_static_constructors_once();
+        console_error_panic_hook::set_once();
+        web::worker::start(role);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("The {} worker runs in the browser, started by the playground page.", role.name());
 }

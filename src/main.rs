@@ -1,5 +1,5 @@
 //! The playground's entry point: in the browser it mounts the Leptos page (src/app/); the models
-//! run in the workers (src/bin/engine_worker.rs).
+//! run in the workers (src/bin/*worker.rs).
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

@@ -1,4 +1,4 @@
-//! The typed messages between the page and its two workers (`web::client` on the page,
+//! The typed messages between the page and its workers (`web::client` on the page,
 //! `web::worker` in the workers): requests carry an id and get exactly one reply; events flow
 //! from a worker to the page on their own (weights loaded, training progress). Images and weights
 //! cross as byte buffers, which the web layer transfers instead of copying; errors cross as typed
@@ -23,7 +23,10 @@ pub type RequestId = u32;
 /// Which of the page's workers a browser worker is, by the name the page gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// The inference worker in the module without WebGPU, which the page starts first.
     Inference,
+    /// The inference worker in the module with WebGPU, which replaces it where there is an adapter.
+    GpuInference,
     Training,
 }
 
@@ -31,6 +34,7 @@ impl Role {
     pub fn name(self) -> &'static str {
         match self {
             Role::Inference => "inference",
+            Role::GpuInference => "inference-gpu",
             Role::Training => "training",
         }
     }
@@ -39,6 +43,7 @@ impl Role {
     pub fn script(self) -> &'static str {
         match self {
             Role::Inference => "./inference-worker_loader.js",
+            Role::GpuInference => "./gpu-inference-worker_loader.js",
             Role::Training => "./training-worker_loader.js",
         }
     }
@@ -207,6 +212,13 @@ pub enum InferenceRequest {
 }
 
 impl InferenceRequest {
+    /// Whether the request changes what the worker holds (its models, its backend choice) rather
+    /// than asking a question: the page replays these to a worker that replaces another.
+    pub fn changes_worker(&self) -> bool {
+        use InferenceRequest::*;
+        matches!(self, SetBackend(_) | OpenFile { .. } | UseTrained { .. } | UseLoaded { .. })
+    }
+
     /// Whether this request is one the page could have sent (sizes, ranges, finite values).
     pub fn check(&self) -> Result<(), BadRequest> {
         use InferenceRequest::*;

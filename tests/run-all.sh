@@ -19,9 +19,9 @@ cargo fmt --check
 echo "== native tests"
 cargo test --release
 
-echo "== lint: clippy (native; wasm32: everything, the page's module, the inference worker's)"
+echo "== lint: clippy (native; wasm32: everything, the page's module, the CPU inference worker's)"
 cargo clippy --release --all-targets -- -D warnings
-cargo clippy --release --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --release --target wasm32-unknown-unknown --all-targets --features webgpu -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown --no-default-features --lib --bin playground -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown --no-default-features --features engine --lib --bin inference-worker -- -D warnings
 

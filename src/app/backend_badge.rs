@@ -10,8 +10,9 @@ use crate::device::BackendChoice;
 fn describe(choice: BackendChoice, gpu: &GpuStatus, timings: Timings) -> String {
     let ms = |v: Option<f64>| v.map(|v| format!("{v:.1} ms")).unwrap_or_else(|| "-".into());
     let mut text = match (choice, gpu) {
-        (_, GpuStatus::Checking) => "Checking for WebGPU…".to_string(),
         (BackendChoice::Cpu, _) | (_, GpuStatus::Unavailable(_)) => "CPU (Flex)".to_string(),
+        // The CPU module serves the panels while the GPU module loads.
+        (_, GpuStatus::Checking) => "CPU (Flex) · Checking for WebGPU…".to_string(),
         (BackendChoice::WebGpu, GpuStatus::Ready) => "WebGPU".to_string(),
         (BackendChoice::Auto, GpuStatus::Ready) if timings.live_on_cpu() => format!(
             "WebGPU · live drawing on CPU (faster for one image: {} vs {})",

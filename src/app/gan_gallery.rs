@@ -71,15 +71,14 @@ pub fn GanGallery() -> impl IntoView {
 
     let generate_new = move |_| generate_seed((js_sys::Math::random() * 1e9) as u64);
     // A first grid as soon as the GAN is in, from the seed box's seed: the panel is never empty.
-    Effect::new(move |done: Option<bool>| {
-        if done == Some(true) || !lab.has(ModelKind::Gan) {
-            return done.unwrap_or(false);
-        }
-        if shown.get_untracked().is_none() && latest.get_value() == 0 {
-            generate_seed(1);
-        }
-        true
-    });
+    super::once_when(
+        move || lab.has(ModelKind::Gan),
+        move || {
+            if shown.get_untracked().is_none() && latest.get_value() == 0 {
+                generate_seed(1);
+            }
+        },
+    );
     let generate_typed = move || match seed_text.get_untracked().trim().parse::<u64>() {
         Ok(seed) => generate_seed(seed),
         Err(_) => error.set(Some("A seed is a whole number, e.g. 42.".into())),

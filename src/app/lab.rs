@@ -1,5 +1,6 @@
 //! The page's shared state: what the components show, in signals, and the page's handle on the
-//! inference worker. No Burn here: the models live in the workers; the page asks and shows.
+//! inference worker (the CPU module's, then the GPU module's: gpu_module.rs). No Burn here: the
+//! models live in the workers; the page asks and shows.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -12,9 +13,11 @@ use crate::protocol::{
 };
 use crate::web::client::{RequestError, WorkerClient};
 
+use super::gpu_module::GpuModule;
+
 pub type Inference = WorkerClient<InferenceRequest, InferenceReply, InferenceError, InferenceEvent>;
 
-/// What is known about WebGPU in the inference worker.
+/// What is known about WebGPU for the panels (the GPU module's worker says).
 #[derive(Debug, Clone, PartialEq)]
 pub enum GpuStatus {
     Checking,
@@ -78,7 +81,12 @@ pub struct Lab {
     pub sources: RwSignal<Vec<(ModelKind, String)>>,
     /// Whether the panels use the model trained on this page ("mine") over the loaded one.
     pub use_mine: RwSignal<bool>,
-    inference: StoredValue<Option<Inference>, LocalStorage>,
+    /// Where the inference worker with WebGPU stands.
+    pub gpu_module: RwSignal<GpuModule>,
+    pub(super) inference: StoredValue<Option<Inference>, LocalStorage>,
+    /// The requests that changed the inference worker, in order, while a GPU module may yet
+    /// replace it (None after): the new worker gets them before it takes over.
+    pub(super) changes: StoredValue<Option<Vec<InferenceRequest>>, LocalStorage>,
     live: StoredValue<LiveQueue, LocalStorage>,
 }
 
@@ -100,12 +108,14 @@ impl Lab {
             notice: RwSignal::new(None),
             sources: RwSignal::new(PAGE_MODELS.iter().map(|&k| (k, "pretrained".to_string())).collect()),
             use_mine: RwSignal::new(true),
+            gpu_module: RwSignal::new(GpuModule::Waiting),
             inference: StoredValue::new_local(None),
+            changes: StoredValue::new_local(Some(Vec::new())),
             live: StoredValue::new_local(LiveQueue::default()),
         }
     }
 
-    /// Starts the inference worker: it loads the weights and reports as it goes.
+    /// Starts the inference worker of the CPU module: it loads the weights and reports as it goes.
     pub fn start(self) {
         let spawned = Inference::spawn(
             Role::Inference.script(),
@@ -119,12 +129,11 @@ impl Lab {
         }
     }
 
-    fn on_event(self, event: InferenceEvent) {
+    pub(super) fn on_event(self, event: InferenceEvent) {
         match event {
-            InferenceEvent::Devices { gpu } => self.gpu.set(match gpu {
-                Ok(()) => GpuStatus::Ready,
-                Err(why) => GpuStatus::Unavailable(format!("{why}; using the CPU")),
-            }),
+            // The CPU module has no GPU by design; the GPU module's word is read while it warms
+            // up (gpu_module.rs), before its events come here.
+            InferenceEvent::Devices { .. } => {}
             InferenceEvent::Weights { kind, state } => {
                 self.weights
                     .update(|all| all.iter_mut().filter(|(k, _)| *k == kind).for_each(|(_, s)| *s = state.clone()));
@@ -150,19 +159,43 @@ impl Lab {
     pub async fn ask(self, request: InferenceRequest) -> Result<InferenceReply, RequestError<InferenceError>> {
         let client =
             self.inference.get_value().ok_or_else(|| RequestError::Stopped("inference worker did not start".into()))?;
+        self.remember(&request);
         client.request(request).await
     }
 
     /// Tells the inference worker something whose answer does not matter.
     fn tell(self, request: InferenceRequest) {
         if let Some(client) = self.inference.get_value() {
+            self.remember(&request);
             client.send(request);
         }
     }
 
-    /// True once every model has loaded or failed.
+    /// Keeps a request that changes the worker, for a GPU module that may replace it.
+    fn remember(self, request: &InferenceRequest) {
+        if request.changes_worker() {
+            self.changes.update_value(|changes| changes.iter_mut().for_each(|c| c.push(request.clone())));
+        }
+    }
+
+    /// True once every model has loaded or failed (tracked).
     pub fn models_settled(self) -> bool {
-        self.weights.with(|all| all.iter().all(|(_, s)| *s != WeightState::Loading))
+        self.weights.with(|all| all_settled(all))
+    }
+
+    pub fn models_settled_untracked(self) -> bool {
+        self.weights.with_untracked(|all| all_settled(all))
+    }
+
+    /// True once every model has loaded or failed in the worker the panels will keep: the GPU
+    /// module's, unless there is none to wait for (tracked).
+    pub fn engine_settled(self) -> bool {
+        self.models_settled()
+            && match self.gpu_module.get() {
+                GpuModule::Loading => false,
+                GpuModule::Waiting => self.choice.get() == BackendChoice::Cpu,
+                GpuModule::InUse | GpuModule::NotUsed => true,
+            }
     }
 
     /// The person chose a backend: the workers use it from now on.
@@ -170,6 +203,7 @@ impl Lab {
         self.choice.set(choice);
         self.tell(InferenceRequest::SetBackend(choice));
         self.reanalyse();
+        self.consider_gpu_module();
     }
 
     /// A new drawing (None: the pad is empty).
@@ -298,7 +332,11 @@ impl Lab {
 
     /// True once a model's weights are loaded (tracked: views re-run when it changes).
     pub fn has(self, kind: ModelKind) -> bool {
-        self.weights.with(|all| all.iter().any(|(k, s)| *k == kind && matches!(s, WeightState::Ready { .. })))
+        self.weights.with(|all| is_ready(all, kind))
+    }
+
+    pub fn has_untracked(self, kind: ModelKind) -> bool {
+        self.weights.with_untracked(|all| is_ready(all, kind))
     }
 
     /// The model of `kind` as a signal that changes only when that model does: its version
@@ -309,6 +347,14 @@ impl Lab {
             version.filter(|_| self.has(kind))
         })
     }
+}
+
+fn all_settled(weights: &[(ModelKind, WeightState)]) -> bool {
+    weights.iter().all(|(_, state)| *state != WeightState::Loading)
+}
+
+fn is_ready(weights: &[(ModelKind, WeightState)], kind: ModelKind) -> bool {
+    weights.iter().any(|(k, state)| *k == kind && matches!(state, WeightState::Ready { .. }))
 }
 
 impl Default for Lab {

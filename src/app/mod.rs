@@ -1,11 +1,13 @@
 //! The playground page (Leptos, client-side rendered). One component per file; `lab` holds the
-//! shared state and talks to the inference worker, `training` to the training worker, `paint`
-//! draws images. No Burn here: the workers own the models.
+//! shared state and talks to the inference worker, `gpu_module` swaps in its WebGPU module,
+//! `training` talks to the training worker, `paint` draws images. No Burn here: the workers own
+//! the models.
 
 mod backend_badge;
 mod codes_3d;
 mod draw_pad;
 mod gan_gallery;
+mod gpu_module;
 mod lab;
 mod latent_grid;
 mod loss_chart;
@@ -39,7 +41,8 @@ pub fn App() -> impl IntoView {
     let lab = Lab::new();
     provide_context(lab);
     lab.start();
-    register_offline_once_usable(lab);
+    once_when(move || lab.models_settled(), move || lab.consider_gpu_module());
+    register_offline_once_settled(lab);
     view! {
         <header class="top">
             <div class="title">
@@ -51,7 +54,7 @@ pub fn App() -> impl IntoView {
         <WeightsStatus/>
         <main
             class="panels"
-            data-models=move || if lab.models_settled() { "ready" } else { "loading" }
+            data-models=move || if lab.engine_settled() { "ready" } else { "loading" }
             data-draw=move || if lab.has(ModelKind::Ae) && lab.has(ModelKind::Vae) { "ready" } else { "loading" }
         >
             <Panel id="draw" title="Draw a digit" class="draw-panel">
@@ -70,20 +73,27 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Registers the service worker once the models are in and Auto has timed the backends:
-/// installing it downloads the whole site (the training module too), which must compete neither
-/// with the first visit's own downloads nor with that measurement.
-fn register_offline_once_usable(lab: Lab) {
-    Effect::new(move |done: Option<bool>| {
-        if done == Some(true) || !lab.models_settled() || !lab.timings.with(|t| t.calibrated) {
-            return done.unwrap_or(false);
-        }
+/// Registers the service worker once the models are in the worker the panels keep and Auto has
+/// timed the backends: installing it downloads the whole site (the training module too), which
+/// must compete neither with the first visit's own downloads nor with that measurement.
+fn register_offline_once_settled(lab: Lab) {
+    let settled = move || lab.engine_settled() && lab.timings.with(|t| t.calibrated);
+    once_when(settled, || {
         leptos::task::spawn_local(async {
             if let Err(why) = crate::web::offline::register_service_worker().await {
                 web_sys::console::warn_1(&format!("latent-lab works online only: {why}").into());
             }
-        });
-        true
+        })
+    });
+}
+
+/// Runs `action` once, the first time `ready` (tracked) holds.
+pub(crate) fn once_when(ready: impl Fn() -> bool + 'static, action: impl FnOnce() + 'static) {
+    let mut action = Some(action);
+    Effect::new(move |_| {
+        if action.is_some() && ready() {
+            action.take().into_iter().for_each(|act| act());
+        }
     });
 }
 

@@ -1,14 +1,6 @@
-//! The inference worker's entry point (src/web/worker.rs runs it); its own module, so that each
-//! worker downloads only the code it runs.
+//! The inference worker on the CPU: the first module the page loads, built with only the feature
+//! `engine` (no training code, no WebGPU), so that the page is usable after a small download.
 
-#[cfg(target_arch = "wasm32")]
 fn main() {
-    latent_lab::run_static_constructors_once();
-    console_error_panic_hook::set_once();
-    latent_lab::web::worker::start(latent_lab::protocol::Role::Inference);
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn main() {
-    eprintln!("The inference worker runs in the browser, started by the playground page.");
+    latent_lab::worker_main(latent_lab::protocol::Role::Inference);
 }

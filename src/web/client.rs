@@ -38,6 +38,8 @@ struct Inner<Req, Reply, Error> {
     waiting: RefCell<Option<Vec<Request<Req>>>>,
     /// Why the worker stopped, once it has.
     stopped: RefCell<Option<String>>,
+    /// The page swapped in another worker: this one ends once no request waits for it.
+    retiring: Cell<bool>,
     _handlers: Handlers,
 }
 
@@ -83,9 +85,11 @@ where
                     match receive::<FromWorker<Reply, Error, Event>>(event.data()) {
                         Ok(FromWorker::Ready) => inner.flush(),
                         Ok(FromWorker::Reply { id, result }) => {
-                            if let Some(waiting) = inner.pending.borrow_mut().remove(&id) {
+                            let waiting = inner.pending.borrow_mut().remove(&id);
+                            if let Some(waiting) = waiting {
                                 let _ = waiting.send(result.map_err(RequestError::Worker));
                             }
+                            inner.end_if_retired();
                         }
                         Ok(FromWorker::Event(event)) => on_event(event),
                         Err(message) => web_sys::console::error_1(&message.into()),
@@ -110,6 +114,7 @@ where
                 pending: RefCell::new(HashMap::new()),
                 waiting: RefCell::new(Some(Vec::new())),
                 stopped: RefCell::new(None),
+                retiring: Cell::new(false),
                 _handlers: (on_message, on_error),
             }
         });
@@ -132,6 +137,20 @@ where
     pub fn send(&self, body: Req) {
         let id = self.inner.next_id.replace(self.inner.next_id.get() + 1);
         self.inner.post(Request { id, body });
+    }
+
+    /// Ends the worker (another took its place) as soon as no request waits for its reply.
+    pub fn retire(&self) {
+        self.inner.retiring.set(true);
+        self.inner.end_if_retired();
+    }
+}
+
+impl<Req, Reply, Error> Inner<Req, Reply, Error> {
+    fn end_if_retired(&self) {
+        if self.retiring.get() && self.pending.borrow().is_empty() {
+            self.worker.terminate();
+        }
     }
 }
 

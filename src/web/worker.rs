@@ -1,7 +1,7 @@
-//! A worker's loop. Each role is its own module (src/bin/inference_worker.rs, training_worker.rs:
-//! the inference worker's is built without training code). Both roles listen first (requests wait in an inbox while the worker loads), take their devices
-//! (WebGPU where the worker has it, else the CPU), then answer requests in order; the training
-//! worker steps its session between them.
+//! A worker's loop. Each role is its own module (src/bin/*worker.rs: the inference worker's first
+//! module has neither training code nor WebGPU). Every worker listens first (requests wait in an
+//! inbox while it loads), takes its devices (WebGPU where its module and the browser have it, else
+//! the CPU), then answers requests; the training worker steps its session between them.
 
 use std::rc::Rc;
 
@@ -31,7 +31,7 @@ fn log_error(message: &str) {
 /// Runs the worker of `role` (each role's module calls this with its own).
 pub fn start(role: Role) {
     match role {
-        Role::Inference => spawn_local(run_inference()),
+        Role::Inference | Role::GpuInference => spawn_local(run_inference()),
         #[cfg(feature = "training")]
         Role::Training => spawn_local(training::run()),
         #[cfg(not(feature = "training"))]
@@ -65,7 +65,7 @@ fn emitter<R: Serialize + 'static, X: Serialize + 'static, E: Serialize + 'stati
     Box::new(|event| post::<R, X, E>(&FromWorker::Event(event)))
 }
 
-/// The worker's devices: the CPU, and WebGPU when the worker has an adapter (else why not).
+/// The worker's devices: the CPU, and WebGPU when the module and the browser have it (else why not).
 async fn devices() -> (Devices, Result<(), String>) {
     let cpu = device::cpu(0);
     match device::webgpu().await {

@@ -21,9 +21,9 @@ const TYPES = {
 /// Serves dist/ under SUB_PATH on 127.0.0.1. `replace` maps a site path (e.g.
 /// 'pretrained/vae.llw') to the bytes to serve instead; `prepend` maps a site path to code put
 /// before the file (e.g. into the workers' script, which init scripts of the page do not reach);
-/// `mounts` maps a path prefix (e.g. 'baseline/') to another folder to serve it from. Counts
-/// bytes sent.
-export async function serveSite({ replace = {}, prepend = {}, mounts = {} } = {}) {
+/// `mounts` maps a path prefix (e.g. 'baseline/') to another folder to serve it from; `hold` maps a
+/// site path to a promise the file waits for before it is sent. Counts bytes sent.
+export async function serveSite({ replace = {}, prepend = {}, mounts = {}, hold = {} } = {}) {
   // Longest prefix first, so that 'a/b/' wins over 'a/'.
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const fileFor = (rel) => {
@@ -31,7 +31,7 @@ export async function serveSite({ replace = {}, prepend = {}, mounts = {} } = {}
     return prefix === undefined ? join(DIST, rel) : join(mounts[prefix], rel.slice(prefix.length));
   };
   const sent = [];
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     if (!url.pathname.startsWith(SUB_PATH)) {
       res.writeHead(404).end();
@@ -42,6 +42,7 @@ export async function serveSite({ replace = {}, prepend = {}, mounts = {} } = {}
       res.writeHead(400).end();
       return;
     }
+    if (rel in hold) await hold[rel];
     let body;
     if (rel in replace) body = replace[rel];
     else {
@@ -92,10 +93,11 @@ export async function openPage(browser, site, { init } = {}) {
   return { page, foreign, errors };
 }
 
-/// The scripts the two workers run (Trunk names them after their binaries, without a hash).
-export const WORKER_SCRIPTS = ['inference-worker_loader.js', 'training-worker_loader.js'];
+/// The scripts the workers run (Trunk names them after their binaries, without a hash): the
+/// inference worker's CPU module, its WebGPU module, the training worker's.
+export const WORKER_SCRIPTS = ['inference-worker_loader.js', 'gpu-inference-worker_loader.js', 'training-worker_loader.js'];
 
-/// `prepend` for serveSite that puts `code` before both workers' scripts.
+/// `prepend` for serveSite that puts `code` before every worker's script.
 export const intoWorkers = (code) => Object.fromEntries(WORKER_SCRIPTS.map((script) => [script, code]));
 
 /// Waits until the page has mounted and every weight file has loaded (or failed with its
@@ -104,7 +106,7 @@ export async function waitForModels(page) {
   await page.waitForFunction(() => document.querySelector('main.panels')?.dataset.models === 'ready', null, { timeout: 180_000 });
 }
 
-/// The page's worker of a role ('inference' or 'training'), once it runs.
+/// The page's worker of a role ('inference', 'inference-gpu' or 'training'), once it runs.
 export async function workerNamed(page, name) {
   for (;;) {
     for (const worker of page.workers()) {

@@ -51,6 +51,27 @@ async function exportAndEvaluate(page, args = []) {
   return { ...JSON.parse(out.toString()), file: path };
 }
 
+/// A 28x28 canvas's gray values.
+const pixelsOf = (page, testId) => page.getByTestId(testId).evaluate((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)));
+const meanDiff = (a, b) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length;
+
+/// The names of the page's workers now running, sorted.
+async function workerNames(page) {
+  const names = await Promise.all(page.workers().map((w) => w.evaluate(() => self.name).catch(() => null)));
+  return names.filter((n) => n !== null).sort();
+}
+
+/// The page's workers once they are `want` (a replaced worker ends when its last reply is out),
+/// or after 30 s, whatever they are then.
+async function untilWorkers(page, want) {
+  for (let tries = 0; tries < 300; tries++) {
+    const names = await workerNames(page);
+    if (names.join() === want.join()) return names;
+    await page.waitForTimeout(100);
+  }
+  return workerNames(page);
+}
+
 async function clear(page) {
   await page.getByTestId('clear').click();
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
@@ -116,6 +137,10 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     await page.waitForFunction(() => /^3000 test digits/.test(document.querySelector('[data-testid=codes-status]')?.textContent ?? ''), null, { timeout: 120_000 });
     const requested = site.sent.map((s) => s.path);
     assert.ok(!requested.some((p) => p.includes('t10k')), `the test set was downloaded: ${requested}`);
+    // Without a WebGPU adapter the WebGPU module is never downloaded; with one, it took over.
+    assert.equal(requested.includes('gpu-inference-worker_bg.wasm'), mode.webgpu, `${requested}`);
+    const inference = mode.webgpu ? ['inference-gpu'] : ['inference'];
+    assert.deepEqual(await untilWorkers(page, inference), inference);
     assert.ok(requested.includes('pretrained/ae_codes.json') && requested.includes('icons/icon.svg'), `${requested}`);
     await page.screenshot({ path: join(SHOTS, `${mode.name}-first-view.png`) });
     // The first stroke replaces the example.
@@ -202,7 +227,9 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
 test('each built wasm module (the page, the workers) runs its static constructors once, not at the start of every export', () => {
   const dist = join(ROOT, 'dist');
   const modules = readdirSync(dist).filter((name) => name.endsWith('_bg.wasm'));
-  assert.ok(modules.some((m) => m.startsWith('playground')) && modules.some((m) => m.startsWith('inference-worker')) && modules.some((m) => m.startsWith('training-worker')), `modules: ${modules}`);
+  for (const name of ['playground', 'inference-worker', 'gpu-inference-worker', 'training-worker']) {
+    assert.ok(modules.some((m) => m.startsWith(name)), `modules: ${modules}`);
+  }
   for (const wasm of modules) {
     const firstCalls = firstCallsOfExports(readFileSync(join(dist, wasm)));
     const tally = new Map();
@@ -292,7 +319,7 @@ test("the tutorial's .pth files opened on the page become the AE and the VAE and
     const digits = oneDigitPerClass(mnist);
     await drawDigit(page, mnist.images[digits[2]]);
     await waitForAnalysis(page);
-    const pixels = (id) => page.getByTestId(id).evaluate((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)));
+    const pixels = (id) => pixelsOf(page, id);
 
     // A truncated file: a clear message, and the pretrained VAE stays.
     const pth = readFileSync(join(ROOT, 'tests/fixtures/seed-pytorch/vae.pth'));
@@ -315,7 +342,7 @@ test("the tutorial's .pth files opened on the page become the AE and the VAE and
       assert.match(await page.getByTestId('weights-sources').textContent(), new RegExp(`${label}: ${file.replace('.', '\\.')}`));
       await waitForAnalysis(page);
       const after = await pixels(`${model}-image`);
-      const changed = after.reduce((s, v, i) => s + Math.abs(v - shown[i]), 0) / 784;
+      const changed = meanDiff(after, shown);
       assert.ok(changed > 2, `${file}: the reconstruction changed (mean |diff| ${changed})`);
       // The CLI, given the same 28x28 input and the same file, reconstructs the same image.
       execFileSync(cli, ['reconstruct', '--model', model, '--weights', path,
@@ -579,7 +606,7 @@ test('WebGPU: a lost GPU device moves each worker to the CPU and keeps the work'
     await page.locator('section').nth(4).screenshot({ path: join(SHOTS, 'webgpu-lost-train.png') });
 
     // The inference worker's GPU goes too: its next GPU work (a GAN grid) runs on the CPU.
-    assert.ok(await loseGpu(page, 'inference') > 0, 'the inference worker asked for a GPU device');
+    assert.ok(await loseGpu(page, 'inference-gpu') > 0, 'the inference worker asked for a GPU device');
     const grid = await generate(page, { digit: 2 });
     assert.ok(grid.labels.filter((l) => l === 2).length >= 30, `${grid.labels}`);
     await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').textContent.startsWith('CPU'));
@@ -611,6 +638,61 @@ test('WebGPU: a corrupt 2-D VAE file leaves the page on WebGPU; only the latent 
     assert.equal(await page.locator('.badge-box .notice').count(), 0, 'no notice of a lost GPU');
     assert.deepEqual(errors, []);
   });
+});
+
+// The page is usable on the inference worker's CPU module (no WebGPU in it: 0.4 MB gzip, not
+// 2.3); the WebGPU module, held back here, takes over afterwards with what changed meanwhile.
+test('WebGPU: the page works on the CPU module first; the WebGPU module takes over with the model opened meanwhile', async () => {
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const site = await serveSite({ hold: { 'gpu-inference-worker_bg.wasm': held } });
+  const browser = await launch({ webgpu: true });
+  try {
+    const { page, errors } = await openPage(browser, site);
+    await page.waitForFunction(() => document.querySelector('main.panels')?.dataset.draw === 'ready', null, { timeout: 120_000 });
+    await clear(page);
+    await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[2]]);
+    await waitForAnalysis(page);
+    const pretrained = await pixelsOf(page, 'vae-image');
+    const pth = join(ROOT, 'tests/fixtures/seed-pytorch/vae.pth');
+    await page.getByTestId('weights-file').setInputFiles(pth);
+    await page.waitForFunction(() => document.querySelector('[data-testid=weights-drop-ok]')?.textContent.includes('vae.pth'));
+    await waitForAnalysis(page);
+    const opened = await pixelsOf(page, 'vae-image');
+    assert.ok(meanDiff(opened, pretrained) > 2, 'the opened VAE reconstructs differently');
+    assert.match(await page.getByTestId('backend-badge').textContent(), /^CPU \(Flex\) · Checking for WebGPU… · last forward [\d.]+ ms on CPU \(Flex\)$/);
+    assert.equal(await page.locator('main.panels').getAttribute('data-models'), 'loading');
+    assert.ok(!site.sent.some((s) => s.path === 'gpu-inference-worker_bg.wasm'));
+
+    release();
+    await waitForModels(page);
+    assert.match(await page.getByTestId('backend-badge').textContent(), /^WebGPU/);
+    assert.deepEqual(await untilWorkers(page, ['inference-gpu']), ['inference-gpu'], "the CPU module's worker ended");
+    assert.match(await page.getByTestId('weights-sources').textContent(), /VAE: vae\.pth/);
+    // On WebGPU the new worker reconstructs the drawing with the opened VAE, as the first did.
+    const count = await page.getByTestId('drawing-label').getAttribute('data-count');
+    await page.getByLabel('Compute backend').selectOption('webgpu');
+    await page.waitForFunction((before) => {
+      const el = document.querySelector('[data-testid=drawing-label]');
+      return el.dataset.idle === 'true' && el.dataset.count !== before;
+    }, count, { timeout: 120_000 });
+    assert.match(await page.getByTestId('backend-badge').textContent(), /last forward [\d.]+ ms on WebGPU$/);
+    const onGpu = await pixelsOf(page, 'vae-image');
+    assert.ok(meanDiff(onGpu, opened) < 3, `the same reconstruction on WebGPU (mean |diff| ${meanDiff(onGpu, opened)})`);
+    // The service worker keeps the WebGPU module for offline visits, since this page uses it.
+    await page.waitForFunction(async () => {
+      for (const key of await caches.keys()) {
+        const cache = await caches.open(key);
+        if ((await cache.keys()).some((r) => r.url.endsWith('/gpu-inference-worker_bg.wasm'))) return true;
+      }
+      return false;
+    }, null, { timeout: 120_000, polling: 500 });
+    assert.deepEqual(errors, []);
+  } finally {
+    release();
+    await browser.close();
+    await site.close();
+  }
 });
 
 test('CPU path: drawing updates the reconstructions while the GAN trains', async () => {
