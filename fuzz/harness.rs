@@ -43,6 +43,16 @@ pub fn pth(data: &[u8]) {
             for (path, (shape, values)) in &tensors {
                 assert_eq!(element_count(shape), Some(values.len()), "{path}");
             }
+            // What was read is written back as the same state_dict (values compared as bits:
+            // a file may hold NaN).
+            let written = pytorch::from_module_tensors(model, &tensors).expect("a read model's tensors export");
+            let again = pytorch::read_state_dict(&pytorch::write_state_dict(&written)).expect("an export reads back");
+            let bits = |s: &pytorch::StateDict| -> Vec<(String, Vec<usize>, Vec<u32>)> {
+                s.iter()
+                    .map(|(k, (shape, v))| (k.clone(), shape.clone(), v.iter().map(|x| x.to_bits()).collect()))
+                    .collect()
+            };
+            assert_eq!(bits(&again), bits(&state));
         }
     }
 }
@@ -121,7 +131,8 @@ pub fn sample_messages() -> Vec<Vec<u8>> {
         TrainingRequest::Pause,
         TrainingRequest::Retune { settings: Settings::default_for(ModelKind::Ae) },
         TrainingRequest::Reset,
-        TrainingRequest::Export,
+        TrainingRequest::Export { format: None },
+        TrainingRequest::Export { format: Some(latent_lab::weights::export::TorchFormat::Pth) },
         TrainingRequest::Import {
             name: "ae.llw".into(),
             bytes: Bytes::from(b"LLWEIGHT".to_vec()),

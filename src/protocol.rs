@@ -16,6 +16,7 @@ use crate::models::{ModelError, ModelKind, NamedTensors};
 use crate::readback::ReadbackError;
 use crate::train::Settings;
 use crate::train::plan::{PauseReason, Plan};
+use crate::weights::export::{ExportError, TorchFormat};
 use crate::weights::{LoadError, MAX_FILE_BYTES, element_count};
 
 pub type RequestId = u32;
@@ -376,8 +377,10 @@ pub enum TrainingRequest {
     },
     /// Ends the session.
     Reset,
-    /// The weights as a weight file.
-    Export,
+    /// The weights as a weight file: latent-lab's own (None) or PyTorch's.
+    Export {
+        format: Option<TorchFormat>,
+    },
     /// Continues training from an exported file, for the model `plan` is for.
     Import {
         name: String,
@@ -402,7 +405,7 @@ impl TrainingRequest {
                 check_plan(plan)
             }
             Retune { settings } => check_settings(settings),
-            Pause | Reset | Export | Share { .. } => Ok(()),
+            Pause | Reset | Export { .. } | Share { .. } => Ok(()),
         }
     }
 }
@@ -459,6 +462,8 @@ pub enum TrainingError {
     OtherModel { name: String, found: ModelKind, panel: ModelKind },
     #[error("the model cannot be built: {0}")]
     Model(#[from] ModelError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
     #[error(transparent)]
     Readback(#[from] ReadbackError),
     #[error(transparent)]

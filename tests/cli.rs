@@ -5,18 +5,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{mnist, repo_path};
+use common::{mnist, repo_path, scratch};
 use latent_lab::data::Split;
 use latent_lab::data::idx::{self, IdxImages};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_latent-lab")).args(args).current_dir(repo_path("")).output().expect("the CLI runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("latent-lab-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
 }
 
 fn first_test_images(n: usize) -> PathBuf {
@@ -206,4 +200,37 @@ fn bad_input_gets_a_clear_error_and_no_panic() {
     assert_clean_failure(&output, "--latent is for --model vae; the ae model's size is fixed");
     let output = run(&["train", "--model", "vae", "--latent", "0"]);
     assert_clean_failure(&output, "a VAE's latent size must be 1 to 64 (not 0)");
+}
+
+#[test]
+fn export_writes_the_shipped_models_for_pytorch_and_says_what_cannot_be() {
+    let pth = scratch("exported-vae.pth");
+    let output = run(&["export", "--model", "vae", "--format", "pth", "--out", pth.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let state = latent_lab::weights::pytorch::read_state_dict(&std::fs::read(&pth).unwrap()).unwrap();
+    assert_eq!(state["fc21.weight"].0, vec![20, 400]);
+
+    // The GAN has no module in the tutorial: safetensors only, and the .pth is refused with why.
+    let tensors = scratch("exported-gan.safetensors");
+    let output = run(&["export", "--model", "gan", "--format", "safetensors", "--out", tensors.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(&["export", "--model", "gan", "--format", "pth", "--out", scratch("gan.pth").to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("export it as .safetensors"), "{}", stderr(&output));
+
+    // Weights of another model than --model are refused by name.
+    let ae = repo_path("tests/fixtures/seed-pytorch/sim_autoencoder.pth");
+    let output = run(&[
+        "export",
+        "--model",
+        "vae",
+        "--format",
+        "pth",
+        "--weights",
+        ae.to_str().unwrap(),
+        "--out",
+        pth.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("sim_autoencoder.pth"), "{}", stderr(&output));
 }

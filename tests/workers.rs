@@ -20,7 +20,8 @@ use latent_lab::protocol::{
 use latent_lab::readback::block_on;
 use latent_lab::train::Settings;
 use latent_lab::train::plan::{PauseReason, Plan, Start};
-use latent_lab::weights::{LoadError, WeightFile};
+use latent_lab::weights::export::TorchFormat;
+use latent_lab::weights::{LoadError, WeightFile, read_file};
 use latent_lab::worker::{InferenceWorker, TrainingWorker};
 
 /// The repository as the site, with some files replaced.
@@ -243,7 +244,7 @@ fn steps_reported(events: &[TrainingEvent]) -> usize {
 fn the_training_worker_steps_pauses_exports_and_refuses_other_models() {
     let (mut worker, events) = training();
     let vae = plan(ModelKind::Vae, 256, Settings::default_for(ModelKind::Vae));
-    assert_eq!(block_on(worker.handle(TrainingRequest::Export)), Err(TrainingError::NoSession));
+    assert_eq!(block_on(worker.handle(TrainingRequest::Export { format: None })), Err(TrainingError::NoSession));
 
     block_on(worker.handle(TrainingRequest::Step { plan: vae.clone() })).unwrap();
     assert!(events.borrow().iter().any(|e| matches!(e, TrainingEvent::Session { total_steps: 235, .. })));
@@ -263,12 +264,21 @@ fn the_training_worker_steps_pauses_exports_and_refuses_other_models() {
     assert!(stepped > 1, "a burst runs steps: {stepped}");
     assert!(events.borrow().contains(&TrainingEvent::State(RunState::Paused)));
 
-    let Ok(TrainingReply::Exported { name, bytes }) = block_on(worker.handle(TrainingRequest::Export)) else {
-        panic!()
+    let mut export = |format| match block_on(worker.handle(TrainingRequest::Export { format })) {
+        Ok(TrainingReply::Exported { name, bytes }) => (name, bytes),
+        other => panic!("{other:?}"),
     };
+    let (name, bytes) = export(None);
     assert_eq!(name, format!("vae-mine-step{stepped}.llw"));
     let file = WeightFile::decode(&bytes).unwrap();
     assert_eq!((file.model(), file.header.provenance.steps), (ModelKind::Vae, stepped));
+    // The same weights for PyTorch: the tutorial's state_dict, and safetensors.
+    let (pth_name, pth) = export(Some(TorchFormat::Pth));
+    assert_eq!(pth_name, format!("vae-mine-step{stepped}.pth"));
+    assert_eq!(read_file(&pth, Some(ModelKind::Vae)).unwrap().tensors, file.tensors);
+    let (st_name, st) = export(Some(TorchFormat::Safetensors));
+    assert_eq!(st_name, format!("vae-mine-step{stepped}.safetensors"));
+    assert_eq!(safetensors::SafeTensors::deserialize(&st).unwrap().len(), file.tensors.len());
 
     let gan = std::fs::read(repo_path("pretrained/gan.llw")).unwrap();
     let refused = block_on(worker.handle(TrainingRequest::Import {

@@ -17,6 +17,7 @@ use crate::protocol::RunState;
 use crate::train::plan::{PREVIEW_COLUMNS, Plan, Start};
 use crate::train::{GanSettings, Settings, VaeSettings};
 use crate::web::files::{download, file_bytes};
+use crate::weights::export::TorchFormat;
 
 fn parse_model(value: &str) -> ModelKind {
     ModelKind::parse(value).unwrap_or(ModelKind::Vae)
@@ -151,9 +152,11 @@ pub fn TrainPanel() -> impl IntoView {
             show(result.map(|_| ()).map_err(|message| format!("{message} The current model stays.")));
         });
     };
+    // The format of the next export: latent-lab's own (None) or PyTorch's.
+    let export_format = RwSignal::new(None::<TorchFormat>);
     let export = move || {
         spawn_local(async move {
-            let result = match training.export(lab).await {
+            let result = match training.export(lab, export_format.get_untracked()).await {
                 Ok((name, bytes)) => download(&name, &bytes),
                 Err(e) => Err(e.to_string()),
             };
@@ -254,6 +257,15 @@ pub fn TrainPanel() -> impl IntoView {
             <button data-testid="train-step" disabled=busy on:click=move |_| step_once()>"Step one batch"</button>
             <button data-testid="train-reset" disabled=busy on:click=move |_| reset()>"Reset"</button>
             <button data-testid="train-export" disabled=move || busy() || idle() on:click=move |_| export()>"Export weights"</button>
+            <label>"as "
+                <select data-testid="train-export-format" aria-label="Format of the exported weights"
+                    on:change=move |ev| export_format.set(TorchFormat::parse(&event_target_value(&ev)))>
+                    <option value="llw">"latent-lab (.llw)"</option>
+                    // Only the tutorial's AE and VAE have PyTorch modules to load a .pth into.
+                    <option value="pth" disabled=move || !kind.get().has_tutorial_module()>"PyTorch state_dict (.pth)"</option>
+                    <option value="safetensors">"safetensors"</option>
+                </select>
+            </label>
             <label class="file-button" class:disabled=busy>"Import weights"
                 <input type="file" accept=".llw" data-testid="train-import" disabled=busy
                     aria-label="Continue training from a weight file exported here"

@@ -12,6 +12,7 @@ use crate::protocol::{Download, Role, RunState, TrainingError, TrainingEvent, Tr
 use crate::train::Settings;
 use crate::train::plan::Plan;
 use crate::web::client::{RequestError, WorkerClient};
+use crate::weights::export::TorchFormat;
 
 pub type TrainingClient = WorkerClient<TrainingRequest, TrainingReply, TrainingError, TrainingEvent>;
 
@@ -121,9 +122,13 @@ impl Training {
         lab.restore_loaded(kind);
     }
 
-    /// The trained weights as a weight file, with its name.
-    pub async fn export(self, lab: Lab) -> Result<(String, Vec<u8>), RequestError<TrainingError>> {
-        match self.ask(lab, TrainingRequest::Export).await? {
+    /// The trained weights as a weight file (ours, or PyTorch's `format`), with its name.
+    pub async fn export(
+        self,
+        lab: Lab,
+        format: Option<TorchFormat>,
+    ) -> Result<(String, Vec<u8>), RequestError<TrainingError>> {
+        match self.ask(lab, TrainingRequest::Export { format }).await? {
             TrainingReply::Exported { name, bytes } => Ok((name, bytes.into_vec())),
             _ => Err(RequestError::Worker(TrainingError::NoSession)),
         }

@@ -55,6 +55,12 @@ impl ModelKind {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.name() == name)
     }
+
+    /// Whether the PyTorch tutorial has a module for this model (its AE, its VAE with any latent
+    /// size): the ones a `.pth` is read into and exported for.
+    pub fn has_tutorial_module(self) -> bool {
+        matches!(self, ModelKind::Ae | ModelKind::Vae | ModelKind::Vae2d)
+    }
 }
 
 /// What a fresh network may be built with besides its kind. Only the VAE has a choice: its

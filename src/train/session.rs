@@ -281,8 +281,17 @@ impl Session {
 
     /// The trained weights as a latent-lab weight file (full precision), with its name.
     pub async fn export(&self, metrics: &[(String, f64)]) -> Result<(String, Vec<u8>), ReadbackError> {
-        let tensors = readback::named_tensors(&self.trainer.model()).await?;
-        let name = format!("{}-mine-step{}.llw", self.kind().name(), self.step);
-        Ok((name, weights::encode(&tensors, self.provenance(metrics), Precision::F32)))
+        let tensors = self.tensors().await?;
+        Ok((self.file_name("llw"), weights::encode(&tensors, self.provenance(metrics), Precision::F32)))
+    }
+
+    /// The trained weights now, read back.
+    pub async fn tensors(&self) -> Result<NamedTensors, ReadbackError> {
+        readback::named_tensors(&self.trainer.model()).await
+    }
+
+    /// What an exported file of this run is called, with its `extension`.
+    pub fn file_name(&self, extension: &str) -> String {
+        format!("{}-mine-step{}.{extension}", self.kind().name(), self.step)
     }
 }

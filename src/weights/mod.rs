@@ -11,6 +11,7 @@
 //! format into a checked `Model` (model kind, every parameter's name and shape) or an error that
 //! says what is wrong.
 
+pub mod export;
 pub mod load;
 pub mod pytorch;
 

@@ -13,6 +13,8 @@ use crate::models::ModelKind;
 
 /// Tensors by state_dict key: shape (PyTorch's order) and values.
 pub type StateDict = crate::models::NamedTensors;
+/// One tensor of a state_dict in its modules' order (as written): key, shape and values.
+pub type StateEntry = (String, (Vec<usize>, Vec<f32>));
 
 /// Everything that can be wrong with a `.pth` file, phrased for the person who chose it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
@@ -622,4 +624,146 @@ pub fn to_module_tensors(model: ModelKind, state: &StateDict) -> Result<StateDic
     let known: Vec<&String> = expected.iter().map(|(k, _, _)| k).collect();
     problems.extend(state.keys().filter(|k| !known.contains(k)).map(|k| format!("unexpected {k}")));
     if problems.is_empty() { Ok(out) } else { Err(PthError::Architecture { model, problems }) }
+}
+
+/// The inverse of `to_module_tensors`: our AE's or VAE's tensors as the tutorial's state_dict,
+/// in its modules' order, Linear weights transposed back to PyTorch's `[out, in]`.
+pub fn from_module_tensors(model: ModelKind, tensors: &StateDict) -> Result<Vec<StateEntry>, PthError> {
+    let network = if model == ModelKind::Vae2d { ModelKind::Vae } else { model };
+    let latent =
+        tensors.get("fc21.bias").map(|(shape, _)| shape.iter().product()).unwrap_or(crate::models::spec::LATENT);
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    for (torch_key, ours, shape) in layout(network, latent) {
+        match tensors.get(&ours) {
+            Some((found, values)) if found.len() == 2 && [found[1], found[0]] == shape[..] => {
+                let (rows, cols) = (found[0], found[1]);
+                let transposed = (0..cols).flat_map(|c| (0..rows).map(move |r| values[r * cols + c])).collect();
+                out.push((torch_key, (shape, transposed)));
+            }
+            Some((found, values)) if *found == shape && shape.len() == 1 => {
+                out.push((torch_key, (shape, values.clone())))
+            }
+            Some((found, _)) => problems.push(format!("{ours} has shape {found:?}, not the one {torch_key} needs")),
+            None => problems.push(format!("missing {ours}")),
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(PthError::Architecture { model, problems }) }
+}
+
+// ---- writing ---------------------------------------------------------------------------------
+
+/// The opcodes of pickle protocol 2 that a state_dict needs (Python's `pickletools` names).
+mod op {
+    pub const PROTO: u8 = 0x80;
+    pub const GLOBAL: u8 = b'c';
+    pub const EMPTY_TUPLE: u8 = b')';
+    pub const MARK: u8 = b'(';
+    pub const TUPLE: u8 = b't';
+    pub const REDUCE: u8 = b'R';
+    pub const BINPERSID: u8 = b'Q';
+    pub const BINUNICODE: u8 = b'X';
+    pub const BININT: u8 = b'J';
+    pub const NEWFALSE: u8 = 0x89;
+    pub const SETITEMS: u8 = b'u';
+    pub const STOP: u8 = b'.';
+}
+
+/// A pickle program, written opcode by opcode.
+#[derive(Default)]
+struct Pickle(Vec<u8>);
+
+impl Pickle {
+    fn global(&mut self, module: &str, name: &str) -> &mut Self {
+        self.0.push(op::GLOBAL);
+        self.0.extend(format!("{module}\n{name}\n").bytes());
+        self
+    }
+
+    fn text(&mut self, text: &str) -> &mut Self {
+        self.0.push(op::BINUNICODE);
+        self.0.extend((text.len() as u32).to_le_bytes());
+        self.0.extend(text.bytes());
+        self
+    }
+
+    /// An int (BININT: the sizes of this project's tensors fit in 32 bits; `write_state_dict`
+    /// checks).
+    fn int(&mut self, value: usize) -> &mut Self {
+        self.0.push(op::BININT);
+        self.0.extend((value as i32).to_le_bytes());
+        self
+    }
+
+    fn ints(&mut self, values: &[usize]) -> &mut Self {
+        self.0.push(op::MARK);
+        for &value in values {
+            self.int(value);
+        }
+        self.0.push(op::TUPLE);
+        self
+    }
+
+    fn op(&mut self, code: u8) -> &mut Self {
+        self.0.push(code);
+        self
+    }
+
+    /// `collections.OrderedDict()`, as torch.save writes a state_dict and each tensor's hooks.
+    fn empty_ordered_dict(&mut self) -> &mut Self {
+        self.global("collections", "OrderedDict").op(op::EMPTY_TUPLE).op(op::REDUCE)
+    }
+
+    /// `torch._utils._rebuild_tensor_v2(storage, 0, size, stride, False, OrderedDict())`, the
+    /// storage named by a persistent id: `('storage', torch.FloatStorage, key, 'cpu', numel)`.
+    fn tensor(&mut self, storage: usize, shape: &[usize]) -> &mut Self {
+        let numel = shape.iter().product();
+        let strides: Vec<usize> = (0..shape.len()).map(|d| shape[d + 1..].iter().product()).collect();
+        self.global("torch._utils", "_rebuild_tensor_v2").op(op::MARK);
+        self.op(op::MARK).text("storage").global("torch", "FloatStorage").text(&storage.to_string()).text("cpu");
+        self.int(numel).op(op::TUPLE).op(op::BINPERSID);
+        self.int(0).ints(shape).ints(&strides).op(op::NEWFALSE).empty_ordered_dict();
+        self.op(op::TUPLE).op(op::REDUCE)
+    }
+}
+
+/// A state_dict as `torch.save` writes it: a zip archive (entries stored, aligned to 64 bytes
+/// like torch's) holding `data.pkl` (an OrderedDict of tensors), one little-endian float32
+/// storage per tensor under `data/`, and the small records torch reads (`version`, ...).
+pub fn write_state_dict(entries: &[StateEntry]) -> Vec<u8> {
+    let mut pickle = Pickle::default();
+    pickle.op(op::PROTO).op(2).empty_ordered_dict().op(op::MARK);
+    for (storage, (key, (shape, _))) in entries.iter().enumerate() {
+        assert!(shape.iter().all(|&d| i32::try_from(d).is_ok()), "a tensor dimension over 2^31");
+        pickle.text(key).tensor(storage, shape);
+    }
+    pickle.op(op::SETITEMS).op(op::STOP);
+
+    // The records, in the order and with the contents torch 2 writes them (serialization_id aside:
+    // a random number torch.load does not need).
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("archive/data.pkl".into(), pickle.0),
+        ("archive/.format_version".into(), b"1".to_vec()),
+        ("archive/.storage_alignment".into(), b"64".to_vec()),
+        ("archive/byteorder".into(), b"little".to_vec()),
+    ];
+    for (storage, (_, (_, values))) in entries.iter().enumerate() {
+        files.push((format!("archive/data/{storage}"), values.iter().flat_map(|v| v.to_le_bytes()).collect()));
+    }
+    files.push(("archive/version".into(), b"3\n".to_vec()));
+    zip_stored(&files)
+}
+
+/// A zip archive of `files`, stored (torch.save does not compress).
+fn zip_stored(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).with_alignment(64);
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in files {
+        // Writing to memory fails only if the archive would pass zip's 4 GB limits.
+        writer.start_file(name.as_str(), options).expect("a zip entry in memory");
+        writer.write_all(bytes).expect("a zip entry in memory");
+    }
+    writer.finish().expect("a zip archive in memory").into_inner()
 }

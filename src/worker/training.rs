@@ -17,6 +17,7 @@ use crate::protocol::{Download, Floats, RunState, TrainingError, TrainingEvent, 
 use crate::readback::ReadbackError;
 use crate::train::plan::{PauseReason, Plan, Start};
 use crate::train::session::{PREVIEW_EVERY, Session, StepFailure, TEST_SUBSET};
+use crate::weights::export::to_torch;
 use crate::weights::read_file;
 
 /// How long a burst of steps runs before the worker reports and reads its messages.
@@ -100,9 +101,15 @@ impl<S: Host> TrainingWorker<S> {
                 self.metrics.clear();
                 self.set_state(RunState::Idle);
             }
-            TrainingRequest::Export => {
+            TrainingRequest::Export { format } => {
                 let session = self.session.as_ref().ok_or(TrainingError::NoSession)?;
-                let (name, bytes) = session.export(&self.metrics).await?;
+                let (name, bytes) = match format {
+                    None => session.export(&self.metrics).await?,
+                    Some(format) => {
+                        let tensors = session.tensors().await?;
+                        (session.file_name(format.extension()), to_torch(session.kind(), &tensors, format)?)
+                    }
+                };
                 return Ok(TrainingReply::Exported { name, bytes: bytes.into() });
             }
             TrainingRequest::Import { name, bytes, plan } => return self.import(&name, &bytes, &plan).await,

@@ -4,7 +4,8 @@
 // tree as it was); `npm run screenshots` refreshes the tracked ones in tests/browser/screenshots/.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   ROOT, serveSite, launch, openPage, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, labelOf, waitForModels,
@@ -309,8 +310,6 @@ test('a corrupted weight file shows a message and the other models keep working'
 
 test("the tutorial's .pth files opened on the page become the AE and the VAE and match the CLI", async () => {
   const { execFileSync } = await import('node:child_process');
-  const { writeFileSync, mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
   const site = await serveSite();
   const browser = await launch({ webgpu: false });
   try {
@@ -410,6 +409,31 @@ test('training in the page: a short VAE run lowers the test loss, pause / step /
     await page.getByTestId('weights-drop-ok').waitFor();
     await waitForAnalysis(page);
     assert.equal(await pixels(), trained, 'export then import gives the identical reconstruction');
+    // The same weights for PyTorch: the .pth (the tutorial's keys and shapes) opens as the same
+    // VAE, and Python reads it as torch.load does; the .safetensors names the same tensors.
+    const exportAs = async (format) => {
+      await page.getByTestId('train-export-format').selectOption(format);
+      const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('train-export').click()]);
+      return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
+    };
+    const pth = await exportAs('pth');
+    assert.match(pth.name, /^vae-mine-step\d+\.pth$/);
+    await page.getByTestId('weights-file').setInputFiles({ name: pth.name, mimeType: 'application/octet-stream', buffer: pth.bytes });
+    await page.waitForFunction((name) => document.querySelector('[data-testid=weights-drop-ok]')?.textContent.includes(name), pth.name);
+    await waitForAnalysis(page);
+    assert.equal(await pixels(), trained, 'the exported .pth gives the identical reconstruction');
+    const { execFileSync } = await import('node:child_process');
+    const pthPath = join(mkdtempSync(join(tmpdir(), 'latent-lab-')), pth.name);
+    writeFileSync(pthPath, pth.bytes);
+    const state = JSON.parse(execFileSync('python3', [join(ROOT, 'tests/tools/read_pth.py'), pthPath]).toString());
+    assert.deepEqual(Object.keys(state).sort(), ['fc1.bias', 'fc1.weight', 'fc21.bias', 'fc21.weight', 'fc22.bias', 'fc22.weight', 'fc3.bias', 'fc3.weight', 'fc4.bias', 'fc4.weight']);
+    assert.deepEqual(state['fc1.weight'].size, [400, 784]);
+    const st = await exportAs('safetensors');
+    assert.match(st.name, /^vae-mine-step\d+\.safetensors$/);
+    const header = JSON.parse(st.bytes.subarray(8, 8 + Number(st.bytes.readBigUInt64LE(0))).toString());
+    assert.deepEqual(header['fc1.weight'].shape, [400, 784]);
+    assert.equal(header.__metadata__.model, 'vae');
+    await page.getByTestId('train-export-format').selectOption('llw');
     // A corrupt file: a message, and the model stays.
     const corrupt = Buffer.from(readFileSync(exported));
     corrupt[corrupt.length - 3] ^= 0x55;

@@ -9,6 +9,14 @@ pub fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
+/// A path for a test's output file, in a folder of this test process's own under the system's
+/// temporary directory (never in the tree).
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("latent-lab-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
 pub fn mnist(split: Split) -> Dataset {
     Dataset::load(&repo_path("static/data"), DatasetKind::Mnist, split).expect("the shipped MNIST loads")
 }

@@ -20,6 +20,7 @@ use latent_lab::readback::{self, ReadbackError, block_on, read_now};
 use latent_lab::train::eval::{self, EVAL_SEED, Judge};
 use latent_lab::train::frechet::Gaussian;
 use latent_lab::train::{AnyTrainer, Trainer};
+use latent_lab::weights::export::{TorchFormat, to_torch};
 use latent_lab::weights::{self, Precision, Provenance, detect_model, load_file};
 
 #[derive(Parser)]
@@ -119,6 +120,19 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Export a model for PyTorch: `pth` (the AE and the VAEs, loadable by the tutorial's own
+    /// modules with load_state_dict) or `safetensors` (every model).
+    Export {
+        #[arg(long, value_parser = parse_model)]
+        model: ModelKind,
+        #[arg(long, value_parser = parse_format)]
+        format: TorchFormat,
+        /// A weight file, ours or the tutorial's .pth (default: the shipped model).
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Write samples of the GAN or a VAE as an IDX image file (and optionally a PNG grid).
     Samples {
         #[arg(long, value_parser = parse_model)]
@@ -153,6 +167,10 @@ fn parse_precision(name: &str) -> Result<Precision, String> {
         .map_err(|_| format!("unknown precision {name:?}: use f32, f16 or q8"))
 }
 
+fn parse_format(name: &str) -> Result<TorchFormat, String> {
+    TorchFormat::parse(name).ok_or_else(|| format!("unknown format {name:?}: use pth or safetensors"))
+}
+
 fn parse_dataset(name: &str) -> Result<DatasetKind, String> {
     DatasetKind::parse(name).ok_or_else(|| format!("unknown dataset {name:?}: use mnist or fashion"))
 }
@@ -181,6 +199,7 @@ pub fn main() -> ExitCode {
         }
         Command::Bench { steps } => bench(&cli, steps),
         Command::Import { model, ref file, ref out } => import(&cli, model, file, out),
+        Command::Export { model, format, ref weights, ref out } => export_command(&cli, model, format, weights, out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -725,5 +744,24 @@ fn import(cli: &Cli, kind: ModelKind, file: &Path, out: &Path) -> CliResult<()> 
     let provenance = Provenance { architecture: model.architecture(), metrics: metrics.clone(), ..untrained(kind) };
     write_file(out, &encode(&model, provenance, Precision::F32)?)?;
     println!("imported {} into {} | test {}", file.display(), out.display(), describe_metrics(&metrics));
+    Ok(())
+}
+
+fn export_command(
+    cli: &Cli,
+    kind: ModelKind,
+    format: TorchFormat,
+    from: &Option<PathBuf>,
+    out: &Path,
+) -> CliResult<()> {
+    let path = from.clone().unwrap_or_else(|| pretrained_path(cli, kind));
+    let failed = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let file = weights::read_file(&read_file(&path)?, Some(kind)).map_err(|e| failed(&e))?;
+    if file.kind != kind {
+        return Err(format!("{} holds the {}, not the {}", path.display(), file.kind.name(), kind.name()));
+    }
+    let exported = to_torch(kind, &file.tensors, format).map_err(|e| failed(&e))?;
+    write_file(out, &exported)?;
+    println!("exported the {} of {} as {} ({} bytes)", kind.name(), path.display(), out.display(), exported.len());
     Ok(())
 }
