@@ -121,6 +121,7 @@ pub fn sample_messages() -> Vec<Vec<u8>> {
         InferenceRequest::Walk { seed: 42, digit: None, count: 36, from: 1, to: 7, steps: 8 },
         InferenceRequest::CodeCloud { points: 3000 },
         InferenceRequest::DecodeCode { code: [0.1, 0.2, 0.3] },
+        InferenceRequest::DecodeLatents { kind: ModelKind::Vae, latents: Floats(vec![0.5; 40]) },
         InferenceRequest::OpenFile { name: "vae.pth".into(), bytes: Bytes::from(b"PK\x03\x04".to_vec()) },
         InferenceRequest::UseTrained { kind: ModelKind::Vae, tensors: Tensors::from(&tensors) },
         InferenceRequest::UseLoaded { kind: ModelKind::Ae },

@@ -88,8 +88,9 @@ pub async fn analyse_drawing(
         (gather.push(recon.clone()), gather.push(code), probabilities(recon).map(|p| gather.push(p)))
     });
     let vae = models.vae().map(|vae| {
-        let recon = vae.reconstruct_mean(x.clone());
-        (gather.push(recon.clone()), probabilities(recon).map(|p| gather.push(p)))
+        let mean = vae.encode(x.clone()).0;
+        let recon = vae.decode(mean.clone());
+        (gather.push(recon.clone()), probabilities(recon).map(|p| gather.push(p)), gather.push(mean))
     });
     let vae2d = models.vae2d().map(|vae| gather.push(vae.encode(x.clone()).0));
     let drawing = probabilities(x.clone()).map(|p| gather.push(p));
@@ -100,8 +101,9 @@ pub async fn analyse_drawing(
         ae_reconstruction: ae.map(|(r, _, _)| Floats(take(r))),
         ae_code: ae.map(|(_, c, _)| take(c)),
         ae_label: label(ae.and_then(|(_, _, p)| p)),
-        vae_reconstruction: vae.map(|(r, _)| Floats(take(r))),
-        vae_label: label(vae.and_then(|(_, p)| p)),
+        vae_reconstruction: vae.map(|(r, _, _)| Floats(take(r))),
+        vae_label: label(vae.and_then(|(_, p, _)| p)),
+        vae_mean: vae.map(|(_, _, m)| take(m)),
         vae2d_mean: vae2d.map(take),
         drawing_label: label(drawing),
     })

@@ -152,6 +152,9 @@ pub const MAX_SAMPLES: usize = 256;
 pub const MAX_WALK_STEPS: usize = 64;
 /// The most cells along a side of the latent grid.
 pub const MAX_GRID_CELLS: usize = 64;
+/// The most latent values one DecodeLatents asks for (the explorer's traversal of a 64-D VAE at
+/// 7 values a dimension needs 28,672).
+pub const MAX_LATENT_VALUES: usize = 1 << 16;
 /// The most test digits in the 3-D codes cloud (the test set has 10,000).
 pub const MAX_CLOUD_POINTS: usize = 10_000;
 /// The largest batch and the most epochs a training plan may ask for.
@@ -204,6 +207,9 @@ pub enum InferenceRequest {
     CodeCloud { points: usize },
     /// One 3-D code, decoded by the AE.
     DecodeCode { code: [f32; 3] },
+    /// Latent codes (`[n, latent]`, row-major) decoded by the AE, the VAE or the 2-D VAE: the
+    /// latent explorer's sliders and traversal grid.
+    DecodeLatents { kind: ModelKind, latents: Floats },
     /// The person's own weight file (ours or the tutorial's .pth) for the model it holds.
     OpenFile { name: String, bytes: Bytes },
     /// Weights trained in the page replace the model of their kind ("mine").
@@ -238,6 +244,11 @@ impl InferenceRequest {
             }
             DecodeLatent { z } => ensure_finite(z, "the latent point"),
             DecodeCode { code } => ensure_finite(code, "the code"),
+            DecodeLatents { kind, latents } => {
+                ensure(kind.has_tutorial_module(), || format!("the {} has no latent code to decode", kind.name()))?;
+                ensure_at_most(latents.0.len(), MAX_LATENT_VALUES, "latent values")?;
+                ensure_finite(&latents.0, "the latent codes")
+            }
             Generate { digit, count, .. } => {
                 ensure_digit(*digit)?;
                 ensure_at_most(*count, MAX_SAMPLES, "samples")
@@ -269,6 +280,8 @@ pub struct DrawingAnalysis {
     pub ae_reconstruction: Option<Floats>,
     pub vae_reconstruction: Option<Floats>,
     pub ae_code: Option<Vec<f32>>,
+    /// The VAE's mean of q(z|x): the drawing's code, which its reconstruction decodes.
+    pub vae_mean: Option<Vec<f32>>,
     pub vae2d_mean: Option<Vec<f32>>,
     pub drawing_label: Option<Label>,
     pub ae_label: Option<Label>,

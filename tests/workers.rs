@@ -88,10 +88,41 @@ fn the_inference_worker_loads_every_model_and_answers_the_panels() {
 
     let reply = block_on(worker.handle(InferenceRequest::Analyse { pixels: Floats(first_test_digit(7)) })).unwrap();
     let InferenceReply::Analysis { analysis, .. } = reply else { panic!("an analysis: {reply:?}") };
-    assert_eq!(analysis.ae_reconstruction.unwrap().0.len(), 784);
+    assert_eq!(analysis.ae_reconstruction.as_ref().unwrap().0.len(), 784);
     assert_eq!(analysis.vae_label.unwrap().class, 7);
     assert_eq!(analysis.drawing_label.unwrap().class, 7);
     assert_eq!(analysis.vae2d_mean.unwrap().len(), 2);
+
+    // The latent explorer: the drawing's VAE code decodes to its reconstruction; a sweep of
+    // codes decodes image by image; the AE's code likewise.
+    let decode = |kind, latents: Vec<f32>| match block_on(
+        worker.handle(InferenceRequest::DecodeLatents { kind, latents: Floats(latents) }),
+    ) {
+        Ok(InferenceReply::Images(pixels)) => pixels.0,
+        other => panic!("{other:?}"),
+    };
+    let mean = analysis.vae_mean.clone().unwrap();
+    assert_eq!(mean.len(), 20);
+    assert_eq!(decode(ModelKind::Vae, mean.clone()), analysis.vae_reconstruction.clone().unwrap().0);
+    let swept: Vec<f32> = (0..7)
+        .flat_map(|i| {
+            let mut z = mean.clone();
+            z[0] = i as f32 - 3.0;
+            z
+        })
+        .collect();
+    let images = decode(ModelKind::Vae, swept);
+    assert_eq!(images.len(), 7 * 784);
+    assert_ne!(images[..784], images[6 * 784..], "dimension 1 changes the image");
+    let code = analysis.ae_code.clone().unwrap();
+    assert_eq!(decode(ModelKind::Ae, code), analysis.ae_reconstruction.clone().unwrap().0);
+    let torn = block_on(
+        worker.handle(InferenceRequest::DecodeLatents { kind: ModelKind::Vae, latents: Floats(vec![0.0; 30]) }),
+    );
+    assert!(
+        matches!(&torn, Err(InferenceError::BadRequest(why)) if why.to_string().contains("30 values are not whole codes of 20")),
+        "{torn:?}"
+    );
 
     let grid = GridSpec { cells: 4, range: 3.0, spacing: Spacing::Linear };
     let InferenceReply::Images(pixels) = block_on(worker.handle(InferenceRequest::DecodeGrid { grid })).unwrap() else {
@@ -343,6 +374,8 @@ fn requests_no_page_sends_are_refused_before_any_work() {
     });
     assert!(huge_grid.contains("a grid of 100000 cells"), "{huge_grid}");
     assert!(refused(InferenceRequest::Generate { seed: 1, digit: Some(10), count: 4 }).contains("digit Some(10)"));
+    let gan_code = refused(InferenceRequest::DecodeLatents { kind: ModelKind::Gan, latents: Floats(vec![0.0; 4]) });
+    assert!(gan_code.contains("the gan has no latent code"), "{gan_code}");
     // The worker still answers what a page does send.
     assert!(block_on(worker.handle(InferenceRequest::Analyse { pixels: Floats(first_test_digit(7)) })).is_ok());
 

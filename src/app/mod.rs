@@ -9,6 +9,7 @@ mod draw_pad;
 mod gan_gallery;
 mod gpu_module;
 mod lab;
+mod latent_explorer;
 mod latent_grid;
 mod loss_chart;
 mod paint;
@@ -28,6 +29,7 @@ use codes_3d::Codes3d;
 use draw_pad::DrawPad;
 use gan_gallery::GanGallery;
 pub use lab::Lab;
+use latent_explorer::LatentExplorer;
 use latent_grid::LatentGrid;
 use panel::Panel;
 use reconstructions::Reconstructions;
@@ -64,6 +66,7 @@ pub fn App() -> impl IntoView {
             </Panel>
             <Panel id="grid" title="VAE latent space (2-D)"><LatentGrid/></Panel>
             <Panel id="codes" title="AE codes (3-D)"><Codes3d/></Panel>
+            <Panel id="dims" title="Every latent dimension"><LatentExplorer/></Panel>
             <Panel id="gan" title="GAN samples"><GanGallery/></Panel>
             <Panel id="train" title="Train in your browser"><TrainPanel/></Panel>
         </main>

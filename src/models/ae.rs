@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor};
 pub const ARCHITECTURE: &str = "MLP 784-128-64-12-3 (ReLU), decoder 3-12-64-128-784 (ReLU, tanh); inputs in [-1,1]";
 pub use super::spec::AE_WIDTHS as WIDTHS;
 /// Size of the code the encoder produces.
-pub const CODE_SIZE: usize = 3;
+pub const CODE_SIZE: usize = super::spec::AE_CODE_SIZE;
 
 #[derive(Module, Debug)]
 pub struct Autoencoder {

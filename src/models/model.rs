@@ -74,6 +74,15 @@ impl Model {
         }
     }
 
+    /// The size of the model's latent code (the AE's 3, a VAE's own), None for the others.
+    pub fn latent_size(&self) -> Option<usize> {
+        match self {
+            Model::Ae(_) => Some(ae::CODE_SIZE),
+            Model::Vae(vae) | Model::Vae2d(vae) => Some(vae.latent_size()),
+            Model::Gan(_) | Model::Classifier(_) => None,
+        }
+    }
+
     pub fn ae(&self) -> Option<&Autoencoder> {
         if let Model::Ae(ae) = self { Some(ae) } else { None }
     }

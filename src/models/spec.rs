@@ -90,6 +90,8 @@ pub enum ModelError {
 
 /// The autoencoder's encoder widths; the decoder uses them in reverse.
 pub const AE_WIDTHS: [usize; 5] = [784, 128, 64, 12, 3];
+/// The size of the autoencoder's code (its encoder's last width).
+pub const AE_CODE_SIZE: usize = AE_WIDTHS[AE_WIDTHS.len() - 1];
 
 /// The VAE's hidden width.
 pub const HIDDEN: usize = 400;

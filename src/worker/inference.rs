@@ -257,6 +257,7 @@ impl<H: Host> InferenceWorker<H> {
                 Ok(InferenceReply::Images(Floats(pixels)))
             }
             CodeCloud { points } => self.code_cloud(points).await,
+            DecodeLatents { kind, latents } => self.decode_latents(kind, latents.0).await,
             DecodeCode { code } => {
                 let (pixels, _) = self
                     .run(Work::Live, |device, models| async move {
@@ -294,6 +295,29 @@ impl<H: Host> InferenceWorker<H> {
                 Ok(InferenceReply::Done)
             }
         }
+    }
+
+    /// Decodes latent codes of the AE, the VAE or the 2-D VAE (whole codes of its size only).
+    async fn decode_latents(&self, kind: ModelKind, latents: Vec<f32>) -> Result<InferenceReply, InferenceError> {
+        let (pixels, _) = self
+            .run(Work::Live, |device, models| {
+                let latents = latents.clone();
+                async move {
+                    let model = models.get(kind).ok_or(InferenceError::ModelMissing(kind))?;
+                    let size = model.latent_size().ok_or(InferenceError::ModelMissing(kind))?;
+                    if !latents.len().is_multiple_of(size) {
+                        let why = format!("{} values are not whole codes of {size}", latents.len());
+                        return Err(InferenceError::BadRequest(crate::protocol::BadRequest(why)));
+                    }
+                    Ok(match model {
+                        Model::Ae(ae) => infer::decode_codes(ae, latents, &device).await?,
+                        Model::Vae(vae) | Model::Vae2d(vae) => infer::decode_latents(vae, latents, &device).await?,
+                        _ => return Err(InferenceError::ModelMissing(kind)),
+                    })
+                }
+            })
+            .await?;
+        Ok(InferenceReply::Images(Floats(pixels)))
     }
 
     /// Decodes points of the 2-D VAE's latent space.

@@ -52,6 +52,9 @@ async function exportAndEvaluate(page, args = []) {
   return { ...JSON.parse(out.toString()), file: path };
 }
 
+/// A panel of the page by its id (src/app/mod.rs).
+const panel = (page, id) => page.locator(`section[aria-labelledby=${id}-title]`);
+
 /// A 28x28 canvas's gray values.
 const pixelsOf = (page, testId) => page.getByTestId(testId).evaluate((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)));
 const meanDiff = (a, b) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length;
@@ -184,7 +187,7 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     await page.mouse.click(box.x + 10, box.y + 10);
     await page.mouse.click(box.x + box.width - 10, box.y + box.height - 10);
     await page.waitForFunction(() => document.querySelector('[data-testid=gan-walk]').width > 28);
-    await page.locator('section').nth(3).screenshot({ path: join(SHOTS, `${mode.name}-gan.png`) });
+    await panel(page, 'gan').screenshot({ path: join(SHOTS, `${mode.name}-gan.png`) });
   });
 
   test(`${mode.name}: the latent grid decodes the hovered cell and marks the drawing`, async () => {
@@ -211,8 +214,46 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     await waitForAnalysis(page);
     const zero = await markerAt();
     assert.notEqual(one, zero, 'the marker moves with the drawing');
-    await page.locator('section').nth(1).screenshot({ path: join(SHOTS, `${mode.name}-latent-grid.png`) });
-    await page.locator('section').nth(2).screenshot({ path: join(SHOTS, `${mode.name}-codes-3d.png`) });
+    await panel(page, 'grid').screenshot({ path: join(SHOTS, `${mode.name}-latent-grid.png`) });
+    await panel(page, 'codes').screenshot({ path: join(SHOTS, `${mode.name}-codes-3d.png`) });
+  });
+
+  test(`${mode.name}: every latent dimension: sliders start at the drawing's code, decode as they move, and a grid sweeps each`, async () => {
+    await clear(page);
+    await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[3]]);
+    await waitForAnalysis(page);
+    const sliders = panel(page, 'dims').locator('input[type=range]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid^=dims-slider-]').length === 20);
+    // At the drawing's code the decoded image is the VAE's reconstruction.
+    const grey = (id) => pixelsOf(page, id);
+    await page.waitForFunction(() => document.querySelector('[data-testid=dims-grid]').height === 20 * 28, null, { timeout: 60_000 });
+    await page.waitForFunction(async () => {
+      const of = (id) => Array.from(document.querySelector(`[data-testid=${id}]`).getContext('2d').getImageData(0, 0, 28, 28).data);
+      return of('dims-image').join() === of('vae-image').join();
+    }, null, { timeout: 60_000, polling: 100 });
+    const atCode = await grey('dims-image');
+    // The first slider to its top: the decoded image changes.
+    const first = sliders.first();
+    await first.focus();
+    await first.press('End');
+    assert.equal(Number(await first.inputValue()), 3);
+    await page.waitForFunction((before) => {
+      const d = document.querySelector('[data-testid=dims-image]').getContext('2d').getImageData(0, 0, 28, 28).data;
+      return Array.from(d).filter((_, i) => i % 4 === 0).join() !== before.join();
+    }, atCode, { timeout: 60_000 });
+    assert.ok(meanDiff(await grey('dims-image'), atCode) > 1, 'moving z1 changes the image');
+    assert.match(await panel(page, 'dims').locator('.dim-value').first().textContent(), /^\+3\.00$/);
+    // Back to the drawing's code.
+    await page.getByTestId('dims-reset').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=dims-slider-0]').value !== '3');
+    // The AE's three.
+    await page.getByTestId('dims-model').selectOption('ae');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid^=dims-slider-]').length === 3);
+    await page.waitForFunction(() => document.querySelector('[data-testid=dims-grid]').height === 3 * 28, null, { timeout: 60_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=dims-slider-1]').max) > 3, null, { timeout: 60_000 });
+    await panel(page, 'dims').screenshot({ path: join(SHOTS, `${mode.name}-dims.png`) });
+    await page.getByTestId('dims-model').selectOption('vae');
+    assert.match(await page.getByTestId('dims-status').textContent(), /^20 dimensions\./);
   });
 
   test(`${mode.name}: nothing leaves the site and nothing crashed`, async () => {
@@ -393,7 +434,7 @@ test('training in the page: a short VAE run lowers the test loss, pause / step /
     const initial = Number(await metrics.getAttribute('data-initial'));
     const latest = Number(await metrics.getAttribute('data-latest'));
     assert.ok(latest < initial - 50, `test loss ${initial} -> ${latest}`);
-    await page.locator('section').nth(4).screenshot({ path: join(SHOTS, 'cpu-train.png') });
+    await panel(page, 'train').screenshot({ path: join(SHOTS, 'cpu-train.png') });
 
     // Export the trained VAE, import the file: the same reconstruction.
     await waitForAnalysis(page);
@@ -494,7 +535,7 @@ test('training on WebGPU: a few VAE steps lower the test loss', async () => {
     const latest = Number(await metrics.getAttribute('data-latest'));
     assert.ok(latest < initial - 50, `test loss ${initial} -> ${latest}`);
     assert.deepEqual(errors, []);
-    await page.locator('section').nth(4).screenshot({ path: join(SHOTS, 'webgpu-train.png') });
+    await panel(page, 'train').screenshot({ path: join(SHOTS, 'webgpu-train.png') });
   });
 });
 
@@ -573,7 +614,7 @@ test('CPU path: a GAN trained in the page for one epoch draws digits the classif
     console.log(`GAN, one epoch in the page (${status}): ${sevens}/36 sevens; CLI: classifier agrees with the asked digit for ${(cli.gan_conditional_agreement * 100).toFixed(1)} % of 10,000 samples`);
     assert.ok(sevens >= 18, `${sevens} of 36 read as 7`);
     assert.ok(cli.gan_conditional_agreement >= 0.5, `agreement ${cli.gan_conditional_agreement}`);
-    await page.locator('section').nth(3).screenshot({ path: join(SHOTS, 'cpu-gan-trained.png') });
+    await panel(page, 'gan').screenshot({ path: join(SHOTS, 'cpu-gan-trained.png') });
     assert.deepEqual(errors, []);
   });
 });
@@ -627,7 +668,7 @@ test('WebGPU: a lost GPU device moves each worker to the CPU and keeps the work'
     const initial = Number(await metrics.getAttribute('data-initial'));
     const latest = Number(await metrics.getAttribute('data-latest'));
     assert.ok(latest < initial - 50, `test loss ${initial} -> ${latest}`);
-    await page.locator('section').nth(4).screenshot({ path: join(SHOTS, 'webgpu-lost-train.png') });
+    await panel(page, 'train').screenshot({ path: join(SHOTS, 'webgpu-lost-train.png') });
 
     // The inference worker's GPU goes too: its next GPU work (a GAN grid) runs on the CPU.
     assert.ok(await loseGpu(page, 'inference-gpu') > 0, 'the inference worker asked for a GPU device');
@@ -656,7 +697,7 @@ test('WebGPU: a corrupt 2-D VAE file leaves the page on WebGPU; only the latent 
     await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[5]]);
     await waitForAnalysis(page);
     assert.equal(await labelOf(page, 'vae-label'), '5');
-    await page.locator('section').nth(2).screenshot({ path: join(SHOTS, 'webgpu-codes-with-corrupt-vae2d.png') });
+    await panel(page, 'codes').screenshot({ path: join(SHOTS, 'webgpu-codes-with-corrupt-vae2d.png') });
     const badge = await page.getByTestId('backend-badge').textContent();
     assert.match(badge, /^WebGPU/, badge);
     assert.equal(await page.locator('.badge-box .notice').count(), 0, 'no notice of a lost GPU');

@@ -1,0 +1,228 @@
+//! Every latent dimension: a slider per dimension of the draw panel's VAE (any latent size) or
+//! of the AE's 3-D code, starting at the drawing's code and decoding live as a slider moves; and
+//! a traversal grid, a row per dimension, the code with that one dimension swept from low to
+//! high, which shows what each dimension does.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::paint::{paint_grid, paint_image};
+use super::use_lab;
+use crate::data::first_view::CLOUD_POINTS;
+use crate::models::ModelKind;
+use crate::protocol::{DrawingAnalysis, Floats, InferenceReply, InferenceRequest};
+
+/// Columns of the traversal grid: values from a dimension's low end to its high end.
+const STEPS: usize = 7;
+/// A VAE dimension's sliders span its prior N(0, 1) to 3 standard deviations.
+const VAE_SPAN: f32 = 3.0;
+
+/// Which model's code the sliders hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Explored {
+    Vae,
+    Ae,
+}
+
+impl Explored {
+    fn kind(self) -> ModelKind {
+        match self {
+            Explored::Vae => ModelKind::Vae,
+            Explored::Ae => ModelKind::Ae,
+        }
+    }
+
+    /// The drawing's code in this model.
+    fn code_of(self, analysis: &DrawingAnalysis) -> Option<Vec<f32>> {
+        match self {
+            Explored::Vae => analysis.vae_mean.clone(),
+            Explored::Ae => analysis.ae_code.clone(),
+        }
+    }
+}
+
+/// Each dimension's slider range. The AE's codes have no prior: its ranges are the span (1st to
+/// 99th percentile) of the codes of the test digits, once they are in.
+fn ranges(explored: Explored, size: usize, ae_spans: Option<&[(f32, f32)]>) -> Vec<(f32, f32)> {
+    match (explored, ae_spans) {
+        (Explored::Ae, Some(spans)) if spans.len() == size => spans.to_vec(),
+        _ => vec![(-VAE_SPAN, VAE_SPAN); size],
+    }
+}
+
+/// The 1st and 99th percentile of each of the `size` columns of `codes` (row-major).
+fn percentile_spans(codes: &[f32], size: usize) -> Vec<(f32, f32)> {
+    (0..size)
+        .map(|d| {
+            let mut column: Vec<f32> = codes.iter().skip(d).step_by(size).copied().collect();
+            column.sort_by(f32::total_cmp);
+            let at = |q: f32| column.get(((column.len() as f32 - 1.0) * q).round() as usize).copied().unwrap_or(0.0);
+            (at(0.01), at(0.99))
+        })
+        .collect()
+}
+
+/// The traversal: for each dimension, `STEPS` copies of `code` with that dimension swept across
+/// its range (row-major, a row per dimension).
+fn traversal(code: &[f32], ranges: &[(f32, f32)]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(code.len() * code.len() * STEPS);
+    for (d, &(low, high)) in ranges.iter().enumerate() {
+        for step in 0..STEPS {
+            let mut z = code.to_vec();
+            z[d] = low + (high - low) * step as f32 / (STEPS - 1) as f32;
+            out.extend(z);
+        }
+    }
+    out
+}
+
+#[component]
+pub fn LatentExplorer() -> impl IntoView {
+    let lab = use_lab();
+    let explored = RwSignal::new(Explored::Vae);
+    // The sliders' code, and the code the traversal grid was drawn around (set on release).
+    let code = RwSignal::new(None::<Vec<f32>>);
+    let settled_code = RwSignal::new(None::<Vec<f32>>);
+    let ae_spans = RwSignal::new(None::<Vec<(f32, f32)>>);
+    let error = RwSignal::new(None::<String>);
+    let image = NodeRef::<Canvas>::new();
+    let grid = NodeRef::<Canvas>::new();
+    let size = Memo::new(move |_| code.with(|c| c.as_ref().map_or(0, Vec::len)));
+    let bounds = Memo::new(move |_| ae_spans.with(|spans| ranges(explored.get(), size.get(), spans.as_deref())));
+
+    // A new drawing (or the other model chosen) sets the sliders to the drawing's code.
+    Effect::new(move |_| {
+        let which = explored.get();
+        let drawn = lab.analysis.with(|a| a.as_ref().and_then(|a| which.code_of(a)));
+        code.set(drawn.clone());
+        settled_code.set(drawn);
+    });
+
+    // The AE's slider ranges, from the codes of the test digits (the shipped ones: no download).
+    Effect::new(move |_| {
+        if explored.get() != Explored::Ae || ae_spans.with_untracked(Option::is_some) || !lab.has(ModelKind::Ae) {
+            return;
+        }
+        spawn_local(async move {
+            if let Ok(InferenceReply::Cloud { codes, .. }) =
+                lab.ask(InferenceRequest::CodeCloud { points: CLOUD_POINTS }).await
+            {
+                ae_spans.set(Some(percentile_spans(&codes.0, crate::models::spec::AE_CODE_SIZE)));
+            }
+        });
+    });
+
+    // Decodes `latents` for the explored model and paints them with `paint` (only the latest
+    // request of each `latest` counter is painted: requests run side by side in the worker).
+    let decode = move |latents: Vec<f32>,
+                       latest: StoredValue<u64>,
+                       paint: fn(&web_sys::HtmlCanvasElement, &[f32]),
+                       canvas: NodeRef<Canvas>| {
+        latest.update_value(|n| *n += 1);
+        let request = latest.get_value();
+        let kind = explored.get_untracked().kind();
+        spawn_local(async move {
+            let reply = lab.ask(InferenceRequest::DecodeLatents { kind, latents: Floats(latents) }).await;
+            if request != latest.get_value() {
+                return;
+            }
+            match (reply, canvas.get_untracked()) {
+                (Ok(InferenceReply::Images(pixels)), Some(canvas)) => {
+                    paint(&canvas, &pixels.0);
+                    error.set(None);
+                }
+                (Err(e), _) => error.set(Some(e.to_string())),
+                _ => {}
+            }
+        });
+    };
+    let live = StoredValue::new(0u64);
+    let swept = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        if let Some(z) = code.get() {
+            decode(z, live, paint_image, image);
+        }
+    });
+    // The grid waits while the pen moves (a sweep decodes seven codes a dimension; the live
+    // analysis must not wait behind it).
+    Effect::new(move |_| {
+        if lab.analysing.get() {
+            return;
+        }
+        let ranges = bounds.get();
+        if let Some(z) = settled_code.get().filter(|z| z.len() == ranges.len()) {
+            decode(traversal(&z, &ranges), swept, |canvas, pixels| paint_grid(canvas, pixels, STEPS), grid);
+        }
+    });
+
+    let value_of = move |d: usize| code.with(|c| c.as_ref().and_then(|c| c.get(d).copied()).unwrap_or(0.0));
+    let set_value = move |d: usize, text: String| {
+        if let Ok(v) = text.parse::<f32>() {
+            code.update(|c| {
+                if let Some(value) = c.as_mut().and_then(|c| c.get_mut(d)) {
+                    *value = v;
+                }
+            });
+        }
+    };
+    let slider = move |d: usize| {
+        let (low, high) = bounds.with(|b| b.get(d).copied().unwrap_or((-VAE_SPAN, VAE_SPAN)));
+        let step = (high - low) / 200.0;
+        let label =
+            move || format!("{} dimension {}", if explored.get() == Explored::Ae { "AE" } else { "VAE" }, d + 1);
+        view! {
+            <label class="dim">
+                <span class="dim-name">{format!("z{}", d + 1)}</span>
+                <input type="range" min=low max=high step=step aria-label=label data-testid=format!("dims-slider-{d}")
+                    prop:value=move || value_of(d).to_string()
+                    on:input=move |ev| set_value(d, event_target_value(&ev))
+                    on:change=move |_| settled_code.set(code.get_untracked())/>
+                <span class="dim-value">{move || format!("{:+.2}", value_of(d))}</span>
+            </label>
+        }
+    };
+    let on_model = move |ev: leptos::ev::Event| {
+        explored.set(if event_target_value(&ev) == "ae" { Explored::Ae } else { Explored::Vae });
+    };
+    let reset = move |_| {
+        let drawn = lab.analysis.with_untracked(|a| a.as_ref().and_then(|a| explored.get_untracked().code_of(a)));
+        code.set(drawn.clone());
+        settled_code.set(drawn);
+    };
+
+    view! {
+        <div class="grid-row">
+            <div class="dims">
+                <label>"Model "
+                    <select data-testid="dims-model" on:change=on_model>
+                        <option value="vae" selected=true>"VAE (draw panel's)"</option>
+                        <option value="ae">"Autoencoder (3-D)"</option>
+                    </select>
+                </label>
+                <button data-testid="dims-reset" on:click=reset>"Back to my drawing"</button>
+                <div class="dim-sliders">{move || (0..size.get()).map(slider).collect_view()}</div>
+            </div>
+            <figure class="large">
+                <canvas node_ref=image class="pixelated big" width="28" height="28" data-testid="dims-image"
+                    aria-label="The code of the sliders, decoded"></canvas>
+                <figcaption>"The sliders' code, decoded"</figcaption>
+            </figure>
+            <figure>
+                <canvas node_ref=grid class="pixelated traversal" width="196" height="28" data-testid="dims-grid"
+                    data-rows=move || size.get().to_string()
+                    aria-label="Traversal: a row per dimension, swept from its low end to its high end"></canvas>
+                <figcaption>{move || bounds.with(|b| match (explored.get(), b.first()) {
+                    (Explored::Vae, _) => format!("A row per dimension, from {:+} to {:+} (the prior's 3 sd)", -VAE_SPAN, VAE_SPAN),
+                    (Explored::Ae, Some(_)) => "A row per dimension, across the span of the test digits' codes".to_string(),
+                    (Explored::Ae, None) => "A row per dimension".to_string(),
+                })}</figcaption>
+            </figure>
+        </div>
+        <p class="caption" data-testid="dims-status">{move || match (error.get(), size.get()) {
+            (Some(e), _) => e,
+            (None, 0) => "Draw a digit: the sliders start at its code.".to_string(),
+            (None, n) => format!("{n} dimensions. Move a slider to decode its code; let go to sweep the grid around it."),
+        }}</p>
+    }
+}
