@@ -5,8 +5,9 @@
 //! defines each network with its loss (and `Model`, the one way to hold any of them), `train`
 //! holds the trainers, the evaluation and the page's training session, `readback` is the one place
 //! tensors come back to the CPU, `weights` reads and writes every weight file format, `infer`
-//! answers the panels, `device` picks the backend, `protocol` is the typed messages between the
-//! page and its workers, `worker` is what the workers do, `web` and `app` are the browser's side.
+//! answers the panels, `device` picks the backend, `link` is the page's state as a link,
+//! `protocol` is the typed messages between the page and its workers, `worker` is what the
+//! workers do, `web` and `app` are the browser's side.
 //!
 //! The feature `engine` (on by default, with `training`) brings Burn and everything that runs
 //! models; `training` adds the trainers; `webgpu` Burn's WebGPU backend. The page's own module is
@@ -21,6 +22,7 @@ pub mod history;
 pub mod host;
 #[cfg(feature = "engine")]
 pub mod infer;
+pub mod link;
 pub mod models;
 pub mod protocol;
 pub mod readback;

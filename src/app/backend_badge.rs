@@ -57,9 +57,10 @@ pub fn BackendBadge() -> impl IntoView {
             <label class="backend-switch">
                 "Backend "
                 <select on:change=on_change aria-label="Compute backend">
-                    <option value="auto" selected=true>"Auto"</option>
-                    <option value="webgpu" disabled=move || lab.gpu.get() != GpuStatus::Ready>"WebGPU"</option>
-                    <option value="cpu">"CPU"</option>
+                    <option value="auto" selected=move || lab.choice.get() == BackendChoice::Auto>"Auto"</option>
+                    <option value="webgpu" selected=move || lab.choice.get() == BackendChoice::WebGpu
+                        disabled=move || lab.gpu.get() != GpuStatus::Ready>"WebGPU"</option>
+                    <option value="cpu" selected=move || lab.choice.get() == BackendChoice::Cpu>"CPU"</option>
                 </select>
             </label>
             {move || lab.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}

@@ -1,7 +1,8 @@
 //! The drawing pad: pointer strokes (mouse, touch, pen) drawn thick with a soft edge like
 //! MNIST's pen strokes, undo and clear, and the 28x28 image the models actually see. Until the
-//! first stroke it shows a starting example (a test digit, marked as one), so that the page
-//! opens with something reconstructed.
+//! first stroke it shows a starting image, marked as one: the drawing of the link the page was
+//! opened with, else an example (a test digit), so that the page opens with something
+//! reconstructed.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -11,9 +12,10 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 
+use super::link::use_link;
 use super::paint::{paint_image, read_often_context_2d};
 use super::use_lab;
-use crate::data::first_view::{EXAMPLES_PATH, Example, Examples};
+use crate::data::first_view::{EXAMPLES_PATH, Examples};
 use crate::data::preprocess::{GreyImage, to_mnist};
 use crate::host::Host;
 use crate::web::fetch::Http;
@@ -27,13 +29,20 @@ const PEN_BLUR: f64 = 6.0;
 
 type Stroke = Vec<(f64, f64)>;
 
-/// Redraws every stroke (white on black), over the starting example if there is one.
-fn render(canvas: &HtmlCanvasElement, strokes: &[Stroke], example: Option<&Example>) {
+/// The image the pad starts with (28x28, in [0, 1]) and what the page says it is.
+#[derive(Clone)]
+struct Start {
+    pixels: Vec<f32>,
+    note: String,
+}
+
+/// Redraws every stroke (white on black), over the starting image if there is one.
+fn render(canvas: &HtmlCanvasElement, strokes: &[Stroke], start: Option<&Start>) {
     let ctx = read_often_context_2d(canvas);
     ctx.set_fill_style_str("#000");
     ctx.fill_rect(0.0, 0.0, PAD_SIDE as f64, PAD_SIDE as f64);
-    if let Some(example) = example {
-        paint_scaled(canvas, &example.unit_pixels());
+    if let Some(start) = start {
+        paint_scaled(canvas, &start.pixels);
     }
     ctx.set_stroke_style_str("#fff");
     ctx.set_fill_style_str("#fff");
@@ -73,9 +82,14 @@ fn paint_scaled(canvas: &HtmlCanvasElement, pixels: &[f32]) {
 }
 
 /// The starting example: the first test digit of the site's examples.
-async fn first_example() -> Option<Example> {
+async fn first_example() -> Option<Start> {
     let bytes = Http.fetch(EXAMPLES_PATH, &mut |_, _| {}).await.ok()?;
-    Examples::decode(&bytes).ok()?.digits.into_iter().min_by_key(|d| d.test_index)
+    let first = Examples::decode(&bytes).ok()?.digits.into_iter().min_by_key(|d| d.test_index)?;
+    let note = format!(
+        "Starting example: a {} from MNIST's test set (no. {}). Draw to replace it.",
+        first.label, first.test_index
+    );
+    Some(Start { pixels: first.unit_pixels(), note })
 }
 
 /// The pad's ink as a grey image in [0, 1].
@@ -99,7 +113,7 @@ pub fn DrawPad() -> impl IntoView {
     let pad = NodeRef::<Canvas>::new();
     let seen = NodeRef::<Canvas>::new();
     let strokes = RwSignal::new(Vec::<Stroke>::new());
-    let example = RwSignal::new(None::<Example>);
+    let example = RwSignal::new(None::<Start>);
     // Set by the first stroke or Clear: an example that arrives later is not shown.
     let touched = RwSignal::new(false);
     let drawing = RwSignal::new(false);
@@ -129,15 +143,22 @@ pub fn DrawPad() -> impl IntoView {
         let schedule = schedule.clone();
         move |_| schedule()
     });
-    leptos::task::spawn_local({
-        let schedule = schedule.clone();
-        async move {
-            if let Some(first) = first_example().await.filter(|_| !touched.get_untracked()) {
-                example.set(Some(first));
-                schedule();
-            }
+    let link = use_link();
+    match link.opened().drawing {
+        Some(pixels) => {
+            example.set(Some(Start { pixels, note: "The drawing of the link. Draw to replace it.".into() }))
         }
-    });
+        None => leptos::task::spawn_local({
+            let schedule = schedule.clone();
+            async move {
+                if let Some(first) = first_example().await.filter(|_| !touched.get_untracked()) {
+                    example.set(Some(first));
+                    schedule();
+                }
+            }
+        }),
+    }
+    link.contribute(move |state| state.drawing = lab.drawing.get_untracked());
     let forget_example = move || {
         touched.set(true);
         example.set(None);
@@ -201,9 +222,7 @@ pub fn DrawPad() -> impl IntoView {
                 <canvas node_ref=seen class="pixelated small" width="28" height="28" data-testid="model-input"></canvas>
                 <p class="caption">"What the models see (28x28, MNIST-style)"</p>
                 {move || example.with(|e| e.as_ref().map(|e| view! {
-                    <p class="caption example-note" data-testid="example-note">
-                        {format!("Starting example: a {} from MNIST's test set (no. {}). Draw to replace it.", e.label, e.test_index)}
-                    </p>
+                    <p class="caption example-note" data-testid="example-note">{e.note.clone()}</p>
                 }))}
                 <div class="buttons">
                     <button on:click=undo disabled=move || strokes.with(Vec::is_empty) data-testid="undo">"Undo"</button>

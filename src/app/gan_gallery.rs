@@ -5,6 +5,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::link::use_link;
 use super::paint::paint_grid;
 use super::use_lab;
 use crate::models::ModelKind;
@@ -34,10 +35,23 @@ fn agreement(shown: &Shown) -> String {
 #[component]
 pub fn GanGallery() -> impl IntoView {
     let lab = use_lab();
-    let digit = RwSignal::new(None::<u8>);
-    let seed_text = RwSignal::new(String::from("1"));
+    let link = use_link();
+    let opened = link.opened();
+    let digit = RwSignal::new(opened.gan_digit.flatten());
+    let first_seed = opened.gan_seed.unwrap_or(1);
+    let seed_text = RwSignal::new(first_seed.to_string());
+    // A link's walk, drawn once its grid is in.
+    let linked_walk = StoredValue::new(opened.gan_walk.filter(|ends| ends.iter().all(|&e| e < SAMPLES)));
     let shown = RwSignal::new(None::<Shown>);
     let picks = RwSignal::new(Vec::<usize>::new());
+    link.contribute(move |state| {
+        state.gan_digit = Some(digit.get_untracked());
+        state.gan_seed = shown.with_untracked(|s| s.as_ref().map(|s| s.seed));
+        state.gan_walk = picks.with_untracked(|p| match p[..] {
+            [from, to] => Some([from, to]),
+            _ => None,
+        });
+    });
     let error = RwSignal::new(None::<String>);
     let grid = NodeRef::<Canvas>::new();
     let strip = NodeRef::<Canvas>::new();
@@ -62,6 +76,10 @@ pub fn GanGallery() -> impl IntoView {
                     }
                     error.set(None);
                     shown.set(Some(Shown { seed, digit: wanted, generated }));
+                    if let Some(ends) = linked_walk.get_value() {
+                        linked_walk.set_value(None);
+                        picks.set(ends.to_vec());
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => error.set(Some(e.to_string())),
@@ -75,7 +93,7 @@ pub fn GanGallery() -> impl IntoView {
         move || lab.has(ModelKind::Gan),
         move || {
             if shown.get_untracked().is_none() && latest.get_value() == 0 {
-                generate_seed(1);
+                generate_seed(first_seed);
             }
         },
     );
@@ -137,8 +155,10 @@ pub fn GanGallery() -> impl IntoView {
         <div class="controls">
             <label>"Digit "
                 <select data-testid="gan-digit" on:change=move |ev| digit.set(event_target_value(&ev).parse::<u8>().ok())>
-                    <option value="any">"any"</option>
-                    {(0..10).map(|d| view! { <option value=d.to_string()>{d.to_string()}</option> }).collect_view()}
+                    <option value="any" selected=move || digit.get().is_none()>"any"</option>
+                    {(0..10u8).map(|d| view! {
+                        <option value=d.to_string() selected=move || digit.get() == Some(d)>{d.to_string()}</option>
+                    }).collect_view()}
                 </select>
             </label>
             <button class="primary" on:click=generate_new disabled=move || !lab.has(ModelKind::Gan) data-testid="gan-generate">"Generate"</button>

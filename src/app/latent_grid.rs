@@ -6,6 +6,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::link::use_link;
 use super::paint::{paint_grid, paint_image};
 use super::use_lab;
 use crate::grid::{GridSpec, Spacing};
@@ -15,10 +16,18 @@ use crate::protocol::{InferenceReply, InferenceRequest};
 #[component]
 pub fn LatentGrid() -> impl IntoView {
     let lab = use_lab();
-    let cells = RwSignal::new(12usize);
-    let range = RwSignal::new(3.0f32);
-    let quantiles = RwSignal::new(false);
-    let picked = RwSignal::new(None::<[f32; 2]>);
+    let link = use_link();
+    let opened = link.opened();
+    let cells = RwSignal::new(opened.grid_cells.unwrap_or(12));
+    let range = RwSignal::new(opened.grid_range.unwrap_or(3.0));
+    let quantiles = RwSignal::new(opened.grid_quantiles.unwrap_or(false));
+    let picked = RwSignal::new(opened.grid_pick);
+    link.contribute(move |state| {
+        state.grid_cells = Some(cells.get_untracked());
+        state.grid_range = Some(range.get_untracked());
+        state.grid_quantiles = Some(quantiles.get_untracked());
+        state.grid_pick = picked.get_untracked();
+    });
     let error = RwSignal::new(None::<String>);
     let grid = NodeRef::<Canvas>::new();
     let large = NodeRef::<Canvas>::new();
@@ -51,7 +60,8 @@ pub fn LatentGrid() -> impl IntoView {
 
     // Decode the picked cell large.
     Effect::new(move |_| {
-        let Some(z) = picked.get() else { return };
+        // A link's point waits for the model.
+        let Some(z) = picked.get().filter(|_| model.get().is_some()) else { return };
         spawn_local(async move {
             if let (Ok(InferenceReply::Images(pixels)), Some(canvas)) =
                 (lab.ask(InferenceRequest::DecodeLatent { z }).await, large.get_untracked())
@@ -104,8 +114,8 @@ pub fn LatentGrid() -> impl IntoView {
                 on:change=move |ev| range.set(event_target_value(&ev).parse::<f32>().unwrap_or(3.0).clamp(0.5, 6.0))/></label>
             <label>"Spacing "
                 <select on:change=move |ev| quantiles.set(event_target_value(&ev) == "quantiles")>
-                    <option value="linear">"linear"</option>
-                    <option value="quantiles">"normal quantiles"</option>
+                    <option value="linear" selected=move || !quantiles.get()>"linear"</option>
+                    <option value="quantiles" selected=move || quantiles.get()>"normal quantiles"</option>
                 </select>
             </label>
         </div>

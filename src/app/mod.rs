@@ -11,10 +11,12 @@ mod gpu_module;
 mod lab;
 mod latent_explorer;
 mod latent_grid;
+mod link;
 mod loss_chart;
 mod paint;
 mod panel;
 mod reconstructions;
+mod share_link;
 mod train_panel;
 mod training;
 mod weights_drop;
@@ -33,6 +35,7 @@ use latent_explorer::LatentExplorer;
 use latent_grid::LatentGrid;
 use panel::Panel;
 use reconstructions::Reconstructions;
+use share_link::ShareLink;
 use train_panel::TrainPanel;
 use weights_drop::WeightsDrop;
 use weights_status::WeightsStatus;
@@ -42,7 +45,10 @@ use weights_status::WeightsStatus;
 pub fn App() -> impl IntoView {
     let lab = Lab::new();
     provide_context(lab);
+    let (link, ignored) = link::Link::from_location();
+    provide_context(link);
     lab.start();
+    restore_backend(lab, link, &ignored);
     once_when(move || lab.models_settled(), move || lab.consider_gpu_module());
     register_offline_once_settled(lab);
     view! {
@@ -52,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <p class="tagline">"An autoencoder, a VAE and a GAN on MNIST, running in your browser."</p>
             </div>
             <BackendBadge/>
+            <ShareLink/>
         </header>
         <WeightsStatus/>
         <main
@@ -88,6 +95,18 @@ fn register_offline_once_settled(lab: Lab) {
             }
         })
     });
+}
+
+/// The link's backend, and a word on what the link held that the page could not use; the page's
+/// backend goes into links from now on.
+fn restore_backend(lab: Lab, link: link::Link, ignored: &[String]) {
+    if let Some(choice) = link.opened().backend {
+        lab.choose_backend(choice);
+    }
+    if !ignored.is_empty() {
+        lab.notice.set(Some(format!("This link's {} could not be used and were left out.", ignored.join(", "))));
+    }
+    link.contribute(move |state| state.backend = Some(lab.choice.get_untracked()));
 }
 
 /// Runs `action` once, the first time `ready` (tracked) holds.

@@ -6,6 +6,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::link::use_link;
 use super::loss_chart::LossChart;
 use super::paint::paint_grid;
 use super::training::Training;
@@ -69,15 +70,28 @@ fn settings_for(
 pub fn TrainPanel() -> impl IntoView {
     let lab = use_lab();
     let training = Training::new();
-    let kind = RwSignal::new(ModelKind::Vae);
-    let dataset = RwSignal::new(DatasetKind::Mnist);
-    let lr = RwSignal::new(String::from("0.001"));
-    let batch = RwSignal::new(128usize);
-    let epochs = RwSignal::new(2usize);
-    let latent = RwSignal::new(LATENT.to_string());
+    let link = use_link();
+    let opened = link.opened().train;
+    let kind = RwSignal::new(opened.model.unwrap_or(ModelKind::Vae));
+    let dataset = RwSignal::new(opened.dataset.unwrap_or(DatasetKind::Mnist));
+    let lr = RwSignal::new(opened.learning_rate.map_or_else(|| String::from("0.001"), |r| r.to_string()));
+    let batch = RwSignal::new(opened.batch.unwrap_or(128));
+    let epochs = RwSignal::new(opened.epochs.unwrap_or(2));
+    let latent = RwSignal::new(opened.latent.unwrap_or(LATENT).to_string());
     let from_pretrained = RwSignal::new(false);
-    let bce = RwSignal::new(true);
-    let beta = RwSignal::new(1.0f32);
+    let bce = RwSignal::new(opened.loss != Some(ReconstructionLoss::Mse));
+    let beta = RwSignal::new(opened.beta.unwrap_or(1.0));
+    link.contribute(move |state| {
+        let t = &mut state.train;
+        t.model = Some(kind.get_untracked());
+        t.dataset = Some(dataset.get_untracked());
+        t.learning_rate = parse_learning_rate(&lr.get_untracked()).ok();
+        t.batch = Some(batch.get_untracked());
+        t.epochs = Some(epochs.get_untracked());
+        t.latent = parse_latent_size(&latent.get_untracked()).ok();
+        t.loss = Some(if bce.get_untracked() { ReconstructionLoss::Bce } else { ReconstructionLoss::Mse });
+        t.beta = Some(beta.get_untracked());
+    });
     let d_steps = RwSignal::new(1usize);
     // Empty: the discriminator learns at the generator's rate.
     let d_lr = RwSignal::new(String::new());
@@ -198,16 +212,15 @@ pub fn TrainPanel() -> impl IntoView {
         <div class="controls">
             <label>"Model "
                 <select data-testid="train-model" disabled=move || !idle() on:change=move |ev| kind.set(parse_model(&event_target_value(&ev)))>
-                    <option value="ae">"AE"</option>
-                    <option value="vae" selected=true>"VAE"</option>
-                    <option value="vae2d">"VAE 2-D"</option>
-                    <option value="gan">"GAN"</option>
+                    {[ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan].map(|k| view! {
+                        <option value=k.name() selected=move || kind.get() == k>{k.title()}</option>
+                    }).collect_view()}
                 </select>
             </label>
             <label>"Data "
                 <select disabled=move || !idle() on:change=move |ev| dataset.set(DatasetKind::parse(&event_target_value(&ev)).unwrap_or(DatasetKind::Mnist))>
-                    <option value="mnist">"MNIST"</option>
-                    <option value="fashion">"Fashion-MNIST"</option>
+                    <option value="mnist" selected=move || dataset.get() == DatasetKind::Mnist>"MNIST"</option>
+                    <option value="fashion" selected=move || dataset.get() == DatasetKind::Fashion>"Fashion-MNIST"</option>
                 </select>
             </label>
             <label>"Start from "
@@ -235,8 +248,8 @@ pub fn TrainPanel() -> impl IntoView {
             <Show when=move || matches!(kind.get(), ModelKind::Vae | ModelKind::Vae2d)>
                 <label>"Reconstruction "
                     <select on:change=move |ev| { bce.set(event_target_value(&ev) == "bce"); retune(); }>
-                        <option value="bce">"BCE"</option>
-                        <option value="mse">"MSE"</option>
+                        <option value="bce" selected=move || bce.get()>"BCE"</option>
+                        <option value="mse" selected=move || !bce.get()>"MSE"</option>
                     </select>
                 </label>
                 <label>"KL weight β " <input type="number" step="0.1" min="0" prop:value=move || beta.get()

@@ -37,3 +37,15 @@ pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
     link.click();
     Ok(())
 }
+
+/// Copies `text` to the clipboard (`navigator.clipboard.writeText`, through `Reflect`: web-sys's
+/// Clipboard feature is not enabled). Fails where the browser does not allow it.
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    use js_sys::{Function, Promise, Reflect};
+    let navigator = web_sys::window().ok_or("no window")?.navigator();
+    let clipboard = Reflect::get(&navigator, &"clipboard".into()).map_err(|e| js_error("clipboard", e))?;
+    let write = Reflect::get(&clipboard, &"writeText".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+    let promise = write.ok_or("no clipboard")?.call1(&clipboard, &text.into()).map_err(|e| js_error("clipboard", e))?;
+    let promise = promise.dyn_into::<Promise>().map_err(|e| js_error("clipboard", e))?;
+    JsFuture::from(promise).await.map(|_| ()).map_err(|e| js_error("clipboard", e))
+}

@@ -76,7 +76,7 @@ export async function launch({ webgpu }, extraArgs = []) {
 /// Opens the page and records any request that leaves the site's origin, and every uncaught
 /// error, console error (a missing file, a refused script) and Content-Security-Policy
 /// violation. `init`, if given, runs in the page before any of its own scripts.
-export async function openPage(browser, site, { init } = {}) {
+export async function openPage(browser, site, { init, url = site.url } = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
@@ -89,7 +89,7 @@ export async function openPage(browser, site, { init } = {}) {
   page.on('request', (r) => { if (!r.url().startsWith(site.url)) foreign.push(r.url()); });
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-  await page.goto(site.url);
+  await page.goto(url);
   return { page, foreign, errors };
 }
 

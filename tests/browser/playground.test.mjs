@@ -183,6 +183,7 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     const again = await generate(page, { digit: 3, seed: first.seed });
     assert.equal(again.seed, first.seed);
     assert.equal(again.grid, first.grid, 'the same seed gives the same grid');
+    await page.getByTestId('gan-grid').scrollIntoViewIfNeeded();
     const box = await page.getByTestId('gan-grid').boundingBox();
     await page.mouse.click(box.x + 10, box.y + 10);
     await page.mouse.click(box.x + box.width - 10, box.y + box.height - 10);
@@ -193,6 +194,8 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
   test(`${mode.name}: the latent grid decodes the hovered cell and marks the drawing`, async () => {
     const grid = page.getByTestId('latent-grid');
     await page.waitForFunction(() => document.querySelector('[data-testid=latent-grid]').width > 28, null, { timeout: 60_000 });
+    // Earlier tests scrolled the page (to the GAN panel): the pointer must land on the grid.
+    await grid.scrollIntoViewIfNeeded();
     const box = await grid.boundingBox();
     await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.3);
     await page.waitForFunction(() => document.querySelector('[data-testid=grid-picked]').textContent.startsWith('z ='));
@@ -755,6 +758,66 @@ test('WebGPU: the page works on the CPU module first; the WebGPU module takes ov
     assert.deepEqual(errors, []);
   } finally {
     release();
+    await browser.close();
+    await site.close();
+  }
+});
+
+// Links: a teacher sets the page up, copies the link, a student opens it.
+test('a link restores the page: the drawing, backend, latent grid, GAN grid and walk, Train panel; what it gets wrong is named', async () => {
+  const site = await serveSite();
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openPage(browser, site);
+    await waitForModels(page);
+    await clear(page);
+    await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[4]]);
+    await waitForAnalysis(page);
+    await page.getByLabel('Compute backend').selectOption('cpu');
+    await setField(page, page.getByTestId('grid-cells'), 8);
+    const grid = await generate(page, { digit: 5, seed: 77 });
+    await page.getByTestId('gan-grid').scrollIntoViewIfNeeded();
+    const box = await page.getByTestId('gan-grid').boundingBox();
+    const sample = (i) => page.mouse.click(box.x + box.width * ((i % 6) + 0.5) / 6, box.y + box.height * (Math.floor(i / 6) + 0.5) / 6);
+    await sample(0);
+    await sample(35);
+    const walkOf = (p) => p.waitForFunction(() => document.querySelector('[data-testid=gan-walk]').width > 28, null, { timeout: 60_000 })
+      .then(() => p.getByTestId('gan-walk').evaluate((c) => c.toDataURL()));
+    const walk = await walkOf(page);
+    await page.getByTestId('train-model').selectOption('gan');
+    await setField(page, page.getByTestId('train-epochs'), 5);
+    await page.getByTestId('copy-link').click();
+    const url = await page.getByTestId('link-url').inputValue();
+    for (const part of ['backend=cpu', 'draw=', 'cells=8', 'digit=5', 'seed=77', 'walk=0%2C35', 'model=gan', 'epochs=5']) {
+      assert.ok(url.includes(part), `${part} in ${url}`);
+    }
+    assert.ok(url.startsWith(site.url), url);
+
+    const student = await openPage(browser, site, { url });
+    const opened = student.page;
+    await waitForModels(opened);
+    await waitForAnalysis(opened);
+    assert.match(await opened.getByTestId('example-note').textContent(), /^The drawing of the link\./);
+    const seen = meanDiff(await pixelsOf(opened, 'model-input'), await pixelsOf(page, 'model-input'));
+    assert.ok(seen < 12, `the same 28x28 input (mean |diff| ${seen} of 255)`);
+    assert.equal(await labelOf(opened, 'vae-label'), await labelOf(page, 'vae-label'));
+    assert.equal(await opened.getByLabel('Compute backend').inputValue(), 'cpu');
+    assert.equal(await opened.getByTestId('grid-cells').inputValue(), '8');
+    await opened.waitForFunction(() => document.querySelector('[data-testid=gan-summary]')?.dataset.seed === '77' && document.querySelector('[data-testid=gan-summary]').dataset.labels, null, { timeout: 120_000 });
+    assert.equal(await opened.getByTestId('gan-digit').inputValue(), '5');
+    assert.equal(await opened.getByTestId('gan-grid').evaluate((c) => c.toDataURL()), grid.grid, 'the same GAN grid');
+    assert.equal(await walkOf(opened), walk, 'the same walk');
+    assert.equal(await opened.getByTestId('train-model').inputValue(), 'gan');
+    assert.equal(await opened.getByTestId('train-epochs').inputValue(), '5');
+    await opened.screenshot({ path: join(SHOTS, 'link-opened.png') });
+
+    // A link with mistakes: the page opens, says what it left out, and keeps the rest.
+    const wrong = await openPage(browser, site, { url: `${site.url}?seed=12&colour=red&cells=999` });
+    await waitForModels(wrong.page);
+    assert.match(await wrong.page.locator('.badge-box .notice').textContent(), /This link's colour, cells could not be used and were left out\./);
+    await wrong.page.waitForFunction(() => document.querySelector('[data-testid=gan-summary]')?.dataset.seed === '12', null, { timeout: 120_000 });
+    assert.deepEqual([...errors, ...student.errors, ...wrong.errors], []);
+  } finally {
     await browser.close();
     await site.close();
   }
