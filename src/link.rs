@@ -44,6 +44,93 @@ pub struct LinkState {
     pub gan_seed: Option<u64>,
     pub gan_walk: Option<[usize; 2]>,
     pub train: TrainLink,
+    /// Lesson mode: only these panels (`?panels=draw,grid`), in the page's order.
+    pub panels: Option<Vec<PanelId>>,
+    /// Embed mode (`?embed=1`): no page chrome, for an `<iframe>`.
+    pub embed: Option<bool>,
+    /// Controls a lesson keeps fixed (`?lock=backend,gan`): hidden, their values the link's.
+    pub lock: Option<Vec<Lock>>,
+}
+
+/// The page's panels, by the ids their headings carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PanelId {
+    Draw,
+    Grid,
+    Codes,
+    Dims,
+    Gan,
+    Train,
+}
+
+impl PanelId {
+    pub const ALL: [PanelId; 6] =
+        [PanelId::Draw, PanelId::Grid, PanelId::Codes, PanelId::Dims, PanelId::Gan, PanelId::Train];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            PanelId::Draw => "draw",
+            PanelId::Grid => "grid",
+            PanelId::Codes => "codes",
+            PanelId::Dims => "dims",
+            PanelId::Gan => "gan",
+            PanelId::Train => "train",
+        }
+    }
+}
+
+/// Groups of controls a lesson link can lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// The backend switch.
+    Backend,
+    /// The latent grid's cells, range and spacing.
+    Grid,
+    /// The GAN's digit, seed and Generate.
+    Gan,
+    /// The Train panel's model, data and hyper-parameters.
+    Train,
+}
+
+impl Lock {
+    pub const ALL: [Lock; 4] = [Lock::Backend, Lock::Grid, Lock::Gan, Lock::Train];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Lock::Backend => "backend",
+            Lock::Grid => "grid",
+            Lock::Gan => "gan",
+            Lock::Train => "train",
+        }
+    }
+}
+
+/// A comma-separated list of names, each one of `all`'s; None if any is not.
+fn names_of<T: Copy + PartialEq>(text: &str, all: &[T], name: fn(T) -> &'static str) -> Option<Vec<T>> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let found = all.iter().copied().find(|item| name(*item) == part)?;
+        if !out.contains(&found) {
+            out.push(found);
+        }
+    }
+    Some(out).filter(|out| !out.is_empty())
+}
+
+fn names<T: Copy>(items: &[T], name: fn(T) -> &'static str) -> String {
+    items.iter().map(|&item| name(item)).collect::<Vec<_>>().join(",")
+}
+
+impl LinkState {
+    /// Whether the lesson shows this panel (every panel without `panels`).
+    pub fn shows(&self, panel: PanelId) -> bool {
+        self.panels.as_ref().is_none_or(|panels| panels.contains(&panel))
+    }
+
+    /// Whether the lesson locks these controls.
+    pub fn locks(&self, lock: Lock) -> bool {
+        self.lock.as_ref().is_some_and(|locks| locks.contains(&lock))
+    }
 }
 
 /// The latent grid's cells along a side, as its panel allows them.
@@ -151,6 +238,9 @@ impl LinkState {
                 [ReconstructionLoss::Bce, ReconstructionLoss::Mse].into_iter().find(|l| loss_name(*l) == value),
             ),
             "beta" => keep(&mut t.beta, number_in(value, 0.0..=100.0)),
+            "panels" => keep(&mut self.panels, names_of(value, &PanelId::ALL, PanelId::id)),
+            "embed" => keep(&mut self.embed, ["0", "1"].iter().position(|v| *v == value).map(|i| i == 1)),
+            "lock" => keep(&mut self.lock, names_of(value, &Lock::ALL, Lock::name)),
             _ => false,
         }
     }
@@ -181,6 +271,9 @@ impl LinkState {
         put("latent", t.latent.map(|l| l.to_string()));
         put("loss", t.loss.map(|l| loss_name(l).to_string()));
         put("beta", t.beta.map(|b| b.to_string()));
+        put("panels", self.panels.as_deref().map(|p| names(p, PanelId::id)));
+        put("embed", self.embed.map(|e| if e { "1" } else { "0" }.to_string()));
+        put("lock", self.lock.as_deref().map(|l| names(l, Lock::name)));
         out.finish()
     }
 }

@@ -5,7 +5,7 @@ mod common;
 
 use latent_lab::data::{DatasetKind, Split};
 use latent_lab::device::BackendChoice;
-use latent_lab::link::{LinkState, TrainLink, decode_drawing, encode_drawing};
+use latent_lab::link::{LinkState, Lock, PanelId, TrainLink, decode_drawing, encode_drawing};
 use latent_lab::models::{ModelKind, ReconstructionLoss};
 
 fn first_test_digit() -> Vec<f32> {
@@ -33,6 +33,9 @@ fn everything() -> LinkState {
             loss: Some(ReconstructionLoss::Mse),
             beta: Some(4.0),
         },
+        panels: Some(vec![PanelId::Draw, PanelId::Gan]),
+        embed: Some(true),
+        lock: Some(vec![Lock::Backend, Lock::Train]),
     }
 }
 
@@ -45,7 +48,7 @@ fn every_setting_comes_back_from_its_query() {
     assert_eq!(back, state);
     // A drawing is 523 characters of the link (784 pixels, 4 bits each, base64url).
     assert_eq!(encode_drawing(&first_test_digit()).len(), 523);
-    assert!(query.len() < 700, "{} characters: {query}", query.len());
+    assert!(query.len() < 760, "{} characters: {query}", query.len());
     // "Any digit" is a value of its own.
     let any = LinkState { gan_digit: Some(None), ..Default::default() };
     assert_eq!(LinkState::parse(&any.to_query()).0, any);
@@ -62,6 +65,23 @@ fn a_drawing_survives_at_four_bits_a_pixel() {
     assert_eq!(decode_drawing("AAAA"), None);
     assert_eq!(decode_drawing(&"A".repeat(600)), None);
     assert_eq!(decode_drawing(&"*".repeat(523)), None);
+}
+
+#[test]
+fn a_lesson_link_shows_some_panels_and_locks_some_controls() {
+    let (lesson, ignored) = LinkState::parse("panels=draw,grid,draw&lock=gan&embed=1");
+    assert!(ignored.is_empty(), "{ignored:?}");
+    assert_eq!(lesson.panels, Some(vec![PanelId::Draw, PanelId::Grid]));
+    assert!(lesson.shows(PanelId::Grid) && !lesson.shows(PanelId::Train));
+    assert!(lesson.locks(Lock::Gan) && !lesson.locks(Lock::Backend));
+    assert_eq!(lesson.embed, Some(true));
+    // Without them: every panel, nothing locked.
+    let plain = LinkState::default();
+    assert!(PanelId::ALL.iter().all(|&p| plain.shows(p)) && Lock::ALL.iter().all(|&l| !plain.locks(l)));
+    // A list with a name the page does not have is left out whole, and named.
+    let (odd, ignored) = LinkState::parse("panels=draw,chat&lock=everything&embed=yes");
+    assert_eq!(ignored, ["panels", "lock", "embed"]);
+    assert_eq!(odd, LinkState::default());
 }
 
 #[test]

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::lab::{GpuStatus, Timings};
 use super::use_lab;
 use crate::device::BackendChoice;
+use crate::link::Lock;
 
 fn describe(choice: BackendChoice, gpu: &GpuStatus, timings: Timings) -> String {
     let ms = |v: Option<f64>| v.map(|v| format!("{v:.1} ms")).unwrap_or_else(|| "-".into());
@@ -30,6 +31,8 @@ fn describe(choice: BackendChoice, gpu: &GpuStatus, timings: Timings) -> String 
 #[component]
 pub fn BackendBadge() -> impl IntoView {
     let lab = use_lab();
+    // A lesson link may fix the backend: then there is no switch.
+    let locked = super::link::use_link().opened().locks(Lock::Backend);
     let text = move || {
         let (choice, gpu, timings) = (lab.choice.get(), lab.gpu.get(), lab.timings.get());
         describe(choice, &gpu, timings)
@@ -54,15 +57,17 @@ pub fn BackendBadge() -> impl IntoView {
                 data-last-compute-ms=move || lab.timings.get().last_compute_ms.map(|v| v.to_string())
                 data-cpu-ms=move || lab.timings.get().cpu_ms.map(|v| v.to_string())
                 data-gpu-ms=move || lab.timings.get().gpu_ms.map(|v| v.to_string())>{text}</span>
-            <label class="backend-switch">
-                "Backend "
-                <select on:change=on_change aria-label="Compute backend">
-                    <option value="auto" selected=move || lab.choice.get() == BackendChoice::Auto>"Auto"</option>
-                    <option value="webgpu" selected=move || lab.choice.get() == BackendChoice::WebGpu
-                        disabled=move || lab.gpu.get() != GpuStatus::Ready>"WebGPU"</option>
-                    <option value="cpu" selected=move || lab.choice.get() == BackendChoice::Cpu>"CPU"</option>
-                </select>
-            </label>
+            {(!locked).then(|| view! {
+                <label class="backend-switch">
+                    "Backend "
+                    <select on:change=on_change aria-label="Compute backend">
+                        <option value="auto" selected=move || lab.choice.get() == BackendChoice::Auto>"Auto"</option>
+                        <option value="webgpu" selected=move || lab.choice.get() == BackendChoice::WebGpu
+                            disabled=move || lab.gpu.get() != GpuStatus::Ready>"WebGPU"</option>
+                        <option value="cpu" selected=move || lab.choice.get() == BackendChoice::Cpu>"CPU"</option>
+                    </select>
+                </label>
+            })}
             {move || lab.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
         </div>
     }

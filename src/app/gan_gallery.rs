@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use super::link::use_link;
 use super::paint::paint_grid;
 use super::use_lab;
+use crate::link::Lock;
 use crate::models::ModelKind;
 use crate::protocol::{Generated, InferenceReply, InferenceRequest};
 
@@ -37,6 +38,8 @@ pub fn GanGallery() -> impl IntoView {
     let lab = use_lab();
     let link = use_link();
     let opened = link.opened();
+    // A lesson link may fix the digit and the seed: then there is no Generate either.
+    let locked = opened.locks(Lock::Gan);
     let digit = RwSignal::new(opened.gan_digit.flatten());
     let first_seed = opened.gan_seed.unwrap_or(1);
     let seed_text = RwSignal::new(first_seed.to_string());
@@ -152,23 +155,25 @@ pub fn GanGallery() -> impl IntoView {
     };
 
     view! {
-        <div class="controls">
-            <label>"Digit "
-                <select data-testid="gan-digit" on:change=move |ev| digit.set(event_target_value(&ev).parse::<u8>().ok())>
-                    <option value="any" selected=move || digit.get().is_none()>"any"</option>
-                    {(0..10u8).map(|d| view! {
-                        <option value=d.to_string() selected=move || digit.get() == Some(d)>{d.to_string()}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-            <button class="primary" on:click=generate_new disabled=move || !lab.has(ModelKind::Gan) data-testid="gan-generate">"Generate"</button>
-            <label>"Seed "
-                <input type="text" inputmode="numeric" size="10" data-testid="gan-seed" prop:value=move || seed_text.get()
-                    on:input=move |ev| seed_text.set(event_target_value(&ev))
-                    on:keydown=move |ev: web_sys::KeyboardEvent| if ev.key() == "Enter" { generate_typed() }/>
-            </label>
-            <button on:click=move |_| generate_typed() disabled=move || !lab.has(ModelKind::Gan) data-testid="gan-use-seed">"Use seed"</button>
-        </div>
+        {(!locked).then(|| view! {
+            <div class="controls">
+                <label>"Digit "
+                    <select data-testid="gan-digit" on:change=move |ev| digit.set(event_target_value(&ev).parse::<u8>().ok())>
+                        <option value="any" selected=move || digit.get().is_none()>"any"</option>
+                        {(0..10u8).map(|d| view! {
+                            <option value=d.to_string() selected=move || digit.get() == Some(d)>{d.to_string()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button class="primary" on:click=generate_new disabled=move || !lab.has(ModelKind::Gan) data-testid="gan-generate">"Generate"</button>
+                <label>"Seed "
+                    <input type="text" inputmode="numeric" size="10" data-testid="gan-seed" prop:value=move || seed_text.get()
+                        on:input=move |ev| seed_text.set(event_target_value(&ev))
+                        on:keydown=move |ev: web_sys::KeyboardEvent| if ev.key() == "Enter" { generate_typed() }/>
+                </label>
+                <button on:click=move |_| generate_typed() disabled=move || !lab.has(ModelKind::Gan) data-testid="gan-use-seed">"Use seed"</button>
+            </div>
+        })}
         <canvas node_ref=grid class="pixelated gallery" data-testid="gan-grid" on:click=pick
             tabindex="0" on:keydown=on_key
             aria-label="Generated digits; click two (or move with the arrow keys and press Enter) to see the walk between them"></canvas>

@@ -10,6 +10,7 @@ use super::link::use_link;
 use super::paint::{paint_grid, paint_image};
 use super::use_lab;
 use crate::grid::{GridSpec, Spacing};
+use crate::link::Lock;
 use crate::models::ModelKind;
 use crate::protocol::{InferenceReply, InferenceRequest};
 
@@ -18,6 +19,8 @@ pub fn LatentGrid() -> impl IntoView {
     let lab = use_lab();
     let link = use_link();
     let opened = link.opened();
+    // A lesson link may fix the grid's settings: then they are not shown.
+    let locked = opened.locks(Lock::Grid);
     let cells = RwSignal::new(opened.grid_cells.unwrap_or(12));
     let range = RwSignal::new(opened.grid_range.unwrap_or(3.0));
     let quantiles = RwSignal::new(opened.grid_quantiles.unwrap_or(false));
@@ -107,18 +110,20 @@ pub fn LatentGrid() -> impl IntoView {
     };
 
     view! {
-        <div class="controls">
-            <label>"Cells " <input type="number" min="3" max="30" prop:value=move || cells.get()
-                on:change=move |ev| cells.set(event_target_value(&ev).parse::<usize>().unwrap_or(12).clamp(3, 30)) data-testid="grid-cells"/></label>
-            <label>"Range ±" <input type="number" min="0.5" max="6" step="0.5" prop:value=move || range.get()
-                on:change=move |ev| range.set(event_target_value(&ev).parse::<f32>().unwrap_or(3.0).clamp(0.5, 6.0))/></label>
-            <label>"Spacing "
-                <select on:change=move |ev| quantiles.set(event_target_value(&ev) == "quantiles")>
-                    <option value="linear" selected=move || !quantiles.get()>"linear"</option>
-                    <option value="quantiles" selected=move || quantiles.get()>"normal quantiles"</option>
-                </select>
-            </label>
-        </div>
+        {(!locked).then(|| view! {
+            <div class="controls">
+                <label>"Cells " <input type="number" min="3" max="30" prop:value=move || cells.get()
+                    on:change=move |ev| cells.set(event_target_value(&ev).parse::<usize>().unwrap_or(12).clamp(3, 30)) data-testid="grid-cells"/></label>
+                <label>"Range ±" <input type="number" min="0.5" max="6" step="0.5" prop:value=move || range.get()
+                    on:change=move |ev| range.set(event_target_value(&ev).parse::<f32>().unwrap_or(3.0).clamp(0.5, 6.0))/></label>
+                <label>"Spacing "
+                    <select on:change=move |ev| quantiles.set(event_target_value(&ev) == "quantiles")>
+                        <option value="linear" selected=move || !quantiles.get()>"linear"</option>
+                        <option value="quantiles" selected=move || quantiles.get()>"normal quantiles"</option>
+                    </select>
+                </label>
+            </div>
+        })}
         <div class="grid-row">
             <div class="grid-wrap">
                 <canvas node_ref=grid class="pixelated grid" data-testid="latent-grid"

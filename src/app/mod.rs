@@ -24,6 +24,7 @@ mod weights_status;
 
 use leptos::prelude::*;
 
+use crate::link::PanelId;
 use crate::models::ModelKind;
 
 use backend_badge::BackendBadge;
@@ -51,31 +52,43 @@ pub fn App() -> impl IntoView {
     restore_backend(lab, link, &ignored);
     once_when(move || lab.models_settled(), move || lab.consider_gpu_module());
     register_offline_once_settled(lab);
+    // A lesson link's panels, embed mode and locks stay in the links made from it.
+    let lesson = link.opened();
+    let (panels, embed, lock) = (lesson.panels.clone(), lesson.embed, lesson.lock.clone());
+    link.contribute(move |state| (state.panels, state.embed, state.lock) = (panels.clone(), embed, lock.clone()));
+    let chrome = lesson.embed != Some(true);
+    let shows = move |panel| lesson.shows(panel);
     view! {
-        <header class="top">
-            <div class="title">
-                <h1>"latent-lab"</h1>
-                <p class="tagline">"An autoencoder, a VAE and a GAN on MNIST, running in your browser."</p>
-            </div>
+        <header class="top" class:embedded=!chrome>
+            {chrome.then(|| view! {
+                <div class="title">
+                    <h1>"latent-lab"</h1>
+                    <p class="tagline">"An autoencoder, a VAE and a GAN on MNIST, running in your browser."</p>
+                </div>
+            })}
             <BackendBadge/>
-            <ShareLink/>
         </header>
+        // A row of its own: in the header's wrapping row it moved the page below whenever the
+        // badge's text changed length (a stroke drawn meanwhile landed elsewhere).
+        {chrome.then(|| view! { <ShareLink/> })}
         <WeightsStatus/>
         <main
             class="panels"
             data-models=move || if lab.engine_settled() { "ready" } else { "loading" }
             data-draw=move || if lab.has(ModelKind::Ae) && lab.has(ModelKind::Vae) { "ready" } else { "loading" }
         >
-            <Panel id="draw" title="Draw a digit" class="draw-panel">
-                <DrawPad/>
-                <Reconstructions/>
-                <WeightsDrop/>
-            </Panel>
-            <Panel id="grid" title="VAE latent space (2-D)"><LatentGrid/></Panel>
-            <Panel id="codes" title="AE codes (3-D)"><Codes3d/></Panel>
-            <Panel id="dims" title="Every latent dimension"><LatentExplorer/></Panel>
-            <Panel id="gan" title="GAN samples"><GanGallery/></Panel>
-            <Panel id="train" title="Train in your browser"><TrainPanel/></Panel>
+            {shows(PanelId::Draw).then(|| view! {
+                <Panel id="draw" title="Draw a digit" class="draw-panel">
+                    <DrawPad/>
+                    <Reconstructions/>
+                    <WeightsDrop/>
+                </Panel>
+            })}
+            {shows(PanelId::Grid).then(|| view! { <Panel id="grid" title="VAE latent space (2-D)"><LatentGrid/></Panel> })}
+            {shows(PanelId::Codes).then(|| view! { <Panel id="codes" title="AE codes (3-D)"><Codes3d/></Panel> })}
+            {shows(PanelId::Dims).then(|| view! { <Panel id="dims" title="Every latent dimension"><LatentExplorer/></Panel> })}
+            {shows(PanelId::Gan).then(|| view! { <Panel id="gan" title="GAN samples"><GanGallery/></Panel> })}
+            {shows(PanelId::Train).then(|| view! { <Panel id="train" title="Train in your browser"><TrainPanel/></Panel> })}
         </main>
         <footer class="foot">
             "MNIST (c) Yann LeCun and Corinna Cortes, CC BY-SA 3.0. Everything runs locally; nothing leaves this page."

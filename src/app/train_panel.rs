@@ -12,6 +12,7 @@ use super::paint::paint_grid;
 use super::training::Training;
 use super::use_lab;
 use crate::data::DatasetKind;
+use crate::link::Lock;
 use crate::models::spec::{LATENT, LATENT_RANGE};
 use crate::models::{ModelKind, ModelOptions, ReconstructionLoss};
 use crate::protocol::RunState;
@@ -71,6 +72,8 @@ pub fn TrainPanel() -> impl IntoView {
     let lab = use_lab();
     let training = Training::new();
     let link = use_link();
+    // A lesson link may fix the model, the data and the hyper-parameters: then they are not shown.
+    let locked = link.opened().locks(Lock::Train);
     let opened = link.opened().train;
     let kind = RwSignal::new(opened.model.unwrap_or(ModelKind::Vae));
     let dataset = RwSignal::new(opened.dataset.unwrap_or(DatasetKind::Mnist));
@@ -209,59 +212,61 @@ pub fn TrainPanel() -> impl IntoView {
     let state_name = move || format!("{:?}", training.state.get()).to_lowercase();
 
     view! {
-        <div class="controls">
-            <label>"Model "
-                <select data-testid="train-model" disabled=move || !idle() on:change=move |ev| kind.set(parse_model(&event_target_value(&ev)))>
-                    {[ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan].map(|k| view! {
-                        <option value=k.name() selected=move || kind.get() == k>{k.title()}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-            <label>"Data "
-                <select disabled=move || !idle() on:change=move |ev| dataset.set(DatasetKind::parse(&event_target_value(&ev)).unwrap_or(DatasetKind::Mnist))>
-                    <option value="mnist" selected=move || dataset.get() == DatasetKind::Mnist>"MNIST"</option>
-                    <option value="fashion" selected=move || dataset.get() == DatasetKind::Fashion>"Fashion-MNIST"</option>
-                </select>
-            </label>
-            <label>"Start from "
-                <select disabled=move || !idle() on:change=move |ev| from_pretrained.set(event_target_value(&ev) == "pretrained")>
-                    <option value="scratch">"scratch"</option>
-                    <option value="pretrained">"pretrained"</option>
-                </select>
-            </label>
-        </div>
-        <div class="controls">
-            <label>{move || if kind.get() == ModelKind::Gan { "G learning rate " } else { "Learning rate " }} <input type="text" size="7" data-testid="train-lr" prop:value=move || lr.get()
-                on:change=move |ev| { lr.set(event_target_value(&ev)); retune(); }/></label>
-            <label>"Batch " <input type="number" min="1" max="1024" disabled=move || !idle() prop:value=move || batch.get()
-                on:change=move |ev| batch.set(event_target_value(&ev).parse().unwrap_or(128))/></label>
-            <label>"Epochs " <input type="number" min="1" max="100" disabled=move || !idle() data-testid="train-epochs" prop:value=move || epochs.get()
-                on:change=move |ev| epochs.set(event_target_value(&ev).parse().unwrap_or(2))/></label>
-            <Show when=move || kind.get() == ModelKind::Vae>
-                // The pretrained VAE's size is the tutorial's; a new size means a new model.
-                <label title="Dimensions of the VAE's code (the tutorial's: 20). Set before starting from scratch.">"Latent size "
-                    <input type="number" min=*LATENT_RANGE.start() max=*LATENT_RANGE.end()
-                        data-testid="train-latent" disabled=move || !idle() || from_pretrained.get()
-                        prop:value=move || if from_pretrained.get() { LATENT.to_string() } else { latent.get() }
-                        on:change=move |ev| latent.set(event_target_value(&ev))/></label>
-            </Show>
-            <Show when=move || matches!(kind.get(), ModelKind::Vae | ModelKind::Vae2d)>
-                <label>"Reconstruction "
-                    <select on:change=move |ev| { bce.set(event_target_value(&ev) == "bce"); retune(); }>
-                        <option value="bce" selected=move || bce.get()>"BCE"</option>
-                        <option value="mse" selected=move || !bce.get()>"MSE"</option>
+        {(!locked).then(|| view! {
+            <div class="controls">
+                <label>"Model "
+                    <select data-testid="train-model" disabled=move || !idle() on:change=move |ev| kind.set(parse_model(&event_target_value(&ev)))>
+                        {[ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan].map(|k| view! {
+                            <option value=k.name() selected=move || kind.get() == k>{k.title()}</option>
+                        }).collect_view()}
                     </select>
                 </label>
-                <label>"KL weight β " <input type="number" step="0.1" min="0" prop:value=move || beta.get()
-                    on:change=move |ev| { beta.set(event_target_value(&ev).parse().unwrap_or(1.0)); retune(); }/></label>
-            </Show>
-            <Show when=move || kind.get() == ModelKind::Gan>
-                <label>"D learning rate " <input type="text" size="7" placeholder="same as G" data-testid="train-d-lr" prop:value=move || d_lr.get()
-                    on:change=move |ev| { d_lr.set(event_target_value(&ev)); retune(); }/></label>
-                <label>"D steps per G step " <input type="number" min="1" max="5" prop:value=move || d_steps.get()
-                    on:change=move |ev| { d_steps.set(event_target_value(&ev).parse().unwrap_or(1)); retune(); }/></label>
-            </Show>
-        </div>
+                <label>"Data "
+                    <select disabled=move || !idle() on:change=move |ev| dataset.set(DatasetKind::parse(&event_target_value(&ev)).unwrap_or(DatasetKind::Mnist))>
+                        <option value="mnist" selected=move || dataset.get() == DatasetKind::Mnist>"MNIST"</option>
+                        <option value="fashion" selected=move || dataset.get() == DatasetKind::Fashion>"Fashion-MNIST"</option>
+                    </select>
+                </label>
+                <label>"Start from "
+                    <select disabled=move || !idle() on:change=move |ev| from_pretrained.set(event_target_value(&ev) == "pretrained")>
+                        <option value="scratch">"scratch"</option>
+                        <option value="pretrained">"pretrained"</option>
+                    </select>
+                </label>
+            </div>
+            <div class="controls">
+                <label>{move || if kind.get() == ModelKind::Gan { "G learning rate " } else { "Learning rate " }} <input type="text" size="7" data-testid="train-lr" prop:value=move || lr.get()
+                    on:change=move |ev| { lr.set(event_target_value(&ev)); retune(); }/></label>
+                <label>"Batch " <input type="number" min="1" max="1024" disabled=move || !idle() prop:value=move || batch.get()
+                    on:change=move |ev| batch.set(event_target_value(&ev).parse().unwrap_or(128))/></label>
+                <label>"Epochs " <input type="number" min="1" max="100" disabled=move || !idle() data-testid="train-epochs" prop:value=move || epochs.get()
+                    on:change=move |ev| epochs.set(event_target_value(&ev).parse().unwrap_or(2))/></label>
+                <Show when=move || kind.get() == ModelKind::Vae>
+                    // The pretrained VAE's size is the tutorial's; a new size means a new model.
+                    <label title="Dimensions of the VAE's code (the tutorial's: 20). Set before starting from scratch.">"Latent size "
+                        <input type="number" min=*LATENT_RANGE.start() max=*LATENT_RANGE.end()
+                            data-testid="train-latent" disabled=move || !idle() || from_pretrained.get()
+                            prop:value=move || if from_pretrained.get() { LATENT.to_string() } else { latent.get() }
+                            on:change=move |ev| latent.set(event_target_value(&ev))/></label>
+                </Show>
+                <Show when=move || matches!(kind.get(), ModelKind::Vae | ModelKind::Vae2d)>
+                    <label>"Reconstruction "
+                        <select on:change=move |ev| { bce.set(event_target_value(&ev) == "bce"); retune(); }>
+                            <option value="bce" selected=move || bce.get()>"BCE"</option>
+                            <option value="mse" selected=move || !bce.get()>"MSE"</option>
+                        </select>
+                    </label>
+                    <label>"KL weight β " <input type="number" step="0.1" min="0" prop:value=move || beta.get()
+                        on:change=move |ev| { beta.set(event_target_value(&ev).parse().unwrap_or(1.0)); retune(); }/></label>
+                </Show>
+                <Show when=move || kind.get() == ModelKind::Gan>
+                    <label>"D learning rate " <input type="text" size="7" placeholder="same as G" data-testid="train-d-lr" prop:value=move || d_lr.get()
+                        on:change=move |ev| { d_lr.set(event_target_value(&ev)); retune(); }/></label>
+                    <label>"D steps per G step " <input type="number" min="1" max="5" prop:value=move || d_steps.get()
+                        on:change=move |ev| { d_steps.set(event_target_value(&ev).parse().unwrap_or(1)); retune(); }/></label>
+                </Show>
+            </div>
+        })}
         <div class="buttons">
             <button class="primary" data-testid="train-start" disabled=busy on:click=move |_| run()>
                 {move || if training.state.get() == RunState::Paused { "Resume" } else { "Start" }}</button>

@@ -139,9 +139,11 @@ export async function drawDigit(page, image) {
   const pad = page.getByTestId('draw-pad');
   // Clicks elsewhere may have scrolled the page: the strokes must land on the pad.
   await pad.scrollIntoViewIfNeeded();
-  const box = await pad.boundingBox();
-  const cell = box.width / 28;
   for (let y = 0; y < 28; y++) {
+    // Where the pad is now, row by row: texts that change length (the backend badge's timings)
+    // may reflow the page while a digit is drawn.
+    const box = await pad.boundingBox();
+    const cell = box.width / 28;
     let x = 0;
     while (x < 28) {
       if (image[y * 28 + x] < 170) { x++; continue; }

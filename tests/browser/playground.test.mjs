@@ -823,6 +823,38 @@ test('a link restores the page: the drawing, backend, latent grid, GAN grid and 
   }
 });
 
+// Lesson and embed modes: a link that shows two panels, without the page's chrome, with the
+// GAN's digit and seed and the backend fixed.
+test('a lesson link shows only its panels, drops the chrome when embedded, and hides the controls it locks', async () => {
+  const site = await serveSite();
+  const browser = await launch({ webgpu: false });
+  try {
+    const lesson = `${site.url}?panels=draw,gan&embed=1&lock=gan,backend&digit=2&seed=9`;
+    const { page, errors } = await openPage(browser, site, { url: lesson });
+    await waitForModels(page);
+    const shown = await page.locator('main.panels > section').evaluateAll((all) => all.map((s) => s.getAttribute('aria-labelledby')));
+    assert.deepEqual(shown, ['draw-title', 'gan-title']);
+    for (const gone of [page.locator('h1'), page.getByTestId('copy-link'), page.getByTestId('gan-digit'), page.getByTestId('gan-generate'), page.getByLabel('Compute backend')]) {
+      assert.equal(await gone.count(), 0);
+    }
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid=gan-summary]');
+      return el?.dataset.seed === '9' && el.dataset.labels;
+    }, null, { timeout: 120_000 });
+    const labels = (await page.getByTestId('gan-summary').getAttribute('data-labels')).split(',').map(Number);
+    assert.ok(labels.filter((l) => l === 2).length >= 30, `${labels}`);
+    await clear(page);
+    await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[6]]);
+    await waitForAnalysis(page);
+    assert.equal(await labelOf(page, 'vae-label'), '6');
+    await page.screenshot({ path: join(SHOTS, 'lesson-embed.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await site.close();
+  }
+});
+
 test('CPU path: drawing updates the reconstructions while the GAN trains', async () => {
   await withPage({}, async ({ page, errors }) => {
     await page.getByTestId('train-model').selectOption('gan');
