@@ -15,6 +15,7 @@
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
+pub mod chart;
 pub mod data;
 pub mod device;
 pub mod grid;

@@ -528,9 +528,10 @@ pub enum TrainingEvent {
         step_ms_total: f64,
         memory: Option<u64>,
     },
-    /// Test-set metrics; `initial`: measured before the first step.
+    /// Test-set metrics measured after `step` steps; `initial`: before the session's first step.
     TestMetrics {
         metrics: Vec<(String, f64)>,
+        step: usize,
         initial: bool,
     },
     /// Fixed test digits and what the model makes of them (or samples from fixed noise).

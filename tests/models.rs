@@ -214,3 +214,55 @@ fn a_trainer_takes_settings_for_its_model_only() {
         Settings::Gan(GanSettings { generator_lr: 0.01, discriminator_lr: 0.01, discriminator_steps: 1 })
     );
 }
+
+/// The largest difference between two models' tensors of the same names.
+fn largest_difference(a: &latent_lab::models::NamedTensors, b: &latent_lab::models::NamedTensors) -> f32 {
+    a.iter()
+        .flat_map(|(path, (_, values))| values.iter().zip(&b[path].1).map(|(x, y)| (x - y).abs()))
+        .fold(0.0, f32::max)
+}
+
+/// What a move from a lost GPU to the CPU relies on: a trainer rebuilt from another's weights and
+/// saved optimizer state (Adam's moments and step counts) takes the very step the original takes;
+/// rebuilt from the weights alone, its Adam starts afresh and the step differs.
+#[test]
+fn a_trainer_resumes_from_saved_weights_and_optimizer_state() {
+    let train = mnist(Split::Train);
+    for kind in [ModelKind::Ae, ModelKind::Vae, ModelKind::Gan] {
+        let device = device::cpu(11);
+        let mut batches = EpochBatches::new(train.len(), 32, 5);
+        let mut original = fresh_trainer(kind, &device);
+        for _ in 0..3 {
+            read_values(original.step(&train.batch(&batches.next_indices(), &device)));
+        }
+        let weights = block_on(named_tensors(&original.model())).unwrap();
+        let saved = block_on(original.save_optimizers()).unwrap();
+        assert_eq!(saved.len(), if kind == ModelKind::Gan { 2 } else { 1 }, "{kind:?}");
+        let parameters = weights.len();
+        let counted: usize = saved.iter().map(Vec::len).sum();
+        assert_eq!(counted, parameters, "{kind:?}: a state for each parameter");
+        assert!(
+            saved.iter().flatten().all(|m| m.time == 3 && m.first.len() == m.shape.iter().product::<usize>()),
+            "{kind:?}"
+        );
+
+        let next = train.batch(&batches.next_indices(), &device);
+        let step_from = |mut trainer: AnyTrainer| {
+            device.seed(99); // the same noise for every trainer's step (VAE, GAN)
+            read_values(trainer.step(&next));
+            block_on(named_tensors(&trainer.model())).unwrap()
+        };
+        let rebuilt = || AnyTrainer::new(Model::load(kind, &weights, &device).unwrap(), &device);
+        let mut resumed = rebuilt();
+        resumed.resume_optimizers(saved);
+        let expected = step_from(original);
+        let resumed = step_from(resumed);
+        let afresh = step_from(rebuilt());
+        assert!(
+            largest_difference(&expected, &resumed) < 1e-6,
+            "{kind:?}: {}",
+            largest_difference(&expected, &resumed)
+        );
+        assert!(largest_difference(&expected, &afresh) > 1e-4, "{kind:?}: {}", largest_difference(&expected, &afresh));
+    }
+}

@@ -1,5 +1,10 @@
 //! The autoencoder's 3-D codes of test digits as a rotatable scatter coloured by digit, with the
-//! drawing's code marked live. Drag to rotate; click a point in space to decode it.
+//! drawing's code marked live. Drag (or the arrow keys) to rotate; click a point in space (or
+//! press Enter for the centre of the view) to decode it. The cloud turns slowly once when it
+//! first appears, to show that it is 3-D, unless the person prefers reduced motion; any touch of
+//! it stops the turn.
+
+use std::time::Duration;
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -96,6 +101,33 @@ fn draw(canvas: &web_sys::HtmlCanvasElement, cloud: &Cloud, yaw: f32, pitch: f32
     }
 }
 
+/// How far one arrow key turns the cloud, in radians.
+const KEY_TURN: f32 = 0.1;
+/// The first-view turn: one full turn in this many ticks of `SPIN_TICK`.
+const SPIN_TICKS: u32 = 480;
+const SPIN_TICK: Duration = Duration::from_millis(50);
+
+/// Whether the person asked their system for less motion.
+fn prefers_reduced_motion() -> bool {
+    window().match_media("(prefers-reduced-motion: reduce)").ok().flatten().is_some_and(|query| query.matches())
+}
+
+/// Turns the cloud once, slowly; calls `done` after the turn.
+fn start_spin(yaw: RwSignal<f32>, done: impl Fn() + Clone + 'static) -> Option<IntervalHandle> {
+    let ticks = std::cell::Cell::new(0u32);
+    set_interval_with_handle(
+        move || {
+            ticks.set(ticks.get() + 1);
+            yaw.update(|v| *v += std::f32::consts::TAU / SPIN_TICKS as f32);
+            if ticks.get() >= SPIN_TICKS {
+                done();
+            }
+        },
+        SPIN_TICK,
+    )
+    .ok()
+}
+
 /// The AE's codes of the first test digits, from the inference worker.
 async fn load_cloud(lab: super::Lab) -> Result<Cloud, String> {
     match lab.ask(InferenceRequest::CodeCloud { points: POINTS }).await.map_err(|e| e.to_string())? {
@@ -115,6 +147,15 @@ pub fn Codes3d() -> impl IntoView {
     let pitch = RwSignal::new(0.35f32);
     let drag = StoredValue::new(None::<(f64, f64, f64)>);
     let decoded = RwSignal::new(None::<[f32; 3]>);
+    let spin = StoredValue::new(None::<IntervalHandle>);
+    // The turn is for the first view only, not for every reload of the cloud.
+    let spun = StoredValue::new(false);
+    let stop_spin = move || {
+        if let Some(handle) = spin.get_value() {
+            handle.clear();
+            spin.set_value(None);
+        }
+    };
 
     // The cloud is the current autoencoder's: encoded again whenever it changes (opened,
     // trained here), so that the drawing's marker and the cloud share one code space.
@@ -128,6 +169,10 @@ pub fn Codes3d() -> impl IntoView {
                 Ok(c) => {
                     status.set(format!("{} test digits", c.points.len()));
                     cloud.set(Some(c));
+                    if !spun.get_value() && !prefers_reduced_motion() {
+                        spun.set_value(true);
+                        spin.set_value(start_spin(yaw, stop_spin));
+                    }
                 }
                 Err(message) => status.set(message),
             }
@@ -145,6 +190,7 @@ pub fn Codes3d() -> impl IntoView {
     });
 
     let on_down = move |ev: web_sys::PointerEvent| {
+        stop_spin();
         if let Some(canvas) = canvas.get_untracked() {
             let _ = canvas.set_pointer_capture(ev.pointer_id());
         }
@@ -173,6 +219,35 @@ pub fn Codes3d() -> impl IntoView {
         decoded.set(Some(c.code_of(unrotate(r, yaw.get_untracked(), pitch.get_untracked()))));
     };
 
+    // Keyboard: the arrow keys turn the cloud, Enter decodes the centre of the view.
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        stop_spin();
+        match ev.key().as_str() {
+            "ArrowLeft" => yaw.update(|v| *v -= KEY_TURN),
+            "ArrowRight" => yaw.update(|v| *v += KEY_TURN),
+            "ArrowUp" => pitch.update(|v| *v = (*v - KEY_TURN).clamp(-1.5, 1.5)),
+            "ArrowDown" => pitch.update(|v| *v = (*v + KEY_TURN).clamp(-1.5, 1.5)),
+            "Enter" | " " => {
+                let Some(c) = cloud.get_untracked() else { return };
+                decoded.set(Some(c.code_of(unrotate([0.0; 3], yaw.get_untracked(), pitch.get_untracked()))));
+            }
+            _ => return,
+        }
+        ev.prevent_default();
+    };
+    on_cleanup(stop_spin);
+    let described = move || {
+        let marker = lab.analysis.with(|a| a.as_ref().and_then(|a| a.ae_code.clone()));
+        let count = cloud.with(|c| c.as_ref().map_or(0, |c| c.points.len()));
+        let drawing = marker
+            .filter(|code| code.len() == 3)
+            .map(|c| format!(" Your drawing's code is ({:.1}, {:.1}, {:.1}).", c[0], c[1], c[2]))
+            .unwrap_or_default();
+        format!(
+            "The autoencoder's 3-D codes of {count} test digits, coloured by digit: digits of a class cluster together.{drawing} Drag or use the arrow keys to turn it; click, or press Enter, to decode a point."
+        )
+    };
+
     Effect::new(move |_| {
         let Some(code) = decoded.get() else { return };
         spawn_local(async move {
@@ -187,11 +262,12 @@ pub fn Codes3d() -> impl IntoView {
     view! {
         <div class="grid-row">
             <canvas node_ref=canvas class="scatter" width=SIDE height=SIDE data-testid="codes-3d"
-                aria-label="3-D codes of test digits; drag to rotate, click to decode a point"
+                role="img" aria-label=described tabindex="0" on:keydown=on_key
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up></canvas>
             <figure class="large">
-                <canvas node_ref=preview class="pixelated big" width="28" height="28" data-testid="codes-preview"></canvas>
-                <figcaption>{move || decoded.get()
+                <canvas node_ref=preview class="pixelated big" width="28" height="28" data-testid="codes-preview"
+                    role="img" aria-label="The digit decoded from the picked code"></canvas>
+                <figcaption aria-live="polite" data-testid="codes-picked">{move || decoded.get()
                     .map(|c| format!("code ({:.1}, {:.1}, {:.1})", c[0], c[1], c[2]))
                     .unwrap_or_else(|| "Click in the cloud to decode".into())}</figcaption>
             </figure>

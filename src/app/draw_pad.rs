@@ -2,7 +2,8 @@
 //! MNIST's pen strokes, undo and clear, and the 28x28 image the models actually see. Until the
 //! first stroke it shows a starting image, marked as one: the drawing of the link the page was
 //! opened with, else an example (a test digit), so that the page opens with something
-//! reconstructed.
+//! reconstructed. A test digit can be picked to start from, and edited by keyboard: a pen
+//! cursor moves over the pad's 28x28 cells, inking or erasing.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -12,10 +13,12 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 
+use super::cell_cursor::CellCursor;
 use super::link::use_link;
 use super::paint::{paint_image, read_often_context_2d};
 use super::use_lab;
-use crate::data::first_view::{EXAMPLES_PATH, Examples};
+use crate::data::IMAGE_SIDE;
+use crate::data::first_view::{EXAMPLES_PATH, Example, Examples};
 use crate::data::preprocess::{GreyImage, to_mnist};
 use crate::host::Host;
 use crate::web::fetch::Http;
@@ -27,13 +30,62 @@ const PEN_WIDTH: f64 = 22.0;
 /// Softness of the pen's edge, in pad pixels (MNIST's anti-aliased strokes).
 const PEN_BLUR: f64 = 6.0;
 
-type Stroke = Vec<(f64, f64)>;
+/// A stroke of the pen, or of the eraser (black ink, the keyboard's Delete).
+#[derive(Debug, Clone, PartialEq)]
+struct Stroke {
+    points: Vec<(f64, f64)>,
+    erase: bool,
+}
+
+impl Stroke {
+    fn at(point: (f64, f64), erase: bool) -> Self {
+        Self { points: vec![point], erase }
+    }
+}
+
+/// What a key does to the pad while it has the keyboard's focus.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PenKey {
+    /// Moves the cursor to a cell; `inking`: the pen is down (Shift), drawing on the way.
+    Move {
+        to: (usize, usize),
+        inking: bool,
+    },
+    Ink,
+    Erase,
+    Undo,
+}
+
+/// The key's meaning for a cursor at `at` (column, row of the 28x28 cells), if it has one.
+fn pen_key(key: &str, shift: bool, ctrl: bool, at: (usize, usize)) -> Option<PenKey> {
+    let last = IMAGE_SIDE - 1;
+    let (x, y) = at;
+    let to = match key {
+        "ArrowLeft" => (x.saturating_sub(1), y),
+        "ArrowRight" => ((x + 1).min(last), y),
+        "ArrowUp" => (x, y.saturating_sub(1)),
+        "ArrowDown" => (x, (y + 1).min(last)),
+        " " | "Enter" => return Some(PenKey::Ink),
+        "Delete" | "Backspace" => return Some(PenKey::Erase),
+        "z" | "Z" if ctrl => return Some(PenKey::Undo),
+        _ => return None,
+    };
+    Some(PenKey::Move { to, inking: shift })
+}
+
+/// The centre of a 28x28 cell in pad pixels.
+fn cell_centre((x, y): (usize, usize)) -> (f64, f64) {
+    let cell = PAD_SIDE as f64 / IMAGE_SIDE as f64;
+    ((x as f64 + 0.5) * cell, (y as f64 + 0.5) * cell)
+}
 
 /// The image the pad starts with (28x28, in [0, 1]) and what the page says it is.
 #[derive(Clone)]
 struct Start {
     pixels: Vec<f32>,
     note: String,
+    /// Picked to edit: strokes add to it rather than replace it.
+    editable: bool,
 }
 
 /// Redraws every stroke (white on black), over the starting image if there is one.
@@ -44,23 +96,24 @@ fn render(canvas: &HtmlCanvasElement, strokes: &[Stroke], start: Option<&Start>)
     if let Some(start) = start {
         paint_scaled(canvas, &start.pixels);
     }
-    ctx.set_stroke_style_str("#fff");
-    ctx.set_fill_style_str("#fff");
     ctx.set_line_width(PEN_WIDTH);
     ctx.set_line_cap("round");
     ctx.set_line_join("round");
     ctx.set_shadow_blur(PEN_BLUR);
-    ctx.set_shadow_color("#fff");
     for stroke in strokes {
-        let Some(&(x0, y0)) = stroke.first() else { continue };
+        let colour = if stroke.erase { "#000" } else { "#fff" };
+        ctx.set_stroke_style_str(colour);
+        ctx.set_fill_style_str(colour);
+        ctx.set_shadow_color(colour);
+        let Some(&(x0, y0)) = stroke.points.first() else { continue };
         ctx.begin_path();
-        if stroke.len() == 1 {
+        if stroke.points.len() == 1 {
             let _ = ctx.arc(x0, y0, PEN_WIDTH / 2.0, 0.0, std::f64::consts::TAU);
             ctx.fill();
             continue;
         }
         ctx.move_to(x0, y0);
-        for &(x, y) in &stroke[1..] {
+        for &(x, y) in &stroke.points[1..] {
             ctx.line_to(x, y);
         }
         ctx.stroke();
@@ -81,15 +134,24 @@ fn paint_scaled(canvas: &HtmlCanvasElement, pixels: &[f32]) {
     let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&small, 0.0, 0.0, side, side);
 }
 
-/// The starting example: the first test digit of the site's examples.
-async fn first_example() -> Option<Start> {
-    let bytes = Http.fetch(EXAMPLES_PATH, &mut |_, _| {}).await.ok()?;
-    let first = Examples::decode(&bytes).ok()?.digits.into_iter().min_by_key(|d| d.test_index)?;
-    let note = format!(
-        "Starting example: a {} from MNIST's test set (no. {}). Draw to replace it.",
-        first.label, first.test_index
-    );
-    Some(Start { pixels: first.unit_pixels(), note })
+/// The site's example digits (one test digit per class), in test-set order.
+async fn examples() -> Vec<Example> {
+    let Ok(bytes) = Http.fetch(EXAMPLES_PATH, &mut |_, _| {}).await else { return Vec::new() };
+    let mut digits = Examples::decode(&bytes).map(|e| e.digits).unwrap_or_default();
+    digits.sort_by_key(|d| d.test_index);
+    digits
+}
+
+/// An example digit as the pad's starting image; `chosen`: picked by the person (to edit), not
+/// shown by the page on its own.
+fn start_from(example: &Example, chosen: bool) -> Start {
+    let what = format!("a {} from MNIST's test set (no. {})", example.label, example.test_index);
+    let note = if chosen {
+        format!("Started from {what}. Draw over it, or edit it with the keyboard.")
+    } else {
+        format!("Starting example: {what}. Draw to replace it.")
+    };
+    Start { pixels: example.unit_pixels(), note, editable: chosen }
 }
 
 /// The pad's ink as a grey image in [0, 1].
@@ -114,9 +176,15 @@ pub fn DrawPad() -> impl IntoView {
     let seen = NodeRef::<Canvas>::new();
     let strokes = RwSignal::new(Vec::<Stroke>::new());
     let example = RwSignal::new(None::<Start>);
+    let digits = RwSignal::new(Vec::<Example>::new());
     // Set by the first stroke or Clear: an example that arrives later is not shown.
     let touched = RwSignal::new(false);
     let drawing = RwSignal::new(false);
+    // The keyboard's pen: its cell (column, row), whether the pad has the focus, and whether the
+    // last key extended a stroke (Shift + arrows draw one line).
+    let cursor = RwSignal::new((IMAGE_SIDE / 2, IMAGE_SIDE / 2));
+    let focused = RwSignal::new(false);
+    let key_stroke = StoredValue::new(false);
     let frame_requested = Rc::new(Cell::new(false));
 
     // At most one redraw + preprocessing per animation frame, however fast the pointer moves.
@@ -144,24 +212,31 @@ pub fn DrawPad() -> impl IntoView {
         move |_| schedule()
     });
     let link = use_link();
-    match link.opened().drawing {
-        Some(pixels) => {
-            example.set(Some(Start { pixels, note: "The drawing of the link. Draw to replace it.".into() }))
-        }
-        None => leptos::task::spawn_local({
-            let schedule = schedule.clone();
-            async move {
-                if let Some(first) = first_example().await.filter(|_| !touched.get_untracked()) {
-                    example.set(Some(first));
-                    schedule();
-                }
+    let linked = link.opened().drawing;
+    leptos::task::spawn_local({
+        let schedule = schedule.clone();
+        let linked = linked.is_some();
+        async move {
+            digits.set(examples().await);
+            let first = digits.with_untracked(|d| d.first().map(|e| start_from(e, false)));
+            if let Some(first) = first.filter(|_| !linked && !touched.get_untracked()) {
+                example.set(Some(first));
+                schedule();
             }
-        }),
+        }
+    });
+    if let Some(pixels) = linked {
+        let note = "The drawing of the link. Draw to replace it.".into();
+        example.set(Some(Start { pixels, note, editable: false }));
     }
     link.contribute(move |state| state.drawing = lab.drawing.get_untracked());
-    let forget_example = move || {
+    // The first stroke replaces a starting image the page chose; one the person picked stays.
+    let begin_stroke = move |stroke: Stroke| {
         touched.set(true);
-        example.set(None);
+        if example.with_untracked(|e| e.as_ref().is_some_and(|e| !e.editable)) {
+            example.set(None);
+        }
+        strokes.update(|s| s.push(stroke));
     };
 
     let on_down = {
@@ -170,9 +245,8 @@ pub fn DrawPad() -> impl IntoView {
             let Some(canvas) = pad.get_untracked() else { return };
             ev.prevent_default();
             let _ = canvas.set_pointer_capture(ev.pointer_id());
-            forget_example();
             drawing.set(true);
-            strokes.update(|s| s.push(vec![pad_point(&canvas, &ev)]));
+            begin_stroke(Stroke::at(pad_point(&canvas, &ev), false));
             schedule();
         }
     };
@@ -184,11 +258,37 @@ pub fn DrawPad() -> impl IntoView {
             }
             let Some(canvas) = pad.get_untracked() else { return };
             let point = pad_point(&canvas, &ev);
-            strokes.update(|s| s.last_mut().into_iter().for_each(|stroke| stroke.push(point)));
+            strokes.update(|s| s.last_mut().into_iter().for_each(|stroke| stroke.points.push(point)));
             schedule();
         }
     };
     let on_up = move |_ev: web_sys::PointerEvent| drawing.set(false);
+    let on_key = {
+        let schedule = schedule.clone();
+        move |ev: web_sys::KeyboardEvent| {
+            let at = cursor.get_untracked();
+            let Some(action) = pen_key(&ev.key(), ev.shift_key(), ev.ctrl_key() || ev.meta_key(), at) else { return };
+            ev.prevent_default();
+            let extending = key_stroke.get_value();
+            key_stroke.set_value(matches!(action, PenKey::Move { inking: true, .. }));
+            match action {
+                PenKey::Move { to, inking: true } => {
+                    if !extending {
+                        begin_stroke(Stroke::at(cell_centre(at), false));
+                    }
+                    strokes.update(|s| s.last_mut().into_iter().for_each(|stroke| stroke.points.push(cell_centre(to))));
+                    cursor.set(to);
+                }
+                PenKey::Move { to, inking: false } => cursor.set(to),
+                PenKey::Ink => begin_stroke(Stroke::at(cell_centre(at), false)),
+                PenKey::Erase => begin_stroke(Stroke::at(cell_centre(at), true)),
+                PenKey::Undo => strokes.update(|s| {
+                    s.pop();
+                }),
+            }
+            schedule();
+        }
+    };
     let undo = {
         let schedule = schedule.clone();
         move |_| {
@@ -198,36 +298,72 @@ pub fn DrawPad() -> impl IntoView {
             schedule();
         }
     };
-    let clear = move |_| {
-        forget_example();
+    let clear = {
+        let schedule = schedule.clone();
+        move |_| {
+            touched.set(true);
+            example.set(None);
+            strokes.set(Vec::new());
+            schedule();
+        }
+    };
+    let start_from_digit = move |ev: leptos::ev::Event| {
+        let index: Option<usize> = event_target_value(&ev).parse().ok();
+        let Some(start) = index.and_then(|i| digits.with_untracked(|d| d.get(i).map(|e| start_from(e, true)))) else {
+            return;
+        };
+        touched.set(true);
         strokes.set(Vec::new());
+        example.set(Some(start));
         schedule();
     };
 
     view! {
         <div class="draw-row">
-            <canvas
-                node_ref=pad
-                class="pad"
-                width=PAD_SIDE
-                height=PAD_SIDE
-                data-testid="draw-pad"
-                aria-label="Drawing pad: draw a digit with the mouse, a finger or a pen"
-                on:pointerdown=on_down
-                on:pointermove=on_move
-                on:pointerup=on_up
-                on:pointercancel=on_up
-            ></canvas>
+            <div class="pad-wrap">
+                <canvas
+                    node_ref=pad
+                    class="pad"
+                    width=PAD_SIDE
+                    height=PAD_SIDE
+                    tabindex="0"
+                    data-testid="draw-pad"
+                    aria-label="Drawing pad: draw a digit with the mouse, a finger or a pen. With the keyboard: arrow keys move the pen, Space inks, Shift with arrows draws a line, Delete erases, Ctrl+Z undoes."
+                    aria-describedby="pen-position"
+                    on:pointerdown=on_down
+                    on:pointermove=on_move
+                    on:pointerup=on_up
+                    on:pointercancel=on_up
+                    on:keydown=on_key
+                    on:keyup=move |ev: web_sys::KeyboardEvent| if ev.key() == "Shift" { key_stroke.set_value(false) }
+                    on:focus=move |_| focused.set(true)
+                    on:blur=move |_| focused.set(false)
+                ></canvas>
+                <CellCursor cell=cursor.into() cells=Signal::stored(IMAGE_SIDE) shown=focused.into() test_id="pen-cursor"/>
+            </div>
             <div class="seen">
-                <canvas node_ref=seen class="pixelated small" width="28" height="28" data-testid="model-input"></canvas>
+                <canvas node_ref=seen class="pixelated small" width="28" height="28" data-testid="model-input"
+                    role="img" aria-label="What the models see: your drawing as a 28x28 image, MNIST-style"></canvas>
                 <p class="caption">"What the models see (28x28, MNIST-style)"</p>
                 {move || example.with(|e| e.as_ref().map(|e| view! {
                     <p class="caption example-note" data-testid="example-note">{e.note.clone()}</p>
                 }))}
+                <p class="visually-hidden" id="pen-position" aria-live="polite">{move || {
+                    let (x, y) = cursor.get();
+                    format!("Keyboard pen at column {} of 28, row {} of 28.", x + 1, y + 1)
+                }}</p>
                 <div class="buttons">
                     <button on:click=undo disabled=move || strokes.with(Vec::is_empty) data-testid="undo">"Undo"</button>
                     <button on:click=clear data-testid="clear">"Clear"</button>
                 </div>
+                <label class="start-digit">"Start from a test digit "
+                    <select data-testid="start-digit" on:change=start_from_digit disabled=move || digits.with(Vec::is_empty)>
+                        <option value="">"choose…"</option>
+                        {move || digits.get().into_iter().enumerate().map(|(i, e)| view! {
+                            <option value=i.to_string()>{format!("{} (test no. {})", e.label, e.test_index)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
             </div>
         </div>
     }

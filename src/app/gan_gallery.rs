@@ -5,6 +5,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::cell_cursor::CellCursor;
 use super::link::use_link;
 use super::paint::paint_grid;
 use super::use_lab;
@@ -22,6 +23,21 @@ struct Shown {
     seed: u64,
     digit: Option<u8>,
     generated: Generated,
+}
+
+/// The grid in words: what the classifier reads in each row of samples.
+fn grid_in_words(shown: &Shown) -> String {
+    let rows: Vec<String> = shown
+        .generated
+        .labels
+        .chunks(COLUMNS)
+        .enumerate()
+        .map(|(row, labels)| {
+            let classes: Vec<String> = labels.iter().map(|l| l.class.to_string()).collect();
+            format!("row {}: {}", row + 1, classes.join(" "))
+        })
+        .collect();
+    format!("Generated digits (seed {}), as the classifier reads them, {}.", shown.seed, rows.join("; "))
 }
 
 fn agreement(shown: &Shown) -> String {
@@ -136,6 +152,7 @@ pub fn GanGallery() -> impl IntoView {
     };
     // Keyboard: arrow keys move a cursor over the samples, Enter or Space picks one.
     let cursor = RwSignal::new(0usize);
+    let focused = RwSignal::new(false);
     let on_key = move |ev: web_sys::KeyboardEvent| {
         let at = cursor.get_untracked();
         let next = match ev.key().as_str() {
@@ -174,21 +191,37 @@ pub fn GanGallery() -> impl IntoView {
                 <button on:click=move |_| generate_typed() disabled=move || !lab.has(ModelKind::Gan) data-testid="gan-use-seed">"Use seed"</button>
             </div>
         })}
+        <div class="grid-wrap">
         <canvas node_ref=grid class="pixelated gallery" data-testid="gan-grid" on:click=pick
-            tabindex="0" on:keydown=on_key
-            aria-label="Generated digits; click two (or move with the arrow keys and press Enter) to see the walk between them"></canvas>
-        <p class="caption" aria-live="polite">{move || format!("Keyboard cursor on sample {} of {SAMPLES}", cursor.get() + 1)}</p>
+            tabindex="0" on:keydown=on_key on:focus=move |_| focused.set(true) on:blur=move |_| focused.set(false)
+            role="img" aria-roledescription="grid of samples"
+            aria-label=move || shown.with(|s| s.as_ref().map(grid_in_words)).unwrap_or_else(|| "Generated digits appear here".into())
+            aria-describedby="gan-keys"></canvas>
+            <CellCursor cell=Signal::derive(move || (cursor.get() % COLUMNS, cursor.get() / COLUMNS))
+                cells=Signal::stored(COLUMNS) shown=focused.into() test_id="gan-cursor-ring"/>
+        </div>
+        <p class="caption" id="gan-keys">"Click two samples (or move with the arrow keys and press Enter) to see the walk between them."</p>
+        <p class="caption" aria-live="polite" data-testid="gan-cursor">{move || {
+            let at = cursor.get();
+            let class = shown.with(|s| s.as_ref().and_then(|s| s.generated.labels.get(at).map(|l| l.class)));
+            let reads = class.map(|c| format!(": the classifier reads a {c}")).unwrap_or_default();
+            format!("Keyboard cursor on sample {} of {SAMPLES} (row {}, column {}){reads}", at + 1, at / COLUMNS + 1, at % COLUMNS + 1)
+        }}</p>
         <p class="caption" data-testid="gan-summary"
             data-labels=move || shown.with(|s| s.as_ref().map(|s| s.generated.labels.iter().map(|l| l.class.to_string()).collect::<Vec<_>>().join(",")))
             data-seed=move || shown.with(|s| s.as_ref().map(|s| s.seed.to_string()))>
             {move || shown.with(|s| s.as_ref().map(agreement)).unwrap_or_else(|| "Press Generate.".into())}
         </p>
-        <p class="caption">{move || match picks.get().len() {
-            0 => "Click two samples to walk from one to the other.".to_string(),
-            1 => "Now click a second sample.".to_string(),
-            _ => "The walk between the two samples:".to_string(),
+        <p class="caption" aria-live="polite">{move || match picks.get()[..] {
+            [] => "Pick two samples to walk from one to the other.".to_string(),
+            [from] => format!("Sample {} picked; now pick a second.", from + 1),
+            [from, to, ..] => format!("The walk from sample {} to sample {}:", from + 1, to + 1),
         }}</p>
-        <canvas node_ref=strip class="pixelated strip" data-testid="gan-walk"></canvas>
+        <canvas node_ref=strip class="pixelated strip" data-testid="gan-walk" role="img"
+            aria-label=move || match picks.get()[..] {
+                [from, to] => format!("{STEPS} digits morphing from sample {} to sample {}", from + 1, to + 1),
+                _ => "The walk between two picked samples appears here".to_string(),
+            }></canvas>
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
     }
 }

@@ -6,6 +6,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::cell_cursor::CellCursor;
 use super::link::use_link;
 use super::paint::{paint_grid, paint_image};
 use super::use_lab;
@@ -78,6 +79,7 @@ pub fn LatentGrid() -> impl IntoView {
 
     // Keyboard: arrow keys walk the grid cell by cell.
     let cursor = RwSignal::new((0usize, 0usize));
+    let focused = RwSignal::new(false);
     let on_key = move |ev: web_sys::KeyboardEvent| {
         let n = cells.get_untracked();
         let (row, column) = cursor.get_untracked();
@@ -128,19 +130,28 @@ pub fn LatentGrid() -> impl IntoView {
             <div class="grid-wrap">
                 <canvas node_ref=grid class="pixelated grid" data-testid="latent-grid"
                     aria-label="Grid of digits decoded from the 2-D latent space; hover or click a cell, or use the arrow keys"
-                    tabindex="0" on:keydown=on_key on:mousemove=pick_at on:click=pick_at></canvas>
+                    tabindex="0" on:keydown=on_key on:mousemove=pick_at on:click=pick_at
+                    on:focus=move |_| focused.set(true) on:blur=move |_| focused.set(false)></canvas>
+                <CellCursor cell=Signal::derive(move || { let (row, column) = cursor.get(); (column, row) })
+                    cells=cells.into() shown=focused.into() test_id="grid-cursor"/>
                 {move || marker().map(|(x, y)| view! {
                     <div class="marker" data-testid="grid-marker" style:left=format!("{x:.2}%") style:top=format!("{y:.2}%")
                         title="Where your drawing lands"></div>
                 })}
             </div>
             <figure class="large">
-                <canvas node_ref=large class="pixelated big" width="28" height="28" data-testid="grid-preview"></canvas>
-                <figcaption data-testid="grid-picked">{move || picked.get()
+                <canvas node_ref=large class="pixelated big" width="28" height="28" data-testid="grid-preview"
+                    role="img" aria-label=move || picked.get().map(|z| format!("The digit decoded at z = ({:.2}, {:.2})", z[0], z[1]))
+                        .unwrap_or_else(|| "The decoded cell appears here".into())></canvas>
+                <figcaption data-testid="grid-picked" aria-live="polite">{move || picked.get()
                     .map(|z| format!("z = ({:.2}, {:.2})", z[0], z[1]))
                     .unwrap_or_else(|| "Hover over the grid".into())}</figcaption>
             </figure>
         </div>
+        <p class="visually-hidden" aria-live="polite" data-testid="grid-drawing">{move || {
+            let mean = lab.analysis.with(|a| a.as_ref().and_then(|a| a.vae2d_mean.clone()))?;
+            Some(format!("Your drawing lands at z = ({:.2}, {:.2}).", mean.first()?, mean.get(1)?))
+        }}</p>
         <Show when=move || !lab.has(ModelKind::Vae2d)>
             <p class="caption" data-testid="grid-missing">"The 2-D VAE is not loaded."</p>
         </Show>

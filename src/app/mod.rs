@@ -4,6 +4,7 @@
 //! the models.
 
 mod backend_badge;
+mod cell_cursor;
 mod codes_3d;
 mod draw_pad;
 mod gan_gallery;

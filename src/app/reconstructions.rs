@@ -12,6 +12,14 @@ fn label_text(label: Option<Label>) -> String {
     label.map(|l| format!("looks like {} ({:.0}%)", l.class, l.confidence * 100.0)).unwrap_or_default()
 }
 
+/// What a reconstruction canvas shows, in words (its label for screen readers).
+fn described(name: &str, label: Option<Label>) -> String {
+    match label {
+        Some(label) => format!("{name} reconstruction: {}", label_text(Some(label))),
+        None => format!("{name} reconstruction: nothing drawn yet"),
+    }
+}
+
 /// One reconstruction canvas with its caption and label.
 #[component]
 fn ReconstructionView(
@@ -29,7 +37,8 @@ fn ReconstructionView(
     });
     view! {
         <figure class="recon">
-            <canvas node_ref=canvas class="pixelated medium" width="28" height="28" data-testid=format!("{test_id}-image")></canvas>
+            <canvas node_ref=canvas class="pixelated medium" width="28" height="28" data-testid=format!("{test_id}-image")
+                role="img" aria-label=move || described(name, label.get())></canvas>
             <figcaption>
                 <strong>{name}</strong>
                 <span class="label" data-testid=format!("{test_id}-label") data-class=move || label.get().map(|l| l.class.to_string())>
@@ -56,6 +65,18 @@ pub fn Reconstructions() -> impl IntoView {
             <ReconstructionView name="VAE (decoded mean)" test_id="vae"
                 pixels=pick(|a| a.vae_reconstruction.as_ref().map(|p| p.0.clone())) label=label(|a| a.vae_label)/>
         </div>
+        // Said once the pen rests and the analysis of the latest drawing is in, not every frame.
+        <p class="visually-hidden" aria-live="polite" data-testid="drawing-live">{move || {
+            if !lab.settled() {
+                return None;
+            }
+            lab.analysis.with(|a| a.as_ref().map(|a| format!(
+                "Your drawing {}. {}. {}.",
+                label_text(a.drawing_label),
+                described("Autoencoder", a.ae_label),
+                described("VAE", a.vae_label)
+            )))
+        }}</p>
         <p class="caption" data-testid="drawing-label"
             data-count=move || lab.analyses.get().to_string() data-idle=move || lab.settled().to_string()
             data-drawing=move || lab.drawings.get().to_string() data-analysed=move || lab.analysed.get().to_string()

@@ -328,8 +328,7 @@ pub fn TrainPanel() -> impl IntoView {
         })}
         {move || training.progress.with(|p| p.notice.clone()).map(|m| view! { <p class="notice" role="alert" data-testid="train-notice">{m}</p> })}
         {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="train-error">{e}</p> })}
-        <LossChart names=Signal::derive(move || training.progress.with(|p| p.names.clone()))
-            history=Signal::derive(move || training.progress.with(|p| p.history.clone()))/>
+        <LossChart progress=training.progress/>
         <canvas node_ref=preview class="pixelated strip" data-testid="train-preview"
             aria-label="Fixed test digits (top), what the model makes of them (below), and for the VAE its samples from fixed noise (bottom)"></canvas>
     }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::lab::Lab;
+use crate::chart::TestPoint;
 use crate::device::Backend;
 use crate::history::History;
 use crate::models::ModelKind;
@@ -25,6 +26,11 @@ pub struct Progress {
     pub backend: Option<Backend>,
     /// The steps' metric values (bounded: long runs keep means of neighbouring steps).
     pub history: History,
+    /// The step the session started at (an imported file's step count; 0 from scratch).
+    pub first_step: usize,
+    /// The headline test metric at each step it was measured (the start, each epoch's end, pauses).
+    pub test_history: Vec<TestPoint>,
+    pub test_name: Option<String>,
     pub step: usize,
     pub epoch: usize,
     pub steps_per_epoch: usize,
@@ -186,6 +192,7 @@ impl Training {
                         names,
                         backend: Some(backend),
                         step,
+                        first_step: step,
                         steps_per_epoch,
                         total_steps,
                         notice: p.notice.take(),
@@ -199,9 +206,15 @@ impl Training {
                 p.worker_memory = memory;
                 p.message = None;
             }),
-            TrainingEvent::TestMetrics { metrics, initial } => self.progress.update(|p| {
+            TrainingEvent::TestMetrics { metrics, step, initial } => self.progress.update(|p| {
                 if initial {
                     p.initial_test_metrics = metrics.clone();
+                }
+                if let Some((name, value)) = metrics.first() {
+                    // A pause measures again at the same step: one point per step.
+                    p.test_history.retain(|point| point.step != step);
+                    p.test_history.push(TestPoint { step, value: *value });
+                    p.test_name = Some(name.clone());
                 }
                 p.test_metrics = metrics;
             }),
@@ -210,10 +223,11 @@ impl Training {
             TrainingEvent::MovedToCpu { lost_at, resumed_at, error, every } => self.progress.update(|p| {
                 let undone = p.step.saturating_sub(resumed_at);
                 p.history.rewind_to(p.history.steps().saturating_sub(undone));
+                p.test_history.retain(|point| point.step <= resumed_at);
                 p.step = resumed_at;
                 p.backend = Some(Backend::Cpu);
                 p.notice = Some(format!(
-                    "WebGPU stopped working at step {lost_at} ({error}). Training goes on on the CPU from the weights of step {resumed_at}, copied off the GPU every {every} steps."
+                    "WebGPU stopped working at step {lost_at} ({error}). Training goes on on the CPU from the weights and the optimizer's state (Adam's moments) of step {resumed_at}, copied off the GPU every {every} steps."
                 ));
             }),
             TrainingEvent::Snapshot { kind, tensors } => lab.use_trained(kind, tensors),

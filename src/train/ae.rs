@@ -2,10 +2,9 @@
 //! weight decay 1e-5, batch 128.
 
 use burn::module::Module;
-use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 
-use super::{AeSettings, Trainer, adam, descend};
+use super::{Adam, AeSettings, Trainer};
 use crate::data::Batch;
 use crate::models::Autoencoder;
 use crate::models::ae::mse_loss;
@@ -13,13 +12,13 @@ use crate::models::ae::mse_loss;
 #[derive(Clone)]
 pub struct AeTrainer {
     model: Option<Autoencoder>,
-    optim: ModuleOptimizer,
+    optim: Adam,
     pub settings: AeSettings,
 }
 
 impl AeTrainer {
     pub fn new(model: Autoencoder, device: &Device, settings: AeSettings) -> Self {
-        Self { model: Some(model.to_device(device).train()), optim: adam(settings.weight_decay, 0.9), settings }
+        Self { model: Some(model.to_device(device).train()), optim: Adam::new(settings.weight_decay, 0.9), settings }
     }
 
     /// The current weights, for inference.
@@ -33,11 +32,15 @@ impl Trainer for AeTrainer {
         &["mse"]
     }
 
+    fn optimizers(&mut self) -> Vec<&mut Adam> {
+        vec![&mut self.optim]
+    }
+
     fn step(&mut self, batch: &Batch) -> Tensor<1> {
         let model = self.model.take().expect("model present between steps");
         let target = Autoencoder::to_model_range(batch.images.clone());
         let loss = mse_loss(model.forward(target.clone()), target);
-        self.model = Some(descend(&mut self.optim, self.settings.learning_rate, model, &loss));
+        self.model = Some(self.optim.descend(self.settings.learning_rate, model, &loss));
         loss.detach()
     }
 }

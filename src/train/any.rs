@@ -3,9 +3,10 @@
 
 use burn::tensor::{Device, Tensor};
 
-use super::{AeTrainer, ClassifierTrainer, GanTrainer, Settings, Trainer, VaeTrainer};
+use super::{Adam, AeTrainer, ClassifierTrainer, GanTrainer, SavedAdam, Settings, Trainer, VaeTrainer};
 use crate::data::Batch;
 use crate::models::{Model, ModelKind};
+use crate::readback::ReadbackError;
 
 // One trainer is held at a time; boxing the large ones would save no memory, only add a pointer.
 #[allow(clippy::large_enum_variant)]
@@ -76,6 +77,23 @@ impl AnyTrainer {
         Ok(())
     }
 
+    /// Every optimizer's state after the latest step, read back (a copy that outlives the device).
+    pub async fn save_optimizers(&mut self) -> Result<Vec<SavedAdam>, ReadbackError> {
+        let mut saved = Vec::new();
+        for optimizer in self.optimizers() {
+            saved.push(optimizer.save().await?);
+        }
+        Ok(saved)
+    }
+
+    /// Makes the optimizers continue from `saved` (of a trainer of the same model) at the next
+    /// step, on this trainer's device.
+    pub fn resume_optimizers(&mut self, saved: Vec<SavedAdam>) {
+        for (optimizer, saved) in self.optimizers().into_iter().zip(saved) {
+            optimizer.resume(saved);
+        }
+    }
+
     fn trainer(&mut self) -> &mut dyn Trainer {
         match self {
             Self::Ae(t) => t,
@@ -102,5 +120,9 @@ impl Trainer for AnyTrainer {
 
     fn step(&mut self, batch: &Batch) -> Tensor<1> {
         self.trainer().step(batch)
+    }
+
+    fn optimizers(&mut self) -> Vec<&mut Adam> {
+        self.trainer().optimizers()
     }
 }

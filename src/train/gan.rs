@@ -4,19 +4,18 @@
 //! Adam betas (0.5, 0.999) as in DCGAN.
 
 use burn::module::Module;
-use burn::optim::ModuleOptimizer;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Distribution, Int, Tensor};
 
-use super::{GanSettings, Trainer, adam, descend};
+use super::{Adam, GanSettings, Trainer};
 use crate::data::Batch;
 use crate::models::gan::{self, Gan, NOISE, class_loss, discriminator_loss, generator_loss};
 
 #[derive(Clone)]
 pub struct GanTrainer {
     model: Option<Gan>,
-    generator_optim: ModuleOptimizer,
-    discriminator_optim: ModuleOptimizer,
+    generator_optim: Adam,
+    discriminator_optim: Adam,
     pub settings: GanSettings,
 }
 
@@ -32,8 +31,8 @@ impl GanTrainer {
     pub fn new(model: Gan, device: &Device, settings: GanSettings) -> Self {
         Self {
             model: Some(model.to_device(device).train()),
-            generator_optim: adam(0.0, 0.5),
-            discriminator_optim: adam(0.0, 0.5),
+            generator_optim: Adam::new(0.0, 0.5),
+            discriminator_optim: Adam::new(0.0, 0.5),
             settings,
         }
     }
@@ -46,6 +45,10 @@ impl GanTrainer {
 impl Trainer for GanTrainer {
     fn metric_names(&self) -> &'static [&'static str] {
         &["d_loss", "g_loss", "d_real", "d_fake"]
+    }
+
+    fn optimizers(&mut self) -> Vec<&mut Adam> {
+        vec![&mut self.generator_optim, &mut self.discriminator_optim]
     }
 
     fn step(&mut self, batch: &Batch) -> Tensor<1> {
@@ -67,14 +70,14 @@ impl Trainer for GanTrainer {
                 sigmoid(fake_logits).mean().detach(),
             ));
             let lr = self.settings.discriminator_lr;
-            gan.discriminator = descend(&mut self.discriminator_optim, lr, gan.discriminator, &loss);
+            gan.discriminator = self.discriminator_optim.descend(lr, gan.discriminator, &loss);
         }
         let (noise, labels) = noise_and_labels(&real, n);
         let fake = gan.generator.forward(noise, labels.clone());
         let judgement = gan.discriminator.forward(fake, labels.clone());
         let g_loss = generator_loss(judgement.realness) + class_loss(judgement.class_logits, labels);
         let lr = self.settings.generator_lr;
-        gan.generator = descend(&mut self.generator_optim, lr, gan.generator, &g_loss);
+        gan.generator = self.generator_optim.descend(lr, gan.generator, &g_loss);
         self.model = Some(gan);
         let (d_loss, d_real, d_fake) = d_metrics.expect("at least one discriminator step");
         Tensor::cat(vec![d_loss, g_loss.detach(), d_real, d_fake], 0)

@@ -9,6 +9,8 @@ pub mod plan;
 pub mod settings;
 
 #[cfg(feature = "training")]
+pub mod adam;
+#[cfg(feature = "training")]
 pub mod ae;
 #[cfg(feature = "training")]
 pub mod any;
@@ -31,10 +33,11 @@ mod step;
 pub use settings::{AeSettings, ClassifierSettings, GanSettings, Settings, VaeSettings};
 #[cfg(feature = "training")]
 pub use {
+    adam::{Adam, SavedAdam, SavedMoments},
     ae::AeTrainer,
     any::AnyTrainer,
     classifier::ClassifierTrainer,
     gan::GanTrainer,
-    step::{Trainer, adam, descend},
+    step::Trainer,
     vae::VaeTrainer,
 };

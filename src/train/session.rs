@@ -10,7 +10,7 @@ use burn::tensor::Device;
 use web_time::Instant;
 
 use super::plan::{PREVIEW_COLUMNS, Plan};
-use super::{AnyTrainer, Settings, Trainer, eval};
+use super::{AnyTrainer, SavedAdam, Settings, Trainer, eval};
 use crate::data::images_tensor;
 use crate::data::rng::SplitMix64;
 use crate::data::{Dataset, EpochBatches};
@@ -37,9 +37,11 @@ pub enum StepFailure {
     Readback(ReadbackError),
 }
 
-/// A copy of the weights in main memory, so that losing the GPU loses at most the steps since.
+/// A copy of the weights and of the optimizers' state in main memory, so that losing the GPU
+/// loses at most the steps since.
 struct Checkpoint {
     tensors: NamedTensors,
+    optimizers: Vec<SavedAdam>,
     step: usize,
 }
 
@@ -197,12 +199,13 @@ impl Session {
         }
     }
 
-    /// The current weights, read back once; on the GPU they are also kept as the copy that
-    /// survives a lost device.
+    /// The current weights, read back once; on the GPU they are also kept, with the
+    /// optimizers' state, as the copy that survives a lost device.
     pub async fn snapshot(&mut self) -> Result<NamedTensors, ReadbackError> {
         let tensors = readback::named_tensors(&self.trainer.model()).await?;
         if self.backend == Backend::WebGpu {
-            self.checkpoint = Some(Checkpoint { tensors: tensors.clone(), step: self.step });
+            let optimizers = self.trainer.save_optimizers().await?;
+            self.checkpoint = Some(Checkpoint { tensors: tensors.clone(), optimizers, step: self.step });
         }
         Ok(tensors)
     }
@@ -212,14 +215,15 @@ impl Session {
         self.backend == Backend::WebGpu
     }
 
-    /// After the GPU was lost: the session goes on on `cpu` from the last copy of its weights,
-    /// the counters rewound to it. Returns the step it resumes at; None without a copy. Adam's
-    /// moments start afresh; the weights are kept.
+    /// After the GPU was lost: the session goes on on `cpu` from the last copy of its weights
+    /// and of its optimizers' state (Adam's moments and step counts), the counters rewound to
+    /// it. Returns the step it resumes at; None without a copy.
     pub fn move_to_cpu(&mut self, cpu: &Device) -> Result<Option<usize>, ModelError> {
         let Some(checkpoint) = self.checkpoint.take() else { return Ok(None) };
         let model = Model::load(self.kind(), &checkpoint.tensors, cpu)?;
         let mut trainer = AnyTrainer::new(model, cpu);
         let _ = trainer.retune(self.plan.settings);
+        trainer.resume_optimizers(checkpoint.optimizers);
         self.last_good = trainer.clone();
         self.trainer = trainer;
         self.device = cpu.clone();

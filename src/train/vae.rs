@@ -2,23 +2,22 @@
 //! batch, Adam lr 1e-3, batch 128. Metrics are per image.
 
 use burn::module::Module;
-use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 
-use super::{Trainer, VaeSettings, adam, descend};
+use super::{Adam, Trainer, VaeSettings};
 use crate::data::Batch;
 use crate::models::vae::{Vae, vae_loss};
 
 #[derive(Clone)]
 pub struct VaeTrainer {
     model: Option<Vae>,
-    optim: ModuleOptimizer,
+    optim: Adam,
     pub settings: VaeSettings,
 }
 
 impl VaeTrainer {
     pub fn new(model: Vae, device: &Device, settings: VaeSettings) -> Self {
-        Self { model: Some(model.to_device(device).train()), optim: adam(0.0, 0.9), settings }
+        Self { model: Some(model.to_device(device).train()), optim: Adam::new(0.0, 0.9), settings }
     }
 
     pub fn model(&self) -> Vae {
@@ -29,6 +28,10 @@ impl VaeTrainer {
 impl Trainer for VaeTrainer {
     fn metric_names(&self) -> &'static [&'static str] {
         &["loss", "recon", "kl"]
+    }
+
+    fn optimizers(&mut self) -> Vec<&mut Adam> {
+        vec![&mut self.optim]
     }
 
     fn step(&mut self, batch: &Batch) -> Tensor<1> {
@@ -46,7 +49,7 @@ impl Trainer for VaeTrainer {
             0,
         )
         .detach();
-        self.model = Some(descend(&mut self.optim, self.settings.learning_rate, model, &loss));
+        self.model = Some(self.optim.descend(self.settings.learning_rate, model, &loss));
         metrics
     }
 }

@@ -288,7 +288,7 @@ impl<S: Host> TrainingWorker<S> {
         let Some(session) = &self.session else { return };
         if let Ok(metrics) = session.test_metrics().await {
             self.metrics = metrics.clone();
-            (self.emit)(TrainingEvent::TestMetrics { metrics, initial });
+            (self.emit)(TrainingEvent::TestMetrics { metrics, step: session.step_count(), initial });
         }
     }
 

@@ -75,9 +75,10 @@ export async function launch({ webgpu }, extraArgs = []) {
 
 /// Opens the page and records any request that leaves the site's origin, and every uncaught
 /// error, console error (a missing file, a refused script) and Content-Security-Policy
-/// violation. `init`, if given, runs in the page before any of its own scripts.
-export async function openPage(browser, site, { init, url = site.url } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+/// violation. `init`, if given, runs in the page before any of its own scripts; `device` sets
+/// Playwright's page options (a phone's viewport, touch).
+export async function openPage(browser, site, { init, url = site.url, device = {} } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1600 }, ...device });
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
       console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`);

@@ -52,6 +52,27 @@ async function exportAndEvaluate(page, args = []) {
   return { ...JSON.parse(out.toString()), file: path };
 }
 
+/// axe-core's serious and critical violations on the page as it is now (every panel), one line each.
+async function axeViolations(page, selector = 'body') {
+  // Evaluated through the DevTools protocol: the page's Content-Security-Policy would refuse a script tag.
+  await page.evaluate(readFileSync(join(ROOT, 'tests/browser/node_modules/axe-core/axe.min.js'), 'utf8'));
+  const results = await page.evaluate((context) => window.axe.run(context, { resultTypes: ['violations'] }), selector);
+  return results.violations
+    .filter((v) => ['serious', 'critical'].includes(v.impact))
+    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary.split('\n').slice(1).join(' ')}`));
+}
+
+/// The Train panel's history as its "Download CSV" button saves it: rows of {column: text}.
+async function historyCsv(page) {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('chart-csv').click()]);
+  const [header, ...lines] = readFileSync(await file.path(), 'utf8').trimEnd().split('\n');
+  const names = header.split(',');
+  return { name: file.suggestedFilename(), names, rows: lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [names[i], v]))) };
+}
+
+/// The training loss of each step in a history CSV, by step.
+const lossByStep = (csv, term = 'loss') => new Map(csv.rows.filter((r) => r[term] !== '').map((r) => [Number(r.step), Number(r[term])]));
+
 /// A panel of the page by its id (src/app/mod.rs).
 const panel = (page, id) => page.locator(`section[aria-labelledby=${id}-title]`);
 
@@ -259,12 +280,134 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     assert.match(await page.getByTestId('dims-status').textContent(), /^20 dimensions\./);
   });
 
+  test(`${mode.name}: by keyboard alone: every control is reached with a visible focus; a test digit is picked and edited, the grids and the cloud answer keys`, async () => {
+    // Tab from the top of the page reaches every enabled control, and each shows its focus.
+    await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+    const wanted = await page.evaluate(() => [...document.querySelectorAll('main button, main select, main input, main [tabindex="0"], header button, .share button')]
+      .filter((el) => !el.disabled && el.offsetParent !== null && el.type !== 'file')
+      .map((el) => el.dataset.testid || el.getAttribute('aria-label') || el.textContent.trim() || el.outerHTML.slice(0, 60)));
+    const reached = new Set();
+    const unfocusedLook = [];
+    for (let i = 0; i < 200 && reached.size < wanted.length; i++) {
+      await page.keyboard.press('Tab');
+      const seen = await page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return null;
+        const style = getComputedStyle(el);
+        const visible = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+        return { name: el.dataset.testid || el.getAttribute('aria-label') || el.textContent.trim() || el.outerHTML.slice(0, 60), visible };
+      });
+      if (!seen) continue;
+      reached.add(seen.name);
+      if (!seen.visible) unfocusedLook.push(seen.name);
+    }
+    assert.deepEqual(wanted.filter((name) => !reached.has(name)), [], 'every control is reached by Tab');
+    assert.deepEqual(unfocusedLook, [], 'the focused control shows it');
+
+    // Drawing without a pointer: start from a test digit (a 4), then edit it with the keys.
+    await page.getByTestId('start-digit').selectOption({ label: '4 (test no. 4)' });
+    await waitForAnalysis(page);
+    assert.equal(await labelOf(page, 'vae-label'), '4');
+    assert.match(await page.getByTestId('example-note').textContent(), /^Started from a 4 from MNIST's test set \(no\. 4\)\./);
+    assert.match(await page.getByTestId('drawing-live').textContent(), /^Your drawing looks like 4 \(\d+%\)\. Autoencoder reconstruction: looks like \d \(\d+%\)\. VAE reconstruction: looks like 4 \(\d+%\)\.$/);
+    const seenBefore = await pixelsOf(page, 'model-input');
+    await page.getByTestId('draw-pad').focus();
+    assert.ok(await page.getByTestId('pen-cursor').isVisible(), 'the pen cursor shows on the focused pad');
+    for (const key of ['ArrowUp', 'ArrowUp', 'ArrowUp', 'ArrowUp', 'ArrowUp', 'ArrowUp', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft']) await page.keyboard.press(key);
+    await page.keyboard.down('Shift');
+    for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowRight');
+    await page.keyboard.up('Shift');
+    await waitForAnalysis(page);
+    assert.match(await page.locator('#pen-position').textContent(), /^Keyboard pen at column 21 of 28, row 9 of 28\.$/);
+    assert.ok(meanDiff(await pixelsOf(page, 'model-input'), seenBefore) > 2, 'the keyboard line is in what the models see');
+    await page.keyboard.press('Control+z');
+    await waitForAnalysis(page);
+    assert.equal(await labelOf(page, 'vae-label'), '4', 'undone: the 4 again');
+
+    // The latent grid: the arrow keys pick cells, a ring shows which.
+    const grid = page.getByTestId('latent-grid');
+    await grid.focus();
+    assert.ok(await page.getByTestId('grid-cursor').isVisible());
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(() => document.querySelector('[data-testid=grid-picked]').textContent.startsWith('z ='));
+    // The GAN grid: the cursor says what the classifier reads; Enter on two samples walks.
+    await page.waitForFunction(() => document.querySelector('[data-testid=gan-summary]')?.dataset.labels);
+    await page.getByTestId('gan-grid').focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowRight');
+    assert.match(await page.getByTestId('gan-cursor').textContent(), /^Keyboard cursor on sample 8 of 36 \(row 2, column 2\): the classifier reads a \d$/);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-testid=gan-walk]').getAttribute('aria-label').startsWith('10 digits morphing from sample 1 to sample 8'));
+    assert.match(await page.getByTestId('gan-grid').getAttribute('aria-label'), /^Generated digits \(seed \d+\), as the classifier reads them, row 1: (\d ){5}\d; row 2:/);
+    // The codes cloud: arrows turn it, Enter decodes the centre of the view.
+    await page.getByTestId('codes-3d').focus();
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-testid=codes-picked]').textContent.startsWith('code ('));
+    assert.match(await page.getByTestId('codes-3d').getAttribute('aria-label'), /^The autoencoder's 3-D codes of 3000 test digits, coloured by digit/);
+  });
+
+  test(`${mode.name}: axe-core finds no serious or critical accessibility violation on any panel`, async () => {
+    const found = await axeViolations(page);
+    assert.deepEqual(found, [], JSON.stringify(found, null, 1));
+  });
+
   test(`${mode.name}: nothing leaves the site and nothing crashed`, async () => {
     assert.deepEqual(foreign, []);
     assert.deepEqual(errors, []);
     await page.screenshot({ path: join(SHOTS, `${mode.name}-page.png`), fullPage: true });
   });
 });
+
+for (const device of [{ name: 'phone', width: 390, height: 844 }, { name: 'tablet', width: 768, height: 1024 }]) {
+  test(`${device.name} (${device.width}x${device.height}): no horizontal scroll, a big pad that takes touch without scrolling the page, controls of at least 44 px`, async () => {
+    const site = await serveSite();
+    const browser = await launch({ webgpu: false });
+    try {
+      const viewport = { width: device.width, height: device.height };
+      const { page, errors } = await openPage(browser, site, { device: { viewport, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } });
+      await waitForModels(page);
+      await page.getByTestId('example-note').waitFor({ timeout: 60_000 });
+      await waitForAnalysis(page);
+      await page.screenshot({ path: join(SHOTS, `${device.name}-first-view.png`) });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
+      const pad = page.getByTestId('draw-pad');
+      const padBox = await pad.boundingBox();
+      assert.ok(padBox.width >= Math.min(280, device.width - 60), `the pad is ${padBox.width} px wide`);
+      // Every control a finger uses is at least 44 px tall (a checkbox: its label).
+      const small = await page.evaluate(() => [...document.querySelectorAll('button, select, input, summary')]
+        .filter((el) => el.offsetParent !== null && el.type !== 'file')
+        .map((el) => ({ el: el.type === 'checkbox' ? el.closest('label') : el, name: el.dataset.testid || el.textContent.trim() || el.outerHTML.slice(0, 50) }))
+        .map(({ el, name }) => ({ name, height: el.getBoundingClientRect().height }))
+        .filter(({ height }) => height < 44));
+      assert.deepEqual(small, [], 'controls under 44 px');
+      // A finger's stroke on the pad draws and does not scroll the page.
+      await pad.scrollIntoViewIfNeeded();
+      const box = await pad.boundingBox();
+      const scrolled = await page.evaluate(() => window.scrollY);
+      const drawings = Number(await page.getByTestId('drawing-label').getAttribute('data-drawing'));
+      const cdp = await page.context().newCDPSession(page);
+      const touch = (type, x, y) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+      const [x0, y] = [box.x + box.width * 0.3, box.y + box.height * 0.2];
+      await touch('touchStart', x0, y);
+      for (let k = 1; k <= 12; k++) await touch('touchMove', x0, y + box.height * 0.05 * k);
+      await touch('touchEnd', x0, y + box.height * 0.6);
+      await waitForAnalysis(page);
+      assert.equal(await page.evaluate(() => window.scrollY), scrolled, 'the page did not scroll under the finger');
+      assert.ok(Number(await page.getByTestId('drawing-label').getAttribute('data-drawing')) > drawings, 'the stroke reached the pad');
+      assert.equal(await page.getByTestId('example-note').count(), 0, 'the stroke replaced the example');
+      await page.screenshot({ path: join(SHOTS, `${device.name}-drawn.png`) });
+      await page.screenshot({ path: join(SHOTS, `${device.name}-page.png`), fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await site.close();
+    }
+  });
+}
 
 // Without the entry point's own call to __wasm_call_ctors, wasm-ld makes every export start by
 // running all static constructors (cubecl registers its ops with them): half of the exports then
@@ -401,6 +544,52 @@ test("the tutorial's .pth files opened on the page become the AE and the VAE and
   }
 });
 
+/// The Train panel's charts after a VAE run of `steps` steps over `epochs` epochs: axes with round
+/// ticks, a mark at each epoch's end, the test metric charted beside the training loss, the value
+/// under the pointer, a log scale, a table by epoch, the history as CSV, and words for screen readers.
+async function checkCharts(page, { steps, epochs }) {
+  const loss = page.getByTestId('chart-loss-svg');
+  const ticks = await loss.locator('text.tick').allTextContents();
+  assert.ok(ticks.length >= 6 && ticks.every((t) => /^[\d.]+k?$/.test(t)), `tick labels ${ticks}`);
+  assert.ok(ticks.includes(String(steps)) || ticks.some((t) => Number(t) > steps * 0.7), `a steps tick near the end: ${ticks}`);
+  const epochMarks = [...Array(epochs).keys()].map((e) => `epoch ${e + 1}`);
+  assert.deepEqual(await loss.locator('text.epoch-label').allTextContents(), epochMarks);
+  assert.match(await loss.getAttribute('aria-label'), /^loss: [\d.]+ at step 1, [\d.]+ at step \d+; lowest [\d.]+ at step \d+\.$/);
+  // The test metric, beside: a point at the start, at each epoch's end and at each pause.
+  const testChart = page.getByTestId('chart-test-svg');
+  assert.ok(await testChart.locator('circle.dot').count() >= epochs + 1);
+  assert.match(await page.getByTestId('chart-test').textContent(), /^test loss \(BCE\+KL\): [\d.]+ at step \d+$/);
+  // The value under the pointer: a quarter of the way along is about a quarter of the steps.
+  await loss.scrollIntoViewIfNeeded();
+  const box = await loss.boundingBox();
+  const plotLeft = box.x + box.width * 42 / 320;
+  await page.mouse.move(plotLeft + (box.x + box.width * 312 / 320 - plotLeft) / 4, box.y + box.height / 2);
+  const readout = await page.getByTestId('chart-loss').textContent();
+  const [, at] = readout.match(/^loss: [\d.]+ at step (\d+)$/) ?? [];
+  assert.ok(Math.abs(Number(at) - steps / 4) <= steps / 20, readout);
+  assert.equal(await loss.locator('circle.hover-dot').count(), 1);
+  await page.mouse.move(0, 0);
+  // Log scale: decades only.
+  await page.getByTestId('chart-log').check();
+  await page.waitForFunction(() => document.querySelector('[data-testid=chart-loss-svg]').dataset.scale === 'log');
+  const decades = await page.getByTestId('chart-loss-svg').locator('text.tick').allTextContents();
+  assert.ok(decades.some((t) => ['100', '1000'].includes(t)), `log ticks ${decades}`);
+  await page.getByTestId('chart-log').uncheck();
+  // The table: a row per epoch.
+  await page.locator('.chart-details summary').click();
+  const rows = await page.getByTestId('chart-table').locator('tbody th').allTextContents();
+  assert.deepEqual(rows, epochMarks.map((_, e) => String(e + 1)));
+  // The CSV: every step's losses and the test points.
+  const csv = await historyCsv(page);
+  assert.equal(csv.name, 'vae-loss-history.csv');
+  assert.deepEqual(csv.names, ['step', 'steps_averaged', 'loss', 'recon', 'kl', 'test loss (BCE+KL)']);
+  const losses = lossByStep(csv);
+  assert.equal(losses.size, steps);
+  assert.ok([...losses.values()].every(Number.isFinite));
+  const tests = csv.rows.filter((r) => r['test loss (BCE+KL)'] !== '').map((r) => Number(r.step));
+  for (let e = 0; e <= epochs; e++) assert.ok(tests.includes(e * steps / epochs), `a test point at step ${e * steps / epochs}: ${tests}`);
+}
+
 test('training in the page: a short VAE run lowers the test loss, pause / step / resume, drawing keeps working, the NaN guard', async () => {
   await withPage({}, async ({ page, errors }) => {
     const status = page.getByTestId('train-status');
@@ -437,6 +626,7 @@ test('training in the page: a short VAE run lowers the test loss, pause / step /
     const initial = Number(await metrics.getAttribute('data-initial'));
     const latest = Number(await metrics.getAttribute('data-latest'));
     assert.ok(latest < initial - 50, `test loss ${initial} -> ${latest}`);
+    await checkCharts(page, { steps: 360, epochs: 3 });
     await panel(page, 'train').screenshot({ path: join(SHOTS, 'cpu-train.png') });
 
     // Export the trained VAE, import the file: the same reconstruction.
@@ -649,15 +839,33 @@ test('WebGPU: a lost GPU device moves each worker to the CPU and keeps the work'
     await page.getByTestId('train-start').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= 28, null, { timeout: 300_000 });
     assert.match(await page.getByTestId('train-status').textContent(), /on WebGPU$/);
+    // Paused, so that every step before the loss is in the history.
+    await page.getByTestId('train-pause').click();
+    await trainStateIs(page, 'paused');
+    const before = lossByStep(await historyCsv(page));
     assert.ok(await loseGpu(page, 'training') > 0, 'the training worker asked for a GPU device');
+    await page.getByTestId('train-start').click();
 
     const notice = page.getByTestId('train-notice');
     await notice.waitFor({ timeout: 120_000 });
-    assert.match(await notice.textContent(), /WebGPU stopped working at step \d+ \(the GPU device was lost[^\n]*\)\. Training goes on on the CPU from the weights of step (26|51)/);
+    assert.match(await notice.textContent(), /WebGPU stopped working at step \d+ \(the GPU device was lost[^\n]*\)\. Training goes on on the CPU from the weights and the optimizer's state \(Adam's moments\) of step (26|51)/);
     const resumed = await stepOf(page);
     await page.waitForFunction((s) => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= s + 5, resumed, { timeout: 120_000 });
     assert.equal(await page.getByTestId('train-status').getAttribute('data-state'), 'running');
     assert.match(await page.getByTestId('train-status').textContent(), /on CPU \(Flex\)$/);
+    // The loss continues the curve: Adam's moments moved with the weights. The history keeps
+    // the steps up to the copy; the first steps after it are no higher than the loss there by more
+    // than the run's own step-to-step noise.
+    const after = lossByStep(await historyCsv(page));
+    for (let step = 1; step <= resumed; step++) assert.equal(after.get(step), before.get(step), `step ${step} kept`);
+    const logged = [...before.entries()].filter(([step]) => step > 10 && step <= resumed).map(([, loss]) => loss);
+    const differences = logged.slice(1).map((loss, i) => loss - logged[i]);
+    const noise = Math.sqrt(differences.reduce((sum, d) => sum + d * d, 0) / differences.length / 2);
+    const there = before.get(resumed);
+    const next = [1, 2, 3].map((k) => after.get(resumed + k));
+    const mean = next.reduce((a, b) => a + b, 0) / next.length;
+    console.log(`lost GPU: loss at step ${resumed} ${there.toFixed(2)}, the next three on the CPU ${next.map((l) => l.toFixed(2))}, noise ${noise.toFixed(2)}`);
+    assert.ok(mean <= there + 2 * noise, `after the move ${next} against ${there} (noise ${noise.toFixed(2)})`);
     // The inference worker has its own device: the panels stay on WebGPU.
     assert.match(await page.getByTestId('backend-badge').textContent(), /^WebGPU/);
 
