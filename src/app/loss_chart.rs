@@ -131,7 +131,12 @@ fn Chart(series: Series, axis: Steps, steps_per_epoch: usize, log: bool) -> impl
                 }).collect_view()}
                 {axis.epoch_ends(steps_per_epoch).into_iter().map(|(step, epoch)| view! {
                     <line class="epoch" x1=x_of(&axis, step as f64) x2=x_of(&axis, step as f64) y1=TOP y2=HEIGHT - BOTTOM/>
-                    <text class="epoch-label" x=x_of(&axis, step as f64) + 2.0 y=TOP + 7.0>{format!("epoch {epoch}")}</text>
+                    // Near the right edge the label goes left of its mark, so that it is not cut off.
+                    {
+                        let x = x_of(&axis, step as f64);
+                        let (x, anchor) = if x > WIDTH - RIGHT - 40.0 { (x - 2.0, "end") } else { (x + 2.0, "start") };
+                        view! { <text class="epoch-label" x=x y=TOP + 7.0 text-anchor=anchor>{format!("epoch {epoch}")}</text> }
+                    }
                 }).collect_view()}
                 <line class="axis" x1=LEFT x2=LEFT y1=TOP y2=HEIGHT - BOTTOM/>
                 <line class="axis" x1=LEFT x2=WIDTH - RIGHT y1=HEIGHT - BOTTOM y2=HEIGHT - BOTTOM/>

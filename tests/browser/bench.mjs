@@ -7,7 +7,9 @@
 //   node bench.mjs soak       a long run in the page on the CPU path (LATENT_LAB_SOAK_MINUTES, default
 //                             30: the VAE, then the GAN, half each), sampled every minute: steps, ms per
 //                             step, wasm memory of the training worker and of the page, the page's JS
-//                             heap, the longest main-thread task
+//                             heap, the longest main-thread task; every LATENT_LAB_SOAK_CONTROL_EVERY
+//                             minutes (default 3) a fresh page trains the same model for 30 s beside it,
+//                             so that the machine's own slowdowns are told apart from the run's
 //   node bench.mjs            page, training and responsive (the soak only when asked for)
 // LATENT_LAB_DIST=folder measures another build (e.g. an older one, for before and after), with
 // LATENT_LAB_RESULTS=file to write its results elsewhere.
@@ -249,8 +251,38 @@ async function responsiveBench(mode) {
   return result;
 }
 
-/// Trains `model` from scratch in the page for `minutes`, sampling once a minute.
-async function soakModel(page, model, minutes) {
+/// Minutes between the soak's controls (LATENT_LAB_SOAK_CONTROL_EVERY; 0: none), and how long a
+/// control page warms up and is measured.
+const CONTROL_EVERY = Number(process.env.LATENT_LAB_SOAK_CONTROL_EVERY ?? 3);
+const CONTROL_WARMUP_MS = 10_000;
+const CONTROL_MS = 30_000;
+
+/// A control for the soak: pauses the long run, trains the same model from scratch in a fresh
+/// page of the same browser (fresh workers, fresh wasm memory, fresh JIT) for a short window, and
+/// resumes the long run. Returns the fresh page's ms per step inside a step. A slowdown of the long
+/// run that the fresh page shows too is the machine's (this machine's two cores are shared), not
+/// the run's; the run's own drift is the change in the ratio of the two.
+async function freshControl(browser, site, page, model, mode) {
+  await page.getByTestId('train-pause').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=train-status]').dataset.state === 'paused', null, { timeout: 600_000 });
+  const fresh = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+  await fresh.goto(site.url);
+  await waitForPlayground(fresh, mode);
+  await installProbes(fresh);
+  await startTraining(fresh, model, 1000, 1);
+  await fresh.waitForTimeout(CONTROL_WARMUP_MS);
+  const from = await probeNow(fresh);
+  await fresh.waitForTimeout(CONTROL_MS);
+  const window = await probeWindow(fresh, from, await probeNow(fresh));
+  await fresh.context().close();
+  await page.getByTestId('train-start').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=train-status]').dataset.state === 'running', null, { timeout: 600_000 });
+  return window.inside_ms_per_step;
+}
+
+/// Trains `model` from scratch in the page for `minutes`, sampling once a minute; every
+/// CONTROL_EVERY minutes a fresh page measures the same model beside it (`freshControl`).
+async function soakModel(browser, site, page, model, minutes, mode) {
   await startTraining(page, model, 1000, 1);
   const samples = [];
   let from = await probeNow(page);
@@ -274,10 +306,17 @@ async function soakModel(page, model, minutes) {
       worker_wasm_mb: Number(memory.worker_wasm_mb.toFixed(2)), page_wasm_mb: Number(memory.page_wasm_mb.toFixed(2)),
       page_js_heap_mb: Number(memory.page_js_heap_mb.toFixed(2)), state: memory.state,
     };
+    if (memory.state !== 'running') {
+      samples.push(sample);
+      break;
+    }
+    if (CONTROL_EVERY > 0 && minute % CONTROL_EVERY === 0) {
+      sample.fresh_page_ms_per_step = await freshControl(browser, site, page, model, mode);
+      sample.ratio_to_fresh = Number((sample.inside_ms_per_step / sample.fresh_page_ms_per_step).toFixed(3));
+    }
     console.log(`soak ${model}:`, JSON.stringify(sample));
     samples.push(sample);
-    from = to;
-    if (memory.state !== 'running') break;
+    from = await probeNow(page);
   }
   if (await page.getByTestId('train-pause').isEnabled()) await page.getByTestId('train-pause').click();
   return samples;
@@ -296,6 +335,12 @@ function drift(samples, skip) {
     worker_wasm_pct: change('worker_wasm_mb'),
     page_wasm_pct: change('page_wasm_mb'),
     page_js_heap_pct: change('page_js_heap_mb'),
+    // The run's own slowdown: its ms per step against a fresh page's at the same time, first
+    // control to last.
+    ratio_to_fresh_pct: (() => {
+      const controls = steady.filter((s) => s.ratio_to_fresh);
+      return controls.length >= 2 ? Number((100 * (controls.at(-1).ratio_to_fresh - controls[0].ratio_to_fresh) / controls[0].ratio_to_fresh).toFixed(1)) : null;
+    })(),
   };
 }
 
@@ -314,7 +359,7 @@ async function soakBench(mode) {
   const result = { backend: await page.getByTestId('backend-badge').textContent(), minutes };
   const first = Math.ceil(minutes / 2);
   for (const [model, length] of [['vae', first], ['gan', minutes - first]]) {
-    const samples = await soakModel(page, model, length);
+    const samples = await soakModel(browser, site, page, model, length, mode);
     // The first minutes fill caches and grow the heaps to their working size.
     result[model] = { samples, drift_after_warmup: drift(samples, Math.min(2, samples.length - 1)) };
     console.log(`soak ${model} drift:`, JSON.stringify(result[model].drift_after_warmup));

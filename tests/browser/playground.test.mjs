@@ -288,7 +288,7 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
       .map((el) => el.dataset.testid || el.getAttribute('aria-label') || el.textContent.trim() || el.outerHTML.slice(0, 60)));
     const reached = new Set();
     const unfocusedLook = [];
-    for (let i = 0; i < 200 && reached.size < wanted.length; i++) {
+    for (let i = 0; i < 300 && wanted.some((name) => !reached.has(name)); i++) {
       await page.keyboard.press('Tab');
       const seen = await page.evaluate(() => {
         const el = document.activeElement;
