@@ -8,7 +8,7 @@
 use crate::history::History;
 
 /// A test metric measured during a run: at which step, what value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TestPoint {
     pub step: usize,
     pub value: f64,

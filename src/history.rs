@@ -20,6 +20,26 @@ impl Default for History {
 }
 
 impl History {
+    /// A history of whole rows, each the mean of `steps_per_row` steps (as a saved run keeps it).
+    pub fn from_rows(rows: Vec<Vec<f32>>, steps_per_row: usize) -> Self {
+        let mut history = Self { rows, steps_per_row: steps_per_row.max(1), partial: None };
+        while history.rows.len() > MAX_ROWS {
+            history.halve();
+        }
+        history
+    }
+
+    /// The same history in at most `max_rows` rows (neighbours merged two by two as often as
+    /// needed), without the unfinished row: what a saved run keeps.
+    pub fn compacted(&self, max_rows: usize) -> Self {
+        let mut history = Self { rows: self.rows.clone(), steps_per_row: self.steps_per_row, partial: None };
+        while history.rows.len() > max_rows.max(1) {
+            history.halve();
+            history.partial = None;
+        }
+        history
+    }
+
     /// Adds one step's values.
     pub fn push(&mut self, values: Vec<f32>) {
         let (sum, count) = match self.partial.take() {
@@ -118,6 +138,20 @@ mod tests {
             assert!((row[0] - expected).abs() < 1e-2 * expected.max(1.0), "row {i}: {} vs {expected}", row[0]);
         }
         assert_eq!(history.steps(), steps);
+    }
+
+    #[test]
+    fn a_compacted_history_keeps_the_means_in_fewer_rows() {
+        let mut history = History::default();
+        for step in 0..1000 {
+            history.push(vec![step as f32]);
+        }
+        let small = history.compacted(100);
+        assert!(small.rows().len() <= 100 && small.rows().len() > 50, "{}", small.rows().len());
+        assert_eq!(small.steps_per_row(), 16);
+        assert_eq!(small.rows()[0], vec![7.5]);
+        let back = History::from_rows(small.rows().to_vec(), small.steps_per_row());
+        assert_eq!(back, small);
     }
 
     #[test]

@@ -25,8 +25,10 @@ pub mod host;
 pub mod infer;
 pub mod link;
 pub mod models;
+pub mod my_digits;
 pub mod protocol;
 pub mod readback;
+pub mod runs;
 pub mod train;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

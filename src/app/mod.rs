@@ -5,8 +5,10 @@
 
 mod backend_badge;
 mod cell_cursor;
+mod chart;
 mod codes_3d;
 mod draw_pad;
+mod epoch_table;
 mod gan_gallery;
 mod gpu_module;
 mod lab;
@@ -17,6 +19,7 @@ mod loss_chart;
 mod paint;
 mod panel;
 mod reconstructions;
+mod run_compare;
 mod share_link;
 mod train_panel;
 mod training;

@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use super::link::use_link;
 use super::loss_chart::LossChart;
 use super::paint::paint_grid;
+use super::run_compare::RunCompare;
 use super::training::Training;
 use super::use_lab;
 use crate::data::DatasetKind;
@@ -100,6 +101,8 @@ pub fn TrainPanel() -> impl IntoView {
     let d_lr = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let preview = NodeRef::<Canvas>::new();
+    // Linear or log value axes, for the session's charts and the compared runs' alike.
+    let chart_log = RwSignal::new(false);
 
     let settings = move || -> Result<Settings, String> {
         let learning_rate = parse_learning_rate(&lr.get_untracked())?;
@@ -328,8 +331,9 @@ pub fn TrainPanel() -> impl IntoView {
         })}
         {move || training.progress.with(|p| p.notice.clone()).map(|m| view! { <p class="notice" role="alert" data-testid="train-notice">{m}</p> })}
         {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="train-error">{e}</p> })}
-        <LossChart progress=training.progress/>
+        <LossChart progress=training.progress log=chart_log/>
         <canvas node_ref=preview class="pixelated strip" data-testid="train-preview"
-            aria-label="Fixed test digits (top), what the model makes of them (below), and for the VAE its samples from fixed noise (bottom)"></canvas>
+            role="img" aria-label="Fixed test digits (top), what the model makes of them (below), and for the VAE its samples from fixed noise (bottom)"></canvas>
+        <RunCompare training log=chart_log/>
     }
 }

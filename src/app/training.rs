@@ -10,9 +10,11 @@ use crate::device::Backend;
 use crate::history::History;
 use crate::models::ModelKind;
 use crate::protocol::{Download, Role, RunState, TrainingError, TrainingEvent, TrainingReply, TrainingRequest};
+use crate::runs::{Runs, STORED_ROWS, SavedRun, preview_bytes, run_name};
 use crate::train::Settings;
 use crate::train::plan::Plan;
 use crate::web::client::{RequestError, WorkerClient};
+use crate::web::store;
 use crate::weights::export::TorchFormat;
 
 pub type TrainingClient = WorkerClient<TrainingRequest, TrainingReply, TrainingError, TrainingEvent>;
@@ -57,8 +59,19 @@ pub struct Training {
     pub state: RwSignal<RunState>,
     pub progress: RwSignal<Progress>,
     pub preview: RwSignal<Option<Vec<f32>>>,
+    /// Finished and paused runs, kept between visits for comparison.
+    pub runs: RwSignal<Runs>,
+    /// Why the runs could not be kept between visits, if they could not.
+    pub runs_error: RwSignal<Option<String>>,
+    /// The plan of the latest request that may start a session, and of the session running:
+    /// with its id (when it started), what a kept run is named after.
+    asked: StoredValue<Option<Plan>>,
+    session: StoredValue<Option<(u64, Plan)>>,
     client: StoredValue<Option<TrainingClient>, LocalStorage>,
 }
+
+/// Where the kept runs are stored (`web::store`).
+const RUNS_KEY: &str = "runs";
 
 type Answer = Result<TrainingReply, RequestError<TrainingError>>;
 
@@ -68,6 +81,10 @@ impl Training {
             state: RwSignal::new(RunState::Idle),
             progress: RwSignal::new(Progress::default()),
             preview: RwSignal::new(None),
+            runs: RwSignal::new(store::load(RUNS_KEY).map(|text| Runs::decode(&text)).unwrap_or_default()),
+            runs_error: RwSignal::new(None),
+            asked: StoredValue::new(None),
+            session: StoredValue::new(None),
             client: StoredValue::new_local(None),
         }
     }
@@ -105,11 +122,52 @@ impl Training {
     }
 
     pub async fn start(self, lab: Lab, plan: Plan) -> Answer {
+        self.asked.set_value(Some(plan.clone()));
         self.ask(lab, TrainingRequest::Start { plan }).await
     }
 
     pub async fn step(self, lab: Lab, plan: Plan) -> Answer {
+        self.asked.set_value(Some(plan.clone()));
         self.ask(lab, TrainingRequest::Step { plan }).await
+    }
+
+    /// Keeps the session as a run to compare (replacing its earlier save), if it has steps.
+    fn keep_run(self) {
+        let Some((id, plan)) = self.session.get_value() else { return };
+        let Some(run) = self.progress.with_untracked(|p| {
+            (p.history.steps() > 0).then(|| {
+                let history = p.history.compacted(STORED_ROWS);
+                SavedRun {
+                    id,
+                    name: run_name(&plan),
+                    kind: plan.kind,
+                    names: p.names.clone(),
+                    first_step: p.first_step,
+                    steps: p.step,
+                    steps_per_row: history.steps_per_row(),
+                    rows: history.rows().to_vec(),
+                    test_name: p.test_name.clone(),
+                    tests: p.test_history.clone(),
+                    preview: self.preview.with_untracked(|px| px.as_deref().map(preview_bytes).unwrap_or_default()),
+                    finished: p.total_steps > 0 && p.step >= p.total_steps,
+                }
+            })
+        }) else {
+            return;
+        };
+        self.runs.update(|runs| runs.keep(run));
+        self.store_runs();
+    }
+
+    /// Forgets a kept run.
+    pub fn forget_run(self, id: u64) {
+        self.runs.update(|runs| runs.remove(id));
+        self.store_runs();
+    }
+
+    fn store_runs(self) {
+        let text = self.runs.with_untracked(Runs::encode);
+        self.runs_error.set(store::save(RUNS_KEY, &text).err());
     }
 
     pub fn pause(self) {
@@ -117,6 +175,11 @@ impl Training {
     }
 
     pub fn retune(self, settings: Settings) {
+        self.session.update_value(|s| {
+            if let Some((_, plan)) = s.as_mut().filter(|(_, plan)| settings.fits(plan.kind)) {
+                plan.settings = settings;
+            }
+        });
         self.tell(TrainingRequest::Retune { settings });
     }
 
@@ -148,6 +211,7 @@ impl Training {
         name: String,
         bytes: Vec<u8>,
     ) -> Result<String, RequestError<TrainingError>> {
+        self.asked.set_value(Some(plan.clone()));
         let reply = self.ask(lab, TrainingRequest::Import { name: name.clone(), bytes: bytes.into(), plan }).await?;
         let TrainingReply::Imported { steps, dataset } = reply else {
             return Err(RequestError::Worker(TrainingError::NoSession));
@@ -179,13 +243,35 @@ impl Training {
     }
 
     fn on_event(self, lab: Lab, event: TrainingEvent) {
+        // A run that pauses (or finishes) is kept as it is then; its test metrics come last and
+        // update it, as do steps taken one at a time while paused.
+        let keeps = matches!(
+            event,
+            TrainingEvent::State(RunState::Paused)
+                | TrainingEvent::Paused(_)
+                | TrainingEvent::TestMetrics { .. }
+                | TrainingEvent::Progress { .. }
+        );
+        self.handle_event(lab, event);
+        if keeps && self.state.get_untracked() == RunState::Paused {
+            self.keep_run();
+        }
+    }
+
+    fn handle_event(self, lab: Lab, event: TrainingEvent) {
         match event {
-            TrainingEvent::State(state) => self.state.set(state),
+            TrainingEvent::State(state) => {
+                if state == RunState::Idle {
+                    self.session.set_value(None);
+                }
+                self.state.set(state)
+            }
             TrainingEvent::Loading { dataset, download } => self.progress.update(|p| {
                 p.message = download.map(|_| format!("Loading {} training data…", dataset.name()));
                 p.download = download;
             }),
             TrainingEvent::Session { architecture, names, backend, step, steps_per_epoch, total_steps } => {
+                self.session.set_value(self.asked.get_value().map(|plan| (js_sys::Date::now() as u64, plan)));
                 self.progress.update(|p| {
                     *p = Progress {
                         architecture,

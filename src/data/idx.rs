@@ -133,6 +133,16 @@ pub fn encode_images(images: &IdxImages) -> Vec<u8> {
     out
 }
 
+/// Writes labels as an uncompressed IDX label file.
+pub fn encode_labels(labels: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + labels.len());
+    for field in [LABELS_MAGIC as usize, labels.len()] {
+        out.extend_from_slice(&(field as u32).to_be_bytes());
+    }
+    out.extend_from_slice(labels);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +154,7 @@ mod tests {
     #[test]
     fn encode_then_decode_round_trips() {
         assert_eq!(decode_images(&encode_images(&tiny())).unwrap(), tiny());
+        assert_eq!(decode_labels(&encode_labels(&[3, 1, 4])).unwrap(), vec![3, 1, 4]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! into postMessage calls (transferring their buffers), `client` is the page's handle on a
 //! worker, `worker` is a worker's entry point and loop, `fetch` gets the site's files, `files`
 //! reads the person's files and offers downloads, `offline` registers the service worker, `gpu`
-//! asks the browser for a WebGPU adapter.
+//! asks the browser for a WebGPU adapter, `store` keeps small documents between visits.
 
 pub mod client;
 pub mod fetch;
@@ -10,5 +10,6 @@ pub mod files;
 pub mod gpu;
 pub mod message;
 pub mod offline;
+pub mod store;
 #[cfg(feature = "engine")]
 pub mod worker;

@@ -627,6 +627,8 @@ test('training in the page: a short VAE run lowers the test loss, pause / step /
     const latest = Number(await metrics.getAttribute('data-latest'));
     assert.ok(latest < initial - 50, `test loss ${initial} -> ${latest}`);
     await checkCharts(page, { steps: 360, epochs: 3 });
+    const found = await axeViolations(page, 'section[aria-labelledby=train-title]');
+    assert.deepEqual(found, [], JSON.stringify(found, null, 1));
     await panel(page, 'train').screenshot({ path: join(SHOTS, 'cpu-train.png') });
 
     // Export the trained VAE, import the file: the same reconstruction.
@@ -709,6 +711,59 @@ test('training in the page: a short VAE run lowers the test loss, pause / step /
     await page.getByTestId('train-step').click();
     await page.waitForFunction((s) => Number(document.querySelector('[data-testid=train-status]').dataset.step) === s + 1, before);
     assert.equal(await page.getByTestId('train-message').count(), 0, 'the restored weights train again with finite losses');
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('runs are kept across a reload and compared: BCE against MSE with β = 4, curves overlaid, samples side by side', async () => {
+  await withPage({}, async ({ page, errors }) => {
+    const runFor = async (steps) => {
+      await page.getByTestId('train-start').click();
+      await page.waitForFunction((n) => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= n, steps, { timeout: 300_000 });
+      await page.getByTestId('train-pause').click();
+      await trainStateIs(page, 'paused');
+    };
+    const list = page.getByTestId('run-list').locator('li');
+    await setField(page, page.getByLabel('Batch'), 500);
+    await runFor(12);
+    await list.first().waitFor();
+    assert.match(await list.first().textContent(), /^ VAE β=1 BCE lr 1e-3 batch 500\d+ steps, paused · test loss \(BCE\+KL\) [\d.]+Forget$/);
+    await page.getByTestId('train-reset').click();
+    await trainStateIs(page, 'idle');
+    await page.getByLabel('Reconstruction').selectOption('mse');
+    await setField(page, page.getByLabel('KL weight β'), 4);
+    await runFor(12);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-list] li').length === 2);
+    assert.match(await list.first().textContent(), /^ VAE β=4 MSE lr 1e-3 batch 500/);
+
+    // Kept in the browser: the list is there after a reload.
+    await page.reload();
+    await waitForModels(page);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-list] li').length === 2);
+    for (const box of await page.getByTestId('run-list').locator('input[type=checkbox]').all()) await box.check();
+    const legend = await page.getByTestId('compare-legend').locator('li').allTextContents();
+    assert.deepEqual(legend, ['VAE β=4 MSE lr 1e-3 batch 500', 'VAE β=1 BCE lr 1e-3 batch 500']);
+    // Each shared term and the test metric, overlaid: a line per run.
+    const charts = page.getByTestId('compare-charts');
+    assert.equal(await charts.locator('figure').count(), 4, 'loss, recon, kl and the test loss');
+    assert.equal(await page.getByTestId('chart-compare-loss-svg').locator('polyline').count(), 2);
+    assert.equal(await page.getByTestId('chart-compare-test-svg').locator('circle.dot').count() >= 4, true);
+    assert.match(await page.getByTestId('chart-compare-kl').textContent(), /^kl at step \d+: VAE β=4 MSE lr 1e-3 batch 500 [\d.]+ · VAE β=1 BCE lr 1e-3 batch 500 [\d.]+$/);
+    assert.match(await page.getByTestId('chart-compare-loss-svg').getAttribute('aria-label'), /^loss, VAE β=4 MSE lr 1e-3 batch 500: [\d.]+ at step 1,/);
+    // Their latest samples side by side, painted.
+    const strips = page.getByTestId('compare-strip');
+    assert.equal(await strips.count(), 2);
+    for (const strip of await strips.all()) {
+      const ink = await strip.evaluate((c) => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.reduce((s, v, i) => s + (i % 4 === 0 ? v : 0), 0));
+      assert.ok(ink > 0, 'a painted strip');
+    }
+    await panel(page, 'train').screenshot({ path: join(SHOTS, 'cpu-compare-runs.png') });
+    // Forgotten runs leave the list and the comparison.
+    await page.getByRole('button', { name: 'Forget the run VAE β=4 MSE lr 1e-3 batch 500' }).click();
+    assert.equal(await list.count(), 1);
+    assert.equal(await page.getByTestId('compare-charts').count(), 0);
+    const found = await axeViolations(page, 'section[aria-labelledby=train-title]');
+    assert.deepEqual(found, [], JSON.stringify(found, null, 1));
     assert.deepEqual(errors, []);
   });
 });
