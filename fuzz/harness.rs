@@ -111,6 +111,7 @@ pub fn sample_messages() -> Vec<Vec<u8>> {
         start: Start::Scratch,
         settings: Settings::default_for(kind),
         backend: BackendChoice::Auto,
+        mine: None,
     };
     let inference = [
         InferenceRequest::SetBackend(BackendChoice::Cpu),

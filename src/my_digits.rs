@@ -10,6 +10,44 @@ use crate::data::{DataError, Dataset, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES};
 
 /// Digits kept at the most (60,000 would be a second MNIST; this many are hours of drawing).
 pub const MAX_DIGITS: usize = 5000;
+/// How many times each of my digits may count in an epoch beside MNIST's 60,000.
+pub const MAX_WEIGHT: usize = 100;
+
+/// The learner's digits as a training run takes them (inside the Train panel's plan): an IDX
+/// pair, and either trained on alone (`only`) or beside the dataset, each counted `weight` times
+/// an epoch so that a few dozen are not lost among 60,000.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingDigits {
+    #[serde(with = "serde_bytes")]
+    pub images: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    pub labels: Vec<u8>,
+    pub weight: usize,
+    pub only: bool,
+}
+
+impl TrainingDigits {
+    /// The digits as a dataset, checked as any IDX pair is.
+    pub fn dataset(&self) -> Result<Dataset, DataError> {
+        Dataset::from_idx_bytes(&self.images, &self.labels)
+    }
+
+    /// The training set of a run: the digits alone, or `base` with them weighed in.
+    pub fn training_set(&self, base: &Dataset) -> Result<Dataset, DataError> {
+        let mine = self.dataset()?;
+        Ok(if self.only { mine } else { base.with_repeated(&mine, self.weight.max(1)) })
+    }
+
+    /// How they are used, in words ("MNIST + 24 of my digits, each x10").
+    pub fn described(&self, base: &str) -> String {
+        let count = self.labels.len().saturating_sub(8);
+        if self.only {
+            format!("{count} of my digits")
+        } else {
+            format!("{base} + {count} of my digits, each x{}", self.weight)
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MyDigit {
@@ -128,6 +166,12 @@ impl MyDigits {
         Ok(Dataset::from_idx_bytes(&images, &labels)?)
     }
 
+    /// The digits for a training run: alone (`only`) or each counted `weight` times beside the dataset.
+    pub fn for_training(&self, weight: usize, only: bool) -> TrainingDigits {
+        let (images, labels) = self.to_idx();
+        TrainingDigits { images, labels, weight: weight.clamp(1, MAX_WEIGHT), only }
+    }
+
     pub fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
@@ -185,5 +229,20 @@ mod tests {
         assert!(error.to_string().contains("not an IDX image file"), "{error}");
         assert_eq!(other.len(), 10, "a bad pair adds nothing");
         assert_eq!(MyDigits::decode(&other.encode()), other);
+    }
+
+    #[test]
+    fn a_run_weighs_my_digits_beside_the_dataset_or_takes_them_alone() {
+        let mut mine = MyDigits::default();
+        mine.add(&drawing(1.0), 7, 1).unwrap();
+        mine.add(&drawing(0.5), 1, 1).unwrap();
+        let base = mine.dataset().unwrap().with_repeated(&mine.dataset().unwrap(), 0);
+        let beside = mine.for_training(3, false);
+        assert_eq!(beside.training_set(&base).unwrap().len(), 2 + 2 * 3);
+        assert_eq!(beside.described("MNIST"), "MNIST + 2 of my digits, each x3");
+        let alone = mine.for_training(3, true);
+        assert_eq!(alone.training_set(&base).unwrap().labels(), &[7, 1]);
+        assert_eq!(alone.described("MNIST"), "2 of my digits");
+        assert_eq!(mine.for_training(1000, false).weight, MAX_WEIGHT);
     }
 }

@@ -13,6 +13,7 @@ use crate::device::{Backend, BackendChoice};
 use crate::grid::GridSpec;
 use crate::host::FetchError;
 use crate::models::{ModelError, ModelKind, NamedTensors};
+use crate::my_digits::{MAX_DIGITS, MAX_WEIGHT};
 use crate::readback::ReadbackError;
 use crate::train::Settings;
 use crate::train::plan::{PauseReason, Plan};
@@ -186,6 +187,9 @@ fn ensure_file(bytes: &Bytes) -> Result<(), BadRequest> {
 /// The models the page loads, in the order the inference worker loads them.
 /// In the order they load: the draw panel's two first, so that the page is usable before the
 /// models of the panels below it have arrived.
+/// Where a model trained in the page came from, as the panels say it.
+pub const TRAINED_SOURCE: &str = "mine (trained here)";
+
 pub const PAGE_MODELS: [ModelKind; 5] =
     [ModelKind::Ae, ModelKind::Vae, ModelKind::Classifier, ModelKind::Vae2d, ModelKind::Gan];
 
@@ -429,6 +433,13 @@ fn check_plan(plan: &Plan) -> Result<(), BadRequest> {
     })?;
     ensure((1..=MAX_EPOCHS).contains(&plan.epochs), || format!("{} epochs, not 1-{MAX_EPOCHS}", plan.epochs))?;
     ensure(plan.settings.fits(plan.kind), || format!("settings for another model than the {}", plan.kind.name()))?;
+    if let Some(mine) = &plan.mine {
+        ensure((1..=MAX_WEIGHT).contains(&mine.weight), || {
+            format!("my digits weighed x{}, not 1-{MAX_WEIGHT}", mine.weight)
+        })?;
+        let most = 16 + MAX_DIGITS * IMAGE_PIXELS;
+        ensure(mine.images.len() <= most, || format!("{} bytes of my digits, more than {most}", mine.images.len()))?;
+    }
     check_settings(&plan.settings)
 }
 
@@ -469,6 +480,8 @@ pub enum TrainingError {
     Fetch(#[from] FetchError),
     #[error("the training data is damaged: {0}")]
     Data(#[from] DataError),
+    #[error("your digits could not be used: {0}")]
+    MyDigits(DataError),
     #[error("{name}: {error}")]
     File { name: String, error: LoadError },
     #[error("{name} holds {} weights, but the Train panel is set to {}. Reset, choose {} under Model and import it again.", .found.title(), .panel.title(), .found.title())]

@@ -96,7 +96,12 @@ pub fn run_name(plan: &Plan) -> String {
     if plan.batch_size != 128 {
         parts.push(format!("batch {}", plan.batch_size));
     }
-    if plan.dataset != DatasetKind::Mnist {
+    match &plan.mine {
+        Some(mine) if mine.only => parts.push("on my digits".into()),
+        Some(mine) => parts.push(format!("+ my digits x{}", mine.weight)),
+        None => {}
+    }
+    if plan.dataset != DatasetKind::Mnist && !plan.mine.as_ref().is_some_and(|m| m.only) {
         parts.push(plan.dataset.name().to_string());
     }
     if plan.start == Start::Pretrained {
@@ -154,6 +159,7 @@ mod tests {
             start: Start::Scratch,
             settings,
             backend: BackendChoice::Auto,
+            mine: None,
         }
     }
 
@@ -172,6 +178,14 @@ mod tests {
         ae.dataset = DatasetKind::Fashion;
         ae.start = Start::Pretrained;
         assert_eq!(run_name(&ae), "AE lr 0.05 fashion from pretrained");
+        let mut classifier = plan(ModelKind::Classifier, Settings::default_for(ModelKind::Classifier));
+        let mut digits = crate::my_digits::MyDigits::default();
+        digits.add(&[1.0; crate::data::IMAGE_PIXELS], 1, 0).unwrap();
+        classifier.mine = Some(digits.for_training(10, false));
+        classifier.start = Start::Pretrained;
+        assert_eq!(run_name(&classifier), "classifier lr 1e-3 + my digits x10 from pretrained");
+        classifier.mine = Some(digits.for_training(10, true));
+        assert_eq!(run_name(&classifier), "classifier lr 1e-3 on my digits from pretrained");
     }
 
     fn run(id: u64) -> SavedRun {

@@ -259,6 +259,7 @@ fn plan(kind: ModelKind, batch_size: usize, settings: Settings) -> Plan {
         start: Start::Scratch,
         settings,
         backend: BackendChoice::Auto,
+        mine: None,
     }
 }
 
@@ -398,4 +399,52 @@ fn requests_no_page_sends_are_refused_before_any_work() {
     );
     assert!(mismatched.contains("settings for another model than the gan"), "{mismatched}");
     assert!(!trainer.running());
+}
+
+/// The learner's own digits: twenty sevens labelled as ones, say. A classifier fine-tuned on
+/// them alone is measured on MNIST's test digits and, apart, on them; a pair that is not one is
+/// named before anything is downloaded, and a weight out of range is refused.
+#[test]
+fn the_training_worker_trains_on_my_digits_and_measures_them_apart() {
+    use latent_lab::my_digits::MyDigits;
+    let test = mnist(Split::Test);
+    let mut mine = MyDigits::default();
+    for index in (0..test.len()).filter(|&i| test.label(i) == 7).take(20) {
+        mine.add(&test.pixels_unit(&[index]), 1, 0).unwrap();
+    }
+    let (mut worker, events) = training();
+    let mut classifier = plan(ModelKind::Classifier, 20, Settings::default_for(ModelKind::Classifier));
+    classifier.start = Start::Pretrained;
+    classifier.mine = Some(mine.for_training(1, true));
+    block_on(worker.handle(TrainingRequest::Step { plan: classifier.clone() })).unwrap();
+    assert!(
+        events.borrow().iter().any(|e| matches!(e, TrainingEvent::Session { total_steps: 1, .. })),
+        "one batch of my 20 digits an epoch"
+    );
+    let initial = events.borrow().iter().find_map(|e| match e {
+        TrainingEvent::TestMetrics { metrics, initial: true, .. } => Some(metrics.clone()),
+        _ => None,
+    });
+    let initial = initial.expect("measured before the first step");
+    assert_eq!(
+        initial.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(),
+        ["test accuracy", "test accuracy on my digits"]
+    );
+    assert!(initial[0].1 > 0.95, "the pretrained classifier on MNIST: {}", initial[0].1);
+    assert!(initial[1].1 < 0.1, "sevens labelled 1 are not read as 1 yet: {}", initial[1].1);
+
+    let mut beside = classifier.clone();
+    beside.mine = Some(mine.for_training(1, false));
+    beside.mine.as_mut().unwrap().weight = 0;
+    let refused = block_on(worker.handle(TrainingRequest::Reset))
+        .and_then(|_| block_on(worker.handle(TrainingRequest::Start { plan: beside })));
+    assert!(matches!(refused, Err(TrainingError::BadRequest(_))), "{refused:?}");
+    let mut torn = classifier.clone();
+    let digits = torn.mine.as_mut().unwrap();
+    digits.labels.pop();
+    let refused = block_on(worker.handle(TrainingRequest::Start { plan: torn })).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "your digits could not be used: label file: the file is truncated: the header promises 20 bytes of data, found 19"
+    );
 }

@@ -16,6 +16,8 @@ mod latent_explorer;
 mod latent_grid;
 mod link;
 mod loss_chart;
+mod my_digits;
+mod my_digits_panel;
 mod paint;
 mod panel;
 mod reconstructions;
@@ -38,6 +40,8 @@ use gan_gallery::GanGallery;
 pub use lab::Lab;
 use latent_explorer::LatentExplorer;
 use latent_grid::LatentGrid;
+use my_digits::MyDigitsState;
+use my_digits_panel::MyDigitsPanel;
 use panel::Panel;
 use reconstructions::Reconstructions;
 use share_link::ShareLink;
@@ -50,6 +54,7 @@ use weights_status::WeightsStatus;
 pub fn App() -> impl IntoView {
     let lab = Lab::new();
     provide_context(lab);
+    provide_context(MyDigitsState::new());
     let (link, ignored) = link::Link::from_location();
     provide_context(link);
     lab.start();
@@ -85,6 +90,7 @@ pub fn App() -> impl IntoView {
                 <Panel id="draw" title="Draw a digit" class="draw-panel">
                     <DrawPad/>
                     <Reconstructions/>
+                    <MyDigitsPanel/>
                     <WeightsDrop/>
                 </Panel>
             })}

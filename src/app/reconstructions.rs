@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use super::paint::paint_image;
 use super::use_lab;
-use crate::protocol::{DrawingAnalysis, Label};
+use crate::models::ModelKind;
+use crate::protocol::{DrawingAnalysis, Label, TRAINED_SOURCE};
 
 fn label_text(label: Option<Label>) -> String {
     label.map(|l| format!("looks like {} ({:.0}%)", l.class, l.confidence * 100.0)).unwrap_or_default()
@@ -81,8 +82,12 @@ pub fn Reconstructions() -> impl IntoView {
             data-count=move || lab.analyses.get().to_string() data-idle=move || lab.settled().to_string()
             data-drawing=move || lab.drawings.get().to_string() data-analysed=move || lab.analysed.get().to_string()
             data-class=move || lab.analysis.with(|a| a.as_ref().and_then(|a| a.drawing_label).map(|l| l.class.to_string()))>
-            {move || lab.analysis.with(|a| a.as_ref().map(|a| format!("Your drawing {}", label_text(a.drawing_label))))
-                .unwrap_or_else(|| "Draw a digit in the box: the reconstructions follow your pen.".into())}
+            {move || {
+                // The classifier the person trained (on their digits, say) reads the drawing now.
+                let whose = if lab.source(ModelKind::Classifier) == TRAINED_SOURCE { ", says the classifier you trained" } else { "" };
+                lab.analysis.with(|a| a.as_ref().map(|a| format!("Your drawing {}{whose}", label_text(a.drawing_label))))
+                    .unwrap_or_else(|| "Draw a digit in the box: the reconstructions follow your pen.".into())
+            }}
         </p>
     }
 }

@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 
 use super::link::use_link;
 use super::loss_chart::LossChart;
+use super::my_digits::use_my_digits;
 use super::paint::paint_grid;
 use super::run_compare::RunCompare;
 use super::training::Training;
@@ -16,11 +17,21 @@ use crate::data::DatasetKind;
 use crate::link::Lock;
 use crate::models::spec::{LATENT, LATENT_RANGE};
 use crate::models::{ModelKind, ModelOptions, ReconstructionLoss};
+use crate::my_digits::MAX_WEIGHT;
 use crate::protocol::RunState;
 use crate::train::plan::{PREVIEW_COLUMNS, Plan, Start};
 use crate::train::{GanSettings, Settings, VaeSettings};
 use crate::web::files::{download, file_bytes};
 use crate::weights::export::TorchFormat;
+
+/// The Data choice: the dataset, and whether the learner's digits are beside it or alone.
+fn parse_data(value: &str) -> (DatasetKind, Option<bool>) {
+    match value {
+        "mnist+mine" => (DatasetKind::Mnist, Some(false)),
+        "mine" => (DatasetKind::Mnist, Some(true)),
+        other => (DatasetKind::parse(other).unwrap_or(DatasetKind::Mnist), None),
+    }
+}
 
 fn parse_model(value: &str) -> ModelKind {
     ModelKind::parse(value).unwrap_or(ModelKind::Vae)
@@ -83,6 +94,10 @@ pub fn TrainPanel() -> impl IntoView {
     let epochs = RwSignal::new(opened.epochs.unwrap_or(2));
     let latent = RwSignal::new(opened.latent.unwrap_or(LATENT).to_string());
     let from_pretrained = RwSignal::new(false);
+    // The learner's digits: not used (None), beside the dataset (Some(false)) or alone (Some(true)).
+    let my_digits = use_my_digits();
+    let with_mine = RwSignal::new(None::<bool>);
+    let weight = RwSignal::new(10usize);
     let bce = RwSignal::new(opened.loss != Some(ReconstructionLoss::Mse));
     let beta = RwSignal::new(opened.beta.unwrap_or(1.0));
     link.contribute(move |state| {
@@ -136,6 +151,16 @@ pub fn TrainPanel() -> impl IntoView {
             start,
             settings: settings()?,
             backend: lab.choice.get_untracked(),
+            mine: match with_mine.get_untracked() {
+                None => None,
+                Some(_) if my_digits.digits.with_untracked(|d| d.is_empty()) => {
+                    return Err(
+                        "You have no digits of your own yet: draw some and press Add to my digits (in the draw panel)."
+                            .into(),
+                    );
+                }
+                Some(only) => Some(my_digits.digits.with_untracked(|d| d.for_training(weight.get_untracked(), only))),
+            },
         })
     };
     // Shows the outcome of a request: nothing on success, the reason otherwise.
@@ -219,17 +244,29 @@ pub fn TrainPanel() -> impl IntoView {
             <div class="controls">
                 <label>"Model "
                     <select data-testid="train-model" disabled=move || !idle() on:change=move |ev| kind.set(parse_model(&event_target_value(&ev)))>
-                        {[ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan].map(|k| view! {
+                        {[ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan, ModelKind::Classifier].map(|k| view! {
                             <option value=k.name() selected=move || kind.get() == k>{k.title()}</option>
                         }).collect_view()}
                     </select>
                 </label>
                 <label>"Data "
-                    <select disabled=move || !idle() on:change=move |ev| dataset.set(DatasetKind::parse(&event_target_value(&ev)).unwrap_or(DatasetKind::Mnist))>
-                        <option value="mnist" selected=move || dataset.get() == DatasetKind::Mnist>"MNIST"</option>
+                    <select data-testid="train-data" disabled=move || !idle() on:change=move |ev| {
+                        let (base, mine) = parse_data(&event_target_value(&ev));
+                        dataset.set(base);
+                        with_mine.set(mine);
+                    }>
+                        <option value="mnist" selected=move || (dataset.get(), with_mine.get()) == (DatasetKind::Mnist, None)>"MNIST"</option>
                         <option value="fashion" selected=move || dataset.get() == DatasetKind::Fashion>"Fashion-MNIST"</option>
+                        <option value="mnist+mine" selected=move || with_mine.get() == Some(false)>"MNIST + my digits"</option>
+                        <option value="mine" selected=move || with_mine.get() == Some(true)>"my digits only"</option>
                     </select>
                 </label>
+                <Show when=move || with_mine.get() == Some(false)>
+                    <label title="How many times each of your digits counts in an epoch beside MNIST's 60,000">"each of mine ×"
+                        <input type="number" min="1" max=MAX_WEIGHT data-testid="train-mine-weight" disabled=move || !idle()
+                            prop:value=move || weight.get()
+                            on:change=move |ev| weight.set(event_target_value(&ev).parse::<usize>().unwrap_or(10).clamp(1, MAX_WEIGHT))/></label>
+                </Show>
                 <label>"Start from "
                     <select disabled=move || !idle() on:change=move |ev| from_pretrained.set(event_target_value(&ev) == "pretrained")>
                         <option value="scratch">"scratch"</option>
@@ -254,12 +291,12 @@ pub fn TrainPanel() -> impl IntoView {
                 </Show>
                 <Show when=move || matches!(kind.get(), ModelKind::Vae | ModelKind::Vae2d)>
                     <label>"Reconstruction "
-                        <select on:change=move |ev| { bce.set(event_target_value(&ev) == "bce"); retune(); }>
+                        <select data-testid="train-loss" on:change=move |ev| { bce.set(event_target_value(&ev) == "bce"); retune(); }>
                             <option value="bce" selected=move || bce.get()>"BCE"</option>
                             <option value="mse" selected=move || !bce.get()>"MSE"</option>
                         </select>
                     </label>
-                    <label>"KL weight β " <input type="number" step="0.1" min="0" prop:value=move || beta.get()
+                    <label>"KL weight β " <input type="number" step="0.1" min="0" data-testid="train-beta" prop:value=move || beta.get()
                         on:change=move |ev| { beta.set(event_target_value(&ev).parse().unwrap_or(1.0)); retune(); }/></label>
                 </Show>
                 <Show when=move || kind.get() == ModelKind::Gan>

@@ -139,6 +139,17 @@ impl Dataset {
         &self.pixels[index * IMAGE_PIXELS..(index + 1) * IMAGE_PIXELS]
     }
 
+    /// This set with `other`'s images appended `times` times (a small set weighed in beside a large one).
+    pub fn with_repeated(&self, other: &Dataset, times: usize) -> Self {
+        let mut pixels = self.pixels.clone();
+        let mut labels = self.labels.clone();
+        for _ in 0..times {
+            pixels.extend_from_slice(&other.pixels);
+            labels.extend_from_slice(&other.labels);
+        }
+        Self { pixels, labels }
+    }
+
     /// The first `n` images (or all, if fewer), for quick checks on a subset.
     pub fn first(&self, n: usize) -> Self {
         let n = n.min(self.len());

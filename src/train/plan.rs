@@ -5,6 +5,7 @@ use super::Settings;
 use crate::data::DatasetKind;
 use crate::device::BackendChoice;
 use crate::models::{ModelKind, ModelOptions};
+use crate::my_digits::TrainingDigits;
 use crate::readback::ReadbackError;
 
 /// Images in a preview row.
@@ -29,6 +30,9 @@ pub struct Plan {
     pub start: Start,
     pub settings: Settings,
     pub backend: BackendChoice,
+    /// The learner's own digits, alone or weighed in beside the dataset.
+    #[serde(default)]
+    pub mine: Option<TrainingDigits>,
 }
 
 /// Why training stopped by itself.

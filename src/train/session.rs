@@ -37,6 +37,15 @@ pub enum StepFailure {
     Readback(ReadbackError),
 }
 
+/// What a session trains and measures on.
+pub struct SessionData {
+    pub train: Arc<Dataset>,
+    /// The dataset's test subset (`TEST_SUBSET` digits).
+    pub test: Arc<Dataset>,
+    /// The learner's own digits, when the run trains on them.
+    pub mine: Option<Arc<Dataset>>,
+}
+
 /// A copy of the weights and of the optimizers' state in main memory, so that losing the GPU
 /// loses at most the steps since.
 struct Checkpoint {
@@ -56,6 +65,8 @@ pub struct Session {
     checkpoint: Option<Checkpoint>,
     train: Arc<Dataset>,
     test: Arc<Dataset>,
+    /// The learner's own digits, measured apart from the test set when the run trains on them.
+    mine: Option<Arc<Dataset>>,
     batches: EpochBatches,
     plan: Plan,
     step: usize,
@@ -72,14 +83,14 @@ impl Session {
     pub fn new(
         model: Model,
         (device, backend): (Device, Backend),
-        data: (Arc<Dataset>, Arc<Dataset>),
+        data: SessionData,
         plan: Plan,
         steps_before: usize,
     ) -> Self {
         let mut trainer = AnyTrainer::new(model, &device);
         // The plan's settings are for the plan's model, which is this one.
         let _ = trainer.retune(plan.settings);
-        let batches = EpochBatches::new(data.0.len(), plan.batch_size.max(1), 1);
+        let batches = EpochBatches::new(data.train.len(), plan.batch_size.max(1), 1);
         let total_steps = steps_before + batches.batches_per_epoch() * plan.epochs.max(1);
         Self {
             last_good: trainer.clone(),
@@ -87,8 +98,9 @@ impl Session {
             device,
             backend,
             checkpoint: None,
-            train: data.0,
-            test: data.1,
+            train: data.train,
+            test: data.test,
+            mine: data.mine,
             batches,
             plan,
             step: steps_before,
@@ -264,9 +276,17 @@ impl Session {
         Ok(pixels)
     }
 
-    /// The headline test metric on the test subset (none for the GAN).
+    /// The headline test metric on the test subset (none for the GAN), and on the learner's
+    /// digits when the run trains on them.
     pub async fn test_metrics(&self) -> Result<Vec<(String, f64)>, ReadbackError> {
-        Ok(eval::headline(&self.trainer.model(), &self.test, &self.device).await?.into_iter().collect())
+        let model = self.trainer.model();
+        let mut metrics: Vec<(String, f64)> =
+            eval::headline(&model, &self.test, &self.device).await?.into_iter().collect();
+        if let Some(mine) = &self.mine {
+            let measured = eval::headline(&model, mine, &self.device).await?;
+            metrics.extend(measured.map(|(name, value)| (format!("{name} on my digits"), value)));
+        }
+        Ok(metrics)
     }
 
     /// What a weight file of the session says about itself: model, architecture, dataset,

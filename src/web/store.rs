@@ -47,13 +47,15 @@ pub async fn load_bytes(key: &str) -> Result<Option<Vec<u8>>, String> {
     Ok(value.filter(|v| !v.is_undefined()).map(|v| js_sys::Uint8Array::new(&v).to_vec()))
 }
 
-/// Keeps `bytes` under `key` in IndexedDB.
-pub async fn save_bytes(key: &str, bytes: &[u8]) -> Result<(), String> {
+/// Keeps each `(key, bytes)` in IndexedDB, all or none (one transaction).
+pub async fn save_bytes(values: &[(&str, &[u8])]) -> Result<(), String> {
     let db = database().await?;
-    let fail = |e: rexie::Error| format!("the browser's storage refused {key}: {e}");
+    let fail = |e: rexie::Error| format!("the browser's storage refused to keep them: {e}");
     let transaction = db.transaction(&[VALUES], rexie::TransactionMode::ReadWrite).map_err(fail)?;
-    let value = js_sys::Uint8Array::from(bytes);
-    transaction.store(VALUES).map_err(fail)?.put(&value, Some(&key.into())).await.map_err(fail)?;
+    let store = transaction.store(VALUES).map_err(fail)?;
+    for (key, bytes) in values {
+        store.put(&js_sys::Uint8Array::from(*bytes), Some(&(*key).into())).await.map_err(fail)?;
+    }
     transaction.done().await.map_err(fail)?;
     Ok(())
 }

@@ -23,14 +23,13 @@ use crate::host::{Host, fetch_checked};
 use crate::infer::{self, Models};
 use crate::models::{Model, ModelError, ModelKind, NamedTensors};
 use crate::protocol::{
-    Bytes, Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, PAGE_MODELS, WeightFailure,
-    WeightState,
+    Bytes, Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, PAGE_MODELS, TRAINED_SOURCE,
+    WeightFailure, WeightState,
 };
 use crate::readback::ReadbackError;
 use crate::weights::{LoadError, read_file, sha256_hex};
 
 /// What the panels call weights trained in the page.
-pub const TRAINED_SOURCE: &str = "mine (trained here)";
 const PRETRAINED_SOURCE: &str = "pretrained";
 /// Live analyses timed per backend to calibrate Auto, after two untimed ones (the first use
 /// compiles shaders or fills caches).

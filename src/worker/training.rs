@@ -16,7 +16,7 @@ use crate::models::Model;
 use crate::protocol::{Download, Floats, RunState, TrainingError, TrainingEvent, TrainingReply, TrainingRequest};
 use crate::readback::ReadbackError;
 use crate::train::plan::{PauseReason, Plan, Start};
-use crate::train::session::{PREVIEW_EVERY, Session, StepFailure, TEST_SUBSET};
+use crate::train::session::{PREVIEW_EVERY, Session, SessionData, StepFailure, TEST_SUBSET};
 use crate::weights::export::to_torch;
 use crate::weights::read_file;
 
@@ -156,7 +156,7 @@ impl<S: Host> TrainingWorker<S> {
                     .map_err(|error| TrainingError::File { name: path, error })?
             }
         };
-        let data = self.data(plan.dataset).await?;
+        let data = self.data_for(plan).await?;
         self.begin(Session::new(model, (device, backend), data, plan.clone(), 0)).await;
         Ok(())
     }
@@ -189,7 +189,7 @@ impl<S: Host> TrainingWorker<S> {
         let (device, backend) = self.device_for(plan);
         let model = file.load(Some(plan.kind), &device).map_err(file_error)?;
         // The session is replaced only once the file and the data are known to be good.
-        let data = self.data(plan.dataset).await?;
+        let data = self.data_for(plan).await?;
         let steps = file.provenance.as_ref().map(|p| p.steps).unwrap_or_default();
         let dataset = file.provenance.map(|p| p.dataset).unwrap_or_else(|| plan.dataset.name().to_string());
         self.set_state(RunState::Loading);
@@ -311,6 +311,22 @@ impl<S: Host> TrainingWorker<S> {
         {
             (self.emit)(TrainingEvent::Snapshot { kind: session.kind(), tensors: (&tensors).into() });
         }
+    }
+
+    /// What a plan's session trains and measures on: the dataset's training set, or the
+    /// learner's digits alone or weighed in beside it; the test subset; the learner's digits.
+    async fn data_for(&mut self, plan: &Plan) -> Result<SessionData, TrainingError> {
+        // The learner's digits are checked first: a bad pair is reported before any download.
+        let mine = match &plan.mine {
+            Some(digits) => Some((digits, Arc::new(digits.dataset().map_err(TrainingError::MyDigits)?))),
+            None => None,
+        };
+        let (train, test) = self.data(plan.dataset).await?;
+        let train = match &mine {
+            Some((digits, _)) => Arc::new(digits.training_set(&train).map_err(TrainingError::MyDigits)?),
+            None => train,
+        };
+        Ok(SessionData { train, test, mine: mine.map(|(_, set)| set) })
     }
 
     /// The training and test sets of a dataset, fetched on first use (with its progress shown)

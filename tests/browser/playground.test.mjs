@@ -730,8 +730,8 @@ test('runs are kept across a reload and compared: BCE against MSE with β = 4, c
     assert.match(await list.first().textContent(), /^ VAE β=1 BCE lr 1e-3 batch 500\d+ steps, paused · test loss \(BCE\+KL\) [\d.]+Forget$/);
     await page.getByTestId('train-reset').click();
     await trainStateIs(page, 'idle');
-    await page.getByLabel('Reconstruction').selectOption('mse');
-    await setField(page, page.getByLabel('KL weight β'), 4);
+    await page.getByTestId('train-loss').selectOption('mse');
+    await setField(page, page.getByTestId('train-beta'), 4);
     await runFor(12);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-list] li').length === 2);
     assert.match(await list.first().textContent(), /^ VAE β=4 MSE lr 1e-3 batch 500/);
@@ -764,6 +764,79 @@ test('runs are kept across a reload and compared: BCE against MSE with β = 4, c
     assert.equal(await page.getByTestId('compare-charts').count(), 0);
     const found = await axeViolations(page, 'section[aria-labelledby=train-title]');
     assert.deepEqual(found, [], JSON.stringify(found, null, 1));
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('my digits: added from the pad, exported and imported as IDX, kept across a reload; a classifier fine-tuned on them reads the next drawing their way', async () => {
+  await withPage({}, async ({ page, errors }) => {
+    // Ten sevens from the test set, each added as a 1 (a deliberate mislabel: the proof that the
+    // fine-tuned classifier is the one reading the pad afterwards).
+    const sevens = mnist.labels.map((l, i) => [l, i]).filter(([l]) => l === 7).map(([, i]) => i);
+    for (const index of sevens.slice(1, 11)) {
+      await clear(page);
+      await drawDigit(page, mnist.images[index]);
+      await waitForAnalysis(page);
+      await page.getByTestId('my-digits-label').selectOption('1');
+      await page.getByTestId('my-digits-add').click();
+      await page.getByTestId('my-digits-added').filter({ hasText: 'Added as a 1.' }).waitFor();
+    }
+    const summary = page.getByTestId('my-digits-summary');
+    await page.waitForFunction(() => document.querySelector('[data-testid=my-digits-summary]').textContent === 'My digits: 10 (10 of 1)');
+    // Out as MNIST's two files, in again (in the other order): twenty.
+    await summary.click();
+    const [images, labels] = await Promise.all([
+      page.waitForEvent('download', (d) => d.suggestedFilename() === 'my-digits-images-idx3-ubyte'),
+      page.waitForEvent('download', (d) => d.suggestedFilename() === 'my-digits-labels-idx1-ubyte'),
+      page.getByTestId('my-digits-export').click(),
+    ]);
+    const imageBytes = readFileSync(await images.path());
+    const labelBytes = readFileSync(await labels.path());
+    assert.deepEqual([imageBytes.readUInt32BE(0), imageBytes.readUInt32BE(4), imageBytes.readUInt32BE(8), imageBytes.readUInt32BE(12)], [2051, 10, 28, 28]);
+    assert.deepEqual([...labelBytes.subarray(8)], Array(10).fill(1));
+    await page.getByTestId('my-digits-import').setInputFiles([
+      { name: 'labels', mimeType: 'application/octet-stream', buffer: labelBytes },
+      { name: 'images', mimeType: 'application/octet-stream', buffer: imageBytes },
+    ]);
+    await page.getByTestId('my-digits-added').filter({ hasText: 'Imported 10 digits.' }).waitFor();
+    assert.equal(await summary.textContent(), 'My digits: 20 (20 of 1)');
+    // A pair that is not one adds nothing and says why.
+    await page.getByTestId('my-digits-import').setInputFiles([
+      { name: 'labels', mimeType: 'application/octet-stream', buffer: labelBytes.subarray(0, 12) },
+      { name: 'images', mimeType: 'application/octet-stream', buffer: imageBytes },
+    ]);
+    assert.match(await page.getByTestId('my-digits-error').textContent(), /^labels and images: .*truncated/);
+    assert.equal(await summary.textContent(), 'My digits: 20 (20 of 1)');
+    // Relabel one, delete one.
+    await page.getByTestId('my-digit-label').first().selectOption('7');
+    await page.getByTestId('my-digit-delete').nth(1).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=my-digits-summary]').textContent === 'My digits: 19 (18 of 1, 1 of 7)');
+    await panel(page, 'draw').screenshot({ path: join(SHOTS, 'cpu-my-digits.png') });
+
+    // Kept in the browser.
+    await page.reload();
+    await waitForModels(page);
+    await page.waitForFunction(() => document.querySelector('[data-testid=my-digits-summary]')?.textContent === 'My digits: 19 (18 of 1, 1 of 7)');
+
+    // The classifier, from its pretrained weights, on my digits only.
+    await page.getByTestId('train-model').selectOption('classifier');
+    await page.getByTestId('train-data').selectOption('mine');
+    await page.getByLabel('Start from').selectOption('pretrained');
+    await setField(page, page.getByTestId('train-epochs'), 30);
+    await page.getByTestId('train-start').click();
+    await page.getByTestId('train-message').filter({ hasText: 'Training finished' }).waitFor({ timeout: 300_000 });
+    const metrics = await page.getByTestId('train-test-metrics').textContent();
+    const [, onMine] = metrics.match(/test accuracy on my digits: ([\d.]+)/) ?? [];
+    assert.ok(Number(onMine) >= 0.9, metrics);
+    assert.match(metrics, /^test accuracy: [\d.]+ \(before training [\d.]+\)/);
+    // A seven it never saw is now read as a 1, and the page says whose reading it is.
+    await clear(page);
+    await drawDigit(page, mnist.images[sevens[20]]);
+    await waitForAnalysis(page);
+    assert.equal(await labelOf(page, 'drawing-label'), '1');
+    assert.match(await page.getByTestId('drawing-label').textContent(), /^Your drawing looks like 1 \(\d+%\), says the classifier you trained$/);
+    const runs = await page.getByTestId('run-list').locator('li').first().textContent();
+    assert.match(runs, /^ classifier lr 1e-3 on my digits from pretrained/);
     assert.deepEqual(errors, []);
   });
 });
