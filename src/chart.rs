@@ -160,7 +160,7 @@ pub fn term_points(history: &History, term: usize, first: usize) -> Vec<(usize, 
 /// What a chart of `points` shows, in words: for a screen reader, and as the chart's summary.
 pub fn summary(name: &str, points: &[(usize, f64)]) -> String {
     let finite = || points.iter().filter(|(_, v)| v.is_finite());
-    let (Some((start_step, start)), Some((end_step, end))) = (finite().next(), finite().last()) else {
+    let (Some((start_step, start)), Some((end_step, end))) = (finite().next(), finite().next_back()) else {
         return format!("{name}: nothing measured yet.");
     };
     let (low_step, low) = finite().fold((start_step, start), |best, (s, v)| if v < best.1 { (s, v) } else { best });

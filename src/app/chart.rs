@@ -37,7 +37,7 @@ fn y_of(scale: &Scale, value: f64) -> Option<f64> {
 fn polyline(line: &Line, axis: &Steps, scale: &Scale) -> String {
     let stride = line.points.len().div_ceil(MAX_POINTS).max(1);
     let mut points: Vec<&(usize, f64)> = line.points.iter().step_by(stride).collect();
-    if let Some(last) = line.points.last().filter(|_| (line.points.len() - 1) % stride != 0) {
+    if let Some(last) = line.points.last().filter(|_| !(line.points.len() - 1).is_multiple_of(stride)) {
         points.push(last);
     }
     points
