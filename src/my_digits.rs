@@ -81,6 +81,11 @@ pub enum MyDigitsError {
     Idx(#[from] idx::IdxError),
 }
 
+/// Whether `error` says a file is of the other IDX kind (an image file where labels belong).
+fn is_wrong_kind(error: &MyDigitsError) -> bool {
+    matches!(error, MyDigitsError::Files(DataError::Idx { error: idx::IdxError::WrongMagic { .. }, .. }))
+}
+
 /// The collection, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MyDigits {
@@ -160,6 +165,17 @@ impl MyDigits {
         Ok(dataset.len())
     }
 
+    /// Adds the digits of two IDX files handed over in either order (an image file and a label
+    /// file, gzip or not). Where neither order reads, the error is the one of the order whose
+    /// files were of the right kinds (a truncated label file is named as such, not as "a label
+    /// file where an image file was expected").
+    pub fn import_pair(&mut self, first: &[u8], second: &[u8], now: u64) -> Result<usize, MyDigitsError> {
+        self.import_idx(first, second, now).or_else(|as_given| {
+            self.import_idx(second, first, now)
+                .map_err(|swapped| if is_wrong_kind(&as_given) { swapped } else { as_given })
+        })
+    }
+
     /// The digits as a dataset (for training and testing on them).
     pub fn dataset(&self) -> Result<Dataset, MyDigitsError> {
         let (images, labels) = self.to_idx();
@@ -229,6 +245,16 @@ mod tests {
         assert!(error.to_string().contains("not an IDX image file"), "{error}");
         assert_eq!(other.len(), 10, "a bad pair adds nothing");
         assert_eq!(MyDigits::decode(&other.encode()), other);
+
+        // Handed over in either order; a bad pair is named by what is wrong with it.
+        assert_eq!(other.import_pair(&labels, &images, 1).unwrap(), 10);
+        let torn = other.import_pair(&labels[..12], &images, 1).unwrap_err();
+        assert!(torn.to_string().starts_with("label file: the file is truncated"), "{torn}");
+        let torn = other.import_pair(&images, &labels[..12], 1).unwrap_err();
+        assert!(torn.to_string().starts_with("label file: the file is truncated"), "{torn}");
+        let neither = other.import_pair(&images, &images, 1).unwrap_err();
+        assert!(neither.to_string().contains("not an IDX label file"), "{neither}");
+        assert_eq!(other.len(), 20);
     }
 
     #[test]

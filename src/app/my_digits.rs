@@ -101,18 +101,15 @@ impl MyDigitsState {
     /// (gzip or not); says how many were added. A pair that is not one adds nothing.
     pub fn import(self, first: (String, Vec<u8>), second: (String, Vec<u8>)) -> Result<usize, String> {
         self.change(|d| {
-            let as_given = d.import_idx(&first.1, &second.1, now());
-            as_given.or_else(|error| {
-                d.import_idx(&second.1, &first.1, now()).map_err(|_| format!("{} and {}: {error}", first.0, second.0))
-            })
+            d.import_pair(&first.1, &second.1, now()).map_err(|error| format!("{} and {}: {error}", first.0, second.0))
         })
     }
 
-    /// Offers the collection as MNIST's two files.
-    pub fn export(self) -> Result<(), String> {
-        let (images, labels) = self.digits.with_untracked(MyDigits::to_idx);
-        download(IMAGES, &images)?;
-        download(LABELS, &labels)
+    /// Offers one of MNIST's two files of the collection: the images, or the labels. One file per
+    /// click: a browser asks before a page downloads several files at once, or blocks the second.
+    pub fn export(self, labels: bool) -> Result<(), String> {
+        let (image_file, label_file) = self.digits.with_untracked(MyDigits::to_idx);
+        if labels { download(LABELS, &label_file) } else { download(IMAGES, &image_file) }
     }
 }
 

@@ -90,8 +90,8 @@ pub fn MyDigitsPanel() -> impl IntoView {
             }
         });
     };
-    let export = move |_| {
-        if let Err(why) = mine.export() {
+    let export = move |labels: bool| {
+        if let Err(why) = mine.export(labels) {
             mine.error.set(Some(why));
         }
     };
@@ -119,7 +119,10 @@ pub fn MyDigitsPanel() -> impl IntoView {
                 </ul>
                 {move || (count() > SHOWN).then(|| view! { <p class="caption">{format!("The newest {SHOWN} are shown.")}</p> })}
                 <div class="buttons">
-                    <button data-testid="my-digits-export" on:click=export disabled=move || count() == 0>"Export (MNIST IDX files)"</button>
+                    <button data-testid="my-digits-export-images" on:click=move |_| export(false)
+                        disabled=move || count() == 0>"Export images (IDX)"</button>
+                    <button data-testid="my-digits-export-labels" on:click=move |_| export(true)
+                        disabled=move || count() == 0>"Export labels (IDX)"</button>
                     <label class="file-button">"Import IDX files"
                         <input type="file" multiple data-testid="my-digits-import" on:change=import
                             aria-label="Import digits: pick an IDX image file and its IDX label file together"/>

@@ -92,8 +92,11 @@ pub fn RunCompare(training: Training, log: RwSignal<bool>) -> impl IntoView {
                     let id = run.id;
                     let is_picked = move || picked.with(|p| p.contains(&id));
                     let full = move || picked.with(|p| p.len() >= MAX_PICKED);
+                    // The steps trained and the step of the latest test metric: a pause measures
+                    // last, so a run is complete when the two agree (tests wait for that).
+                    let tested = run.tests.iter().map(|t| t.step).max();
                     view! {
-                        <li>
+                        <li data-steps=run.steps data-tested-step=tested>
                             <label>
                                 <input type="checkbox" prop:checked=is_picked disabled=move || full() && !is_picked()
                                     on:change=move |ev| toggle(id, event_target_checked(&ev))/>

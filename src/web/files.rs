@@ -27,7 +27,11 @@ pub async fn file_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
 pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
     let fail = |e: JsValue| js_error("download", e);
     let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(fail)?;
+    // A typed blob: without a type Chromium saves a name without an extension (MNIST's
+    // `…-idx3-ubyte`) as text, with ".txt" appended.
+    let kind = web_sys::BlobPropertyBag::new();
+    kind.set_type(if name.ends_with(".csv") { "text/csv" } else { "application/octet-stream" });
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &kind).map_err(fail)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let link: web_sys::HtmlElement =
