@@ -187,15 +187,6 @@ impl MyDigits {
         let (images, labels) = self.to_idx();
         TrainingDigits { images, labels, weight: weight.clamp(1, MAX_WEIGHT), only }
     }
-
-    pub fn encode(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// Reads the stored collection; a damaged one starts empty.
-    pub fn decode(text: &str) -> Self {
-        serde_json::from_str(text).unwrap_or_default()
-    }
 }
 
 #[cfg(test)]
@@ -244,7 +235,6 @@ mod tests {
         let error = other.import_idx(&labels, &images, 1).unwrap_err();
         assert!(error.to_string().contains("not an IDX image file"), "{error}");
         assert_eq!(other.len(), 10, "a bad pair adds nothing");
-        assert_eq!(MyDigits::decode(&other.encode()), other);
 
         // Handed over in either order; a bad pair is named by what is wrong with it.
         assert_eq!(other.import_pair(&labels, &images, 1).unwrap(), 10);
