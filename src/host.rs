@@ -62,7 +62,7 @@ pub fn wasm_memory_bytes() -> Option<u64> {
 }
 
 /// The site's files that have a checksum in its lists, fetched and checked before use: the
-/// shipped weights (`pretrained/manifest.json`) and the datasets (their folder's `SHA256SUMS`).
+/// shipped weights (`pretrained/manifest.json`, `pretrained/fashion/manifest.json`) and the datasets (their folder's `SHA256SUMS`).
 /// A file damaged in transit or on the host is refused by name instead of being half-read.
 pub async fn fetch_checked<H: Host>(
     host: &H,
@@ -80,12 +80,13 @@ pub async fn fetch_checked<H: Host>(
 /// The SHA-256 the site lists for `path`, and the list that says so.
 async fn listed_sha256<H: Host>(host: &H, path: &str) -> Result<(String, String), FetchError> {
     let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
-    let list =
-        if folder == "pretrained" { "pretrained/manifest.json".to_string() } else { format!("{folder}/SHA256SUMS") };
+    // Each dataset's shipped models (pretrained/, pretrained/fashion/) have their manifest.
+    let shipped = folder == "pretrained" || folder.starts_with("pretrained/");
+    let list = if shipped { format!("{folder}/manifest.json") } else { format!("{folder}/SHA256SUMS") };
     let text = host.fetch(&list, &mut |_, _| {}).await?;
     let text = String::from_utf8_lossy(&text);
     let unlisted = || FetchError::Unlisted { path: path.to_string(), list: list.clone() };
-    if folder == "pretrained" {
+    if shipped {
         let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|_| unlisted())?;
         let models = manifest["models"].as_array().ok_or_else(unlisted)?;
         let entry = models.iter().find(|m| m["file"] == name).ok_or_else(unlisted)?;

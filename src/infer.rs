@@ -29,6 +29,12 @@ impl Models {
         self.0.insert(model.kind(), model);
     }
 
+    /// Takes the model of `kind` away (its shipped weights for another dataset failed to load:
+    /// the panels must not go on showing the previous dataset's model).
+    pub fn remove(&mut self, kind: ModelKind) {
+        self.0.remove(&kind);
+    }
+
     pub fn ae(&self) -> Option<&Autoencoder> {
         self.get(ModelKind::Ae)?.ae()
     }

@@ -3,7 +3,7 @@
 //! URL's query and read back from one. Platform-neutral, so that native tests cover it; the page
 //! (`app::link`) gathers the values and hands them out.
 //!
-//! `?backend=cpu&draw=…&cells=12&range=3&spacing=linear&pick=0.5,-1.25&digit=3&seed=42&walk=1,7
+//! `?backend=cpu&set=fashion&draw=…&cells=12&range=3&spacing=linear&pick=0.5,-1.25&digit=3&seed=42&walk=1,7
 //! &model=vae&data=mnist&lr=0.001&batch=128&epochs=2&latent=20&loss=bce&beta=1`. The drawing is
 //! the 28x28 image the models see at 4 bits a pixel, base64url: 523 characters. A parameter this
 //! page does not know, or cannot read, is left out and named, never a broken page.
@@ -33,6 +33,8 @@ pub struct TrainLink {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LinkState {
     pub backend: Option<BackendChoice>,
+    /// The page's dataset (`?set=fashion`): its shipped models, examples and class names.
+    pub dataset: Option<DatasetKind>,
     /// The model input, 784 values in [0, 1].
     pub drawing: Option<Vec<f32>>,
     pub grid_cells: Option<usize>,
@@ -214,6 +216,7 @@ impl LinkState {
         let t = &mut self.train;
         match key {
             "backend" => keep(&mut self.backend, parse_backend(value)),
+            "set" => keep(&mut self.dataset, DatasetKind::parse(value)),
             "draw" => keep(&mut self.drawing, decode_drawing(value)),
             "cells" => keep(&mut self.grid_cells, number_in(value, GRID_CELLS)),
             "range" => keep(&mut self.grid_range, number_in(value, 0.5..=6.0)),
@@ -255,6 +258,7 @@ impl LinkState {
             }
         };
         put("backend", self.backend.map(|b| backend_name(b).to_string()));
+        put("set", self.dataset.map(|d| d.name().to_string()));
         put("draw", self.drawing.as_deref().map(encode_drawing));
         put("cells", self.grid_cells.map(|c| c.to_string()));
         put("range", self.grid_range.map(|r| r.to_string()));

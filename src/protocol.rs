@@ -197,6 +197,9 @@ pub const PAGE_MODELS: [ModelKind; 5] =
 pub enum InferenceRequest {
     /// The backend choice for the work that follows.
     SetBackend(BackendChoice),
+    /// The dataset whose shipped models the panels use (MNIST's load at start): they replace
+    /// the panels' models, each reporting how it went.
+    SetDataset(DatasetKind),
     /// Everything the draw panel shows about one 28x28 drawing (pixels in [0, 1]).
     Analyse { pixels: Floats },
     /// The 2-D VAE's latent grid, decoded cell by cell.
@@ -227,7 +230,7 @@ impl InferenceRequest {
     /// than asking a question: the page replays these to a worker that replaces another.
     pub fn changes_worker(&self) -> bool {
         use InferenceRequest::*;
-        matches!(self, SetBackend(_) | OpenFile { .. } | UseTrained { .. } | UseLoaded { .. })
+        matches!(self, SetBackend(_) | SetDataset(_) | OpenFile { .. } | UseTrained { .. } | UseLoaded { .. })
     }
 
     /// Whether this request is one the page could have sent (sizes, ranges, finite values).
@@ -266,7 +269,7 @@ impl InferenceRequest {
             CodeCloud { points } => ensure_at_most(*points, MAX_CLOUD_POINTS, "points"),
             OpenFile { bytes, .. } => ensure_file(bytes),
             UseTrained { tensors, .. } => ensure_finite(&tensors.values.0, "the trained weights"),
-            SetBackend(_) | UseLoaded { .. } => Ok(()),
+            SetBackend(_) | SetDataset(_) | UseLoaded { .. } => Ok(()),
         }
     }
 }

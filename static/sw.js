@@ -3,7 +3,8 @@
 // their contents (all but the datasets). Installing caches them under that version; activating deletes every other
 // version's cache, so two builds' files are never mixed. Online, files come from the network
 // (a new deploy is seen at once) and the cache answers only when the network does not; the
-// training data is cached the first time it is downloaded and kept across builds. The inference
+// training data is cached the first time it is downloaded and kept across builds; Fashion-MNIST's
+// shipped models the first time the page switches to them, in this build's cache. The inference
 // worker's WebGPU module is kept only when the page asks (it uses it: the browser has WebGPU).
 const VERSION = '__VERSION__';
 const FILES = __FILES__;
@@ -13,6 +14,8 @@ const SITE = `latent-lab-site-${VERSION}`;
 const DATA = 'latent-lab-data';
 // The datasets' files (IDX, gzip), as finish-site.py leaves them out.
 const DATASET_ENDING = '-ubyte.gz';
+// Another dataset's shipped models, also left out: kept in this build's cache once used.
+const OPTIONAL_FOLDER = '/pretrained/fashion/';
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(SITE).then((cache) => cache.addAll(FILES)).then(() => self.skipWaiting()));
@@ -52,9 +55,23 @@ async function fromData(request) {
   return response;
 }
 
+async function fromSiteKeeping(request) {
+  const cache = await caches.open(SITE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (offline) {
+    const cached = await cache.match(request, { ignoreSearch: true });
+    if (cached) return cached;
+    throw offline;
+  }
+}
+
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
   const isData = url.pathname.endsWith(DATASET_ENDING);
-  event.respondWith(isData ? fromData(event.request) : fromSite(event.request));
+  const isOptional = url.pathname.includes(OPTIONAL_FOLDER);
+  event.respondWith(isData ? fromData(event.request) : isOptional ? fromSiteKeeping(event.request) : fromSite(event.request));
 });

@@ -15,6 +15,7 @@ fn first_test_digit() -> Vec<f32> {
 fn everything() -> LinkState {
     LinkState {
         backend: Some(BackendChoice::Cpu),
+        dataset: Some(DatasetKind::Fashion),
         drawing: decode_drawing(&encode_drawing(&first_test_digit())),
         grid_cells: Some(16),
         grid_range: Some(2.5),
@@ -87,12 +88,13 @@ fn a_lesson_link_shows_some_panels_and_locks_some_controls() {
 #[test]
 fn what_a_link_gets_wrong_is_left_out_and_named() {
     let (state, ignored) = LinkState::parse(
-        "backend=quantum&cells=1000&range=abc&pick=1&digit=12&seed=-4&walk=3,3&model=classifier&lr=0&batch=0&latent=500&loss=l1&beta=NaN&draw=xyz&colour=red&seed=5&seed=6&epochs=4",
+        "backend=quantum&set=cifar&cells=1000&range=abc&pick=1&digit=12&seed=-4&walk=3,3&model=classifier&lr=0&batch=0&latent=500&loss=l1&beta=NaN&draw=xyz&colour=red&seed=5&seed=6&epochs=4",
     );
     assert_eq!(
         ignored,
         [
             "backend",
+            "set",
             "cells",
             "range",
             "pick",

@@ -1,31 +1,43 @@
-//! Every shipped weight file loads into its model, matches the manifest's checksum, and
-//! reproduces the manifest's metrics on the test subset the manifest names.
+//! Every shipped weight file (MNIST's and Fashion-MNIST's) loads into its model, matches its
+//! manifest's checksum, and reproduces the manifest's metrics on the test subset it names.
 
 mod common;
 
-use common::{mnist, repo_path};
-use latent_lab::data::Split;
+use common::{dataset, repo_path};
+use latent_lab::data::{DatasetKind, Split};
 use latent_lab::device;
 use latent_lab::models::ModelKind;
 use latent_lab::readback::block_on;
 use latent_lab::train::eval::{self, EVAL_SEED, Judge};
 use latent_lab::weights::{load_file, sha256_hex};
 
-fn manifest() -> serde_json::Value {
-    let text = std::fs::read_to_string(repo_path("pretrained/manifest.json")).expect("pretrained/manifest.json");
+fn manifest(data: DatasetKind) -> serde_json::Value {
+    let path = format!("{}/manifest.json", data.pretrained_folder());
+    let text = std::fs::read_to_string(repo_path(&path)).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).expect("the manifest is JSON")
 }
 
-fn read(file: &str) -> Vec<u8> {
-    std::fs::read(repo_path(&format!("pretrained/{file}"))).unwrap_or_else(|e| panic!("{file}: {e}"))
+fn read(data: DatasetKind, file: &str) -> Vec<u8> {
+    let path = format!("{}/{file}", data.pretrained_folder());
+    std::fs::read(repo_path(&path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 #[test]
-fn every_pretrained_file_reproduces_its_manifest_metrics() {
-    let manifest = manifest();
+fn every_pretrained_mnist_file_reproduces_its_manifest_metrics() {
+    reproduces_manifest_metrics(DatasetKind::Mnist);
+}
+
+#[test]
+fn every_pretrained_fashion_file_reproduces_its_manifest_metrics() {
+    reproduces_manifest_metrics(DatasetKind::Fashion);
+}
+
+fn reproduces_manifest_metrics(data: DatasetKind) {
+    let manifest = manifest(data);
+    let read = |file: &str| read(data, file);
     let subset_size = manifest["subset_size"].as_u64().unwrap() as usize;
     assert_eq!(manifest["eval_seed"].as_u64(), Some(EVAL_SEED));
-    let subset = mnist(Split::Test).first(subset_size);
+    let subset = dataset(data, Split::Test).first(subset_size);
     let device = device::cpu(EVAL_SEED);
     let classifier =
         load_file(&read("classifier.llw"), Some(ModelKind::Classifier), &device).expect("classifier loads").model;
@@ -38,6 +50,7 @@ fn every_pretrained_file_reproduces_its_manifest_metrics() {
     for entry in models {
         let file = entry["file"].as_str().unwrap();
         let bytes = read(file);
+        assert_eq!(entry["dataset"].as_str(), Some(data.name()), "{file} was trained on another dataset");
         assert_eq!(bytes.len() as u64, entry["bytes"].as_u64().unwrap(), "{file} size");
         assert_eq!(sha256_hex(&bytes), entry["sha256"].as_str().unwrap(), "{file} checksum");
         let loaded = load_file(&bytes, None, &device).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -55,7 +68,7 @@ fn every_pretrained_file_reproduces_its_manifest_metrics() {
 
 #[test]
 fn shipped_metrics_beat_the_tutorial() {
-    let manifest = manifest();
+    let manifest = manifest(DatasetKind::Mnist);
     let metric = |model: &str, name: &str| {
         manifest["models"].as_array().unwrap().iter().find(|m| m["model"] == model).unwrap()["test_metrics"][name]
             .as_f64()

@@ -167,7 +167,7 @@ pub fn Codes3d() -> impl IntoView {
         spawn_local(async move {
             match load_cloud(lab).await {
                 Ok(c) => {
-                    status.set(format!("{} test digits", c.points.len()));
+                    status.set(format!("{} test images", c.points.len()));
                     cloud.set(Some(c));
                     if !spun.get_value() && !prefers_reduced_motion() {
                         spun.set_value(true);
@@ -244,7 +244,7 @@ pub fn Codes3d() -> impl IntoView {
             .map(|c| format!(" Your drawing's code is ({:.1}, {:.1}, {:.1}).", c[0], c[1], c[2]))
             .unwrap_or_default();
         format!(
-            "The autoencoder's 3-D codes of {count} test digits, coloured by digit: digits of a class cluster together.{drawing} Drag or use the arrow keys to turn it; click, or press Enter, to decode a point."
+            "The autoencoder's 3-D codes of {count} test images, coloured by class: images of a class cluster together.{drawing} Drag or use the arrow keys to turn it; click, or press Enter, to decode a point."
         )
     };
 
@@ -266,14 +266,14 @@ pub fn Codes3d() -> impl IntoView {
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up></canvas>
             <figure class="large">
                 <canvas node_ref=preview class="pixelated big" width="28" height="28" data-testid="codes-preview"
-                    role="img" aria-label="The digit decoded from the picked code"></canvas>
+                    role="img" aria-label="The image decoded from the picked code"></canvas>
                 <figcaption aria-live="polite" data-testid="codes-picked">{move || decoded.get()
                     .map(|c| format!("code ({:.1}, {:.1}, {:.1})", c[0], c[1], c[2]))
                     .unwrap_or_else(|| "Click in the cloud to decode".into())}</figcaption>
             </figure>
         </div>
         <p class="caption" data-testid="codes-status">{move || status.get()}" · colours: "
-            {PALETTE.iter().enumerate().map(|(d, c)| view! { <span class="swatch" style:color=*c>{d.to_string()}</span> }).collect_view()}
+            {PALETTE.iter().enumerate().map(|(d, c)| view! { <span class="swatch" style:color=*c>{move || lab.class_name(d)}</span> }).collect_view()}
             " · white dot: your drawing"</p>
     }
 }

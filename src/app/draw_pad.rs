@@ -18,8 +18,9 @@ use super::link::use_link;
 use super::paint::{paint_image, read_often_context_2d};
 use super::use_lab;
 use crate::data::IMAGE_SIDE;
-use crate::data::first_view::{EXAMPLES_PATH, Example, Examples};
-use crate::data::preprocess::{GreyImage, to_mnist};
+use crate::data::first_view::{Example, Examples, examples_path};
+use crate::data::preprocess::{GreyImage, to_model_input};
+use crate::data::{DatasetKind, NUM_CLASSES};
 use crate::host::Host;
 use crate::web::fetch::Http;
 
@@ -86,6 +87,8 @@ struct Start {
     note: String,
     /// Picked to edit: strokes add to it rather than replace it.
     editable: bool,
+    /// The page's own example (not picked, not a link's drawing): another dataset's replaces it.
+    example: bool,
 }
 
 /// Redraws every stroke (white on black), over the starting image if there is one.
@@ -134,9 +137,9 @@ fn paint_scaled(canvas: &HtmlCanvasElement, pixels: &[f32]) {
     let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&small, 0.0, 0.0, side, side);
 }
 
-/// The site's example digits (one test digit per class), in test-set order.
-async fn examples() -> Vec<Example> {
-    let Ok(bytes) = Http.fetch(EXAMPLES_PATH, &mut |_, _| {}).await else { return Vec::new() };
+/// The site's examples of a dataset (one test image per class), in test-set order.
+async fn examples(dataset: DatasetKind) -> Vec<Example> {
+    let Ok(bytes) = Http.fetch(&examples_path(dataset), &mut |_, _| {}).await else { return Vec::new() };
     let mut digits = Examples::decode(&bytes).map(|e| e.digits).unwrap_or_default();
     digits.sort_by_key(|d| d.test_index);
     digits
@@ -144,14 +147,16 @@ async fn examples() -> Vec<Example> {
 
 /// An example digit as the pad's starting image; `chosen`: picked by the person (to edit), not
 /// shown by the page on its own.
-fn start_from(example: &Example, chosen: bool) -> Start {
-    let what = format!("a {} from MNIST's test set (no. {})", example.label, example.test_index);
+fn start_from(example: &Example, dataset: DatasetKind, chosen: bool) -> Start {
+    let class = dataset.class_names()[example.label as usize % NUM_CLASSES];
+    let article = if class.starts_with(['A', 'E', 'I', 'O', 'U', '8']) { "an" } else { "a" };
+    let what = format!("{article} {class} from {}'s test set (no. {})", dataset.title(), example.test_index);
     let note = if chosen {
         format!("Started from {what}. Draw over it, or edit it with the keyboard.")
     } else {
         format!("Starting example: {what}. Draw to replace it.")
     };
-    Start { pixels: example.unit_pixels(), note, editable: chosen }
+    Start { pixels: example.unit_pixels(), note, editable: chosen, example: !chosen }
 }
 
 /// The pad's ink as a grey image in [0, 1].
@@ -199,7 +204,8 @@ pub fn DrawPad() -> impl IntoView {
                 frame_requested.set(false);
                 let Some(canvas) = pad.get_untracked() else { return };
                 strokes.with_untracked(|s| example.with_untracked(|e| render(&canvas, s, e.as_ref())));
-                let seen_image = ink(&canvas).and_then(|image| to_mnist(&image));
+                let dataset = lab.dataset.get_untracked();
+                let seen_image = ink(&canvas).and_then(|image| to_model_input(&image, dataset));
                 if let Some(seen_canvas) = seen.get_untracked() {
                     paint_image(&seen_canvas, seen_image.as_deref().unwrap_or(&[0.0; 784]));
                 }
@@ -213,21 +219,34 @@ pub fn DrawPad() -> impl IntoView {
     });
     let link = use_link();
     let linked = link.opened().drawing;
-    leptos::task::spawn_local({
+    // The chosen dataset's examples; the page's own example gives way to the new dataset's
+    // first (what the person drew, picked or opened by a link stays, made again as the new
+    // dataset's models see).
+    Effect::new({
         let schedule = schedule.clone();
         let linked = linked.is_some();
-        async move {
-            digits.set(examples().await);
-            let first = digits.with_untracked(|d| d.first().map(|e| start_from(e, false)));
-            if let Some(first) = first.filter(|_| !linked && !touched.get_untracked()) {
-                example.set(Some(first));
+        move |_| {
+            let dataset = lab.dataset.get();
+            let schedule = schedule.clone();
+            leptos::task::spawn_local(async move {
+                let fetched = examples(dataset).await;
+                if lab.dataset.get_untracked() != dataset {
+                    return;
+                }
+                digits.set(fetched);
+                let first = digits.with_untracked(|d| d.first().map(|e| start_from(e, dataset, false)));
+                let untouched = !touched.get_untracked() && !linked;
+                let shows_example = example.with_untracked(|e| e.as_ref().is_some_and(|e| e.example));
+                if let Some(first) = first.filter(|_| untouched || shows_example) {
+                    example.set(Some(first));
+                }
                 schedule();
-            }
+            });
         }
     });
     if let Some(pixels) = linked {
         let note = "The drawing of the link. Draw to replace it.".into();
-        example.set(Some(Start { pixels, note, editable: false }));
+        example.set(Some(Start { pixels, note, editable: false, example: false }));
     }
     link.contribute(move |state| state.drawing = lab.drawing.get_untracked());
     // The first stroke replaces a starting image the page chose; one the person picked stays.
@@ -309,7 +328,9 @@ pub fn DrawPad() -> impl IntoView {
     };
     let start_from_digit = move |ev: leptos::ev::Event| {
         let index: Option<usize> = event_target_value(&ev).parse().ok();
-        let Some(start) = index.and_then(|i| digits.with_untracked(|d| d.get(i).map(|e| start_from(e, true)))) else {
+        let dataset = lab.dataset.get_untracked();
+        let Some(start) = index.and_then(|i| digits.with_untracked(|d| d.get(i).map(|e| start_from(e, dataset, true))))
+        else {
             return;
         };
         touched.set(true);
@@ -328,7 +349,7 @@ pub fn DrawPad() -> impl IntoView {
                     height=PAD_SIDE
                     tabindex="0"
                     data-testid="draw-pad"
-                    aria-label="Drawing pad: draw a digit with the mouse, a finger or a pen. With the keyboard: arrow keys move the pen, Space inks, Shift with arrows draws a line, Delete erases, Ctrl+Z undoes."
+                    aria-label="Drawing pad: draw with the mouse, a finger or a pen. With the keyboard: arrow keys move the pen, Space inks, Shift with arrows draws a line, Delete erases, Ctrl+Z undoes."
                     aria-describedby="pen-position"
                     on:pointerdown=on_down
                     on:pointermove=on_move
@@ -343,8 +364,8 @@ pub fn DrawPad() -> impl IntoView {
             </div>
             <div class="seen">
                 <canvas node_ref=seen class="pixelated small" width="28" height="28" data-testid="model-input"
-                    role="img" aria-label="What the models see: your drawing as a 28x28 image, MNIST-style"></canvas>
-                <p class="caption">"What the models see (28x28, MNIST-style)"</p>
+                    role="img" aria-label=move || format!("What the models see: your drawing as a 28x28 image, {}-style", lab.dataset.get().title())></canvas>
+                <p class="caption">{move || format!("What the models see (28x28, {}-style)", lab.dataset.get().title())}</p>
                 {move || example.with(|e| e.as_ref().map(|e| view! {
                     <p class="caption example-note" data-testid="example-note">{e.note.clone()}</p>
                 }))}
@@ -356,11 +377,11 @@ pub fn DrawPad() -> impl IntoView {
                     <button on:click=undo disabled=move || strokes.with(Vec::is_empty) data-testid="undo">"Undo"</button>
                     <button on:click=clear data-testid="clear">"Clear"</button>
                 </div>
-                <label class="start-digit">"Start from a test digit "
+                <label class="start-digit">"Start from a test image "
                     <select data-testid="start-digit" on:change=start_from_digit disabled=move || digits.with(Vec::is_empty)>
                         <option value="">"choose…"</option>
                         {move || digits.get().into_iter().enumerate().map(|(i, e)| view! {
-                            <option value=i.to_string()>{format!("{} (test no. {})", e.label, e.test_index)}</option>
+                            <option value=i.to_string()>{format!("{} (test no. {})", lab.class_name(e.label as usize), e.test_index)}</option>
                         }).collect_view()}
                     </select>
                 </label>

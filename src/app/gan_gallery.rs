@@ -9,6 +9,7 @@ use super::cell_cursor::CellCursor;
 use super::link::use_link;
 use super::paint::paint_grid;
 use super::use_lab;
+use crate::data::DatasetKind;
 use crate::link::Lock;
 use crate::models::ModelKind;
 use crate::protocol::{Generated, InferenceReply, InferenceRequest};
@@ -26,26 +27,28 @@ struct Shown {
 }
 
 /// The grid in words: what the classifier reads in each row of samples.
-fn grid_in_words(shown: &Shown) -> String {
+fn grid_in_words(shown: &Shown, names: [&str; 10]) -> String {
     let rows: Vec<String> = shown
         .generated
         .labels
         .chunks(COLUMNS)
         .enumerate()
         .map(|(row, labels)| {
-            let classes: Vec<String> = labels.iter().map(|l| l.class.to_string()).collect();
-            format!("row {}: {}", row + 1, classes.join(" "))
+            let classes: Vec<&str> = labels.iter().map(|l| names[l.class % names.len()]).collect();
+            format!("row {}: {}", row + 1, classes.join(", "))
         })
         .collect();
-    format!("Generated digits (seed {}), as the classifier reads them, {}.", shown.seed, rows.join("; "))
+    format!("Generated samples (seed {}), as the classifier reads them, {}.", shown.seed, rows.join("; "))
 }
 
-fn agreement(shown: &Shown) -> String {
+fn agreement(shown: &Shown, names: [&str; 10]) -> String {
     let generated = &shown.generated;
     let agree = generated.labels.iter().zip(&generated.asked).filter(|(l, d)| l.class == **d as usize).count();
     match shown.digit {
-        Some(d) => format!("The classifier sees a {d} in {agree} of {SAMPLES} samples."),
-        None => format!("The classifier agrees with the asked digit in {agree} of {SAMPLES} samples."),
+        Some(d) => {
+            format!("The classifier sees a {} in {agree} of {SAMPLES} samples.", names[d as usize % names.len()])
+        }
+        None => format!("The classifier agrees with the asked class in {agree} of {SAMPLES} samples."),
     }
 }
 
@@ -77,8 +80,11 @@ pub fn GanGallery() -> impl IntoView {
 
     // Requests run side by side in the worker: only the latest one's grid is shown.
     let latest = StoredValue::new(0u64);
+    // The dataset whose GAN drew the grid: another one's draws the same seed again.
+    let grid_dataset = StoredValue::new(lab.dataset.get_untracked());
     let generate_seed = move |seed: u64| {
         let wanted = digit.get_untracked();
+        grid_dataset.set_value(lab.dataset.get_untracked());
         seed_text.set(seed.to_string());
         picks.set(Vec::new());
         latest.update_value(|n| *n += 1);
@@ -116,6 +122,13 @@ pub fn GanGallery() -> impl IntoView {
             }
         },
     );
+    Effect::new(move |_| {
+        let dataset = lab.dataset.get();
+        let seed = shown.with_untracked(|s| s.as_ref().map(|s| s.seed));
+        if let Some(seed) = seed.filter(|_| lab.has(ModelKind::Gan) && dataset != grid_dataset.get_value()) {
+            generate_seed(seed);
+        }
+    });
     let generate_typed = move || match seed_text.get_untracked().trim().parse::<u64>() {
         Ok(seed) => generate_seed(seed),
         Err(_) => error.set(Some("A seed is a whole number, e.g. 42.".into())),
@@ -174,11 +187,11 @@ pub fn GanGallery() -> impl IntoView {
     view! {
         {(!locked).then(|| view! {
             <div class="controls">
-                <label>"Digit "
+                <label>{move || if lab.dataset.get() == DatasetKind::Mnist { "Digit " } else { "Class " }}
                     <select data-testid="gan-digit" on:change=move |ev| digit.set(event_target_value(&ev).parse::<u8>().ok())>
                         <option value="any" selected=move || digit.get().is_none()>"any"</option>
                         {(0..10u8).map(|d| view! {
-                            <option value=d.to_string() selected=move || digit.get() == Some(d)>{d.to_string()}</option>
+                            <option value=d.to_string() selected=move || digit.get() == Some(d)>{move || lab.class_name(d as usize)}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -195,7 +208,7 @@ pub fn GanGallery() -> impl IntoView {
         <canvas node_ref=grid class="pixelated gallery" data-testid="gan-grid" on:click=pick
             tabindex="0" on:keydown=on_key on:focus=move |_| focused.set(true) on:blur=move |_| focused.set(false)
             role="img" aria-roledescription="grid of samples"
-            aria-label=move || shown.with(|s| s.as_ref().map(grid_in_words)).unwrap_or_else(|| "Generated digits appear here".into())
+            aria-label=move || { let names = lab.dataset.get().class_names(); shown.with(|s| s.as_ref().map(|s| grid_in_words(s, names))).unwrap_or_else(|| "Generated samples appear here".into()) }
             aria-describedby="gan-keys"></canvas>
             <CellCursor cell=Signal::derive(move || (cursor.get() % COLUMNS, cursor.get() / COLUMNS))
                 cells=Signal::stored(COLUMNS) shown=focused.into() test_id="gan-cursor-ring"/>
@@ -204,13 +217,13 @@ pub fn GanGallery() -> impl IntoView {
         <p class="caption" aria-live="polite" data-testid="gan-cursor">{move || {
             let at = cursor.get();
             let class = shown.with(|s| s.as_ref().and_then(|s| s.generated.labels.get(at).map(|l| l.class)));
-            let reads = class.map(|c| format!(": the classifier reads a {c}")).unwrap_or_default();
+            let reads = class.map(|c| format!(": the classifier reads a {}", lab.class_name(c))).unwrap_or_default();
             format!("Keyboard cursor on sample {} of {SAMPLES} (row {}, column {}){reads}", at + 1, at / COLUMNS + 1, at % COLUMNS + 1)
         }}</p>
         <p class="caption" data-testid="gan-summary"
             data-labels=move || shown.with(|s| s.as_ref().map(|s| s.generated.labels.iter().map(|l| l.class.to_string()).collect::<Vec<_>>().join(",")))
             data-seed=move || shown.with(|s| s.as_ref().map(|s| s.seed.to_string()))>
-            {move || shown.with(|s| s.as_ref().map(agreement)).unwrap_or_else(|| "Press Generate.".into())}
+            {move || { let names = lab.dataset.get().class_names(); shown.with(|s| s.as_ref().map(|s| agreement(s, names))).unwrap_or_else(|| "Press Generate.".into()) }}
         </p>
         <p class="caption" aria-live="polite">{move || match picks.get()[..] {
             [] => "Pick two samples to walk from one to the other.".to_string(),

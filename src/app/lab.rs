@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::data::DatasetKind;
 use crate::device::{Backend, BackendChoice, live_on_cpu};
 use crate::models::ModelKind;
 use crate::protocol::{
@@ -57,6 +58,8 @@ struct LiveQueue {
 #[derive(Clone, Copy)]
 pub struct Lab {
     pub choice: RwSignal<BackendChoice>,
+    /// The dataset whose shipped models, examples and class names the panels show.
+    pub dataset: RwSignal<DatasetKind>,
     pub gpu: RwSignal<GpuStatus>,
     pub timings: RwSignal<Timings>,
     pub weights: RwSignal<Vec<(ModelKind, WeightState)>>,
@@ -94,6 +97,7 @@ impl Lab {
     pub fn new() -> Self {
         Self {
             choice: RwSignal::new(BackendChoice::Auto),
+            dataset: RwSignal::new(DatasetKind::Mnist),
             gpu: RwSignal::new(GpuStatus::Checking),
             timings: RwSignal::new(Timings::default()),
             weights: RwSignal::new(PAGE_MODELS.iter().map(|&k| (k, WeightState::Loading)).collect()),
@@ -204,6 +208,22 @@ impl Lab {
         self.tell(InferenceRequest::SetBackend(choice));
         self.reanalyse();
         self.consider_gpu_module();
+    }
+
+    /// The person chose a dataset: its shipped models replace the panels' (a model trained or
+    /// opened here stays with the Train panel and its file), fetched now, the first time.
+    pub fn choose_dataset(self, dataset: DatasetKind) {
+        if dataset == self.dataset.get_untracked() {
+            return;
+        }
+        self.dataset.set(dataset);
+        self.weights.update(|all| all.iter_mut().for_each(|(_, state)| *state = WeightState::Loading));
+        self.change_models_later(InferenceRequest::SetDataset(dataset));
+    }
+
+    /// A class's name in the chosen dataset ("7", "Trouser"; tracked).
+    pub fn class_name(self, class: usize) -> &'static str {
+        self.dataset.get().class_names().get(class).copied().unwrap_or("?")
     }
 
     /// A new drawing (None: the pad is empty).

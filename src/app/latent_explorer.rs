@@ -99,11 +99,16 @@ pub fn LatentExplorer() -> impl IntoView {
         settled_code.set(drawn);
     });
 
-    // The AE's slider ranges, from the codes of the test digits (the shipped ones: no download).
+    // The AE's slider ranges, from the codes of the test digits (the shipped ones: no download),
+    // measured again whenever the AE changes (another dataset's, opened, trained here).
+    let ae_model = lab.model_signal(ModelKind::Ae);
+    let spans_of = StoredValue::new(None::<u32>);
     Effect::new(move |_| {
-        if explored.get() != Explored::Ae || ae_spans.with_untracked(Option::is_some) || !lab.has(ModelKind::Ae) {
+        let version = ae_model.get();
+        if explored.get() != Explored::Ae || version.is_none() || spans_of.get_value() == version {
             return;
         }
+        spans_of.set_value(version);
         spawn_local(async move {
             if let Ok(InferenceReply::Cloud { codes, .. }) =
                 lab.ask(InferenceRequest::CodeCloud { points: CLOUD_POINTS }).await
@@ -221,7 +226,7 @@ pub fn LatentExplorer() -> impl IntoView {
         </div>
         <p class="caption" data-testid="dims-status">{move || match (error.get(), size.get()) {
             (Some(e), _) => e,
-            (None, 0) => "Draw a digit: the sliders start at its code.".to_string(),
+            (None, 0) => "Draw something: the sliders start at its code.".to_string(),
             (None, n) => format!("{n} dimensions. Move a slider to decode its code; let go to sweep the grid around it."),
         }}</p>
     }

@@ -7,6 +7,7 @@ mod backend_badge;
 mod cell_cursor;
 mod chart;
 mod codes_3d;
+mod dataset_switch;
 mod draw_pad;
 mod epoch_table;
 mod gan_gallery;
@@ -30,11 +31,13 @@ mod weights_status;
 
 use leptos::prelude::*;
 
+use crate::data::DatasetKind;
 use crate::link::PanelId;
 use crate::models::ModelKind;
 
 use backend_badge::BackendBadge;
 use codes_3d::Codes3d;
+use dataset_switch::DatasetSwitch;
 use draw_pad::DrawPad;
 use gan_gallery::GanGallery;
 pub use lab::Lab;
@@ -72,9 +75,10 @@ pub fn App() -> impl IntoView {
             {chrome.then(|| view! {
                 <div class="title">
                     <h1>"latent-lab"</h1>
-                    <p class="tagline">"An autoencoder, a VAE and a GAN on MNIST, running in your browser."</p>
+                    <p class="tagline">{move || format!("An autoencoder, a VAE and a GAN on {}, running in your browser.", lab.dataset.get().title())}</p>
                 </div>
             })}
+            <DatasetSwitch/>
             <BackendBadge/>
         </header>
         // A row of its own: in the header's wrapping row it moved the page below whenever the
@@ -83,14 +87,16 @@ pub fn App() -> impl IntoView {
         <WeightsStatus/>
         <main
             class="panels"
+            data-dataset=move || lab.dataset.get().name()
             data-models=move || if lab.engine_settled() { "ready" } else { "loading" }
             data-draw=move || if lab.has(ModelKind::Ae) && lab.has(ModelKind::Vae) { "ready" } else { "loading" }
         >
             {shows(PanelId::Draw).then(|| view! {
-                <Panel id="draw" title="Draw a digit" class="draw-panel">
+                <Panel id="draw" title="Draw and reconstruct" class="draw-panel">
                     <DrawPad/>
                     <Reconstructions/>
-                    <MyDigitsPanel/>
+                    // The learner's handwriting is for the digits' models.
+                    {move || (lab.dataset.get() == DatasetKind::Mnist).then(|| view! { <MyDigitsPanel/> })}
                     <WeightsDrop/>
                 </Panel>
             })}
@@ -101,7 +107,7 @@ pub fn App() -> impl IntoView {
             {shows(PanelId::Train).then(|| view! { <Panel id="train" title="Train in your browser"><TrainPanel/></Panel> })}
         </main>
         <footer class="foot">
-            "MNIST (c) Yann LeCun and Corinna Cortes, CC BY-SA 3.0. Everything runs locally; nothing leaves this page."
+            "MNIST (c) Yann LeCun and Corinna Cortes, CC BY-SA 3.0. Fashion-MNIST (c) 2017 Zalando SE, MIT licence. Everything runs locally; nothing leaves this page."
         </footer>
     }
 }

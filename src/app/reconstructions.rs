@@ -6,17 +6,20 @@ use leptos::prelude::*;
 
 use super::paint::paint_image;
 use super::use_lab;
+use crate::data::DatasetKind;
 use crate::models::ModelKind;
 use crate::protocol::{DrawingAnalysis, Label, TRAINED_SOURCE};
 
-fn label_text(label: Option<Label>) -> String {
-    label.map(|l| format!("looks like {} ({:.0}%)", l.class, l.confidence * 100.0)).unwrap_or_default()
+/// What the classifier says, in the chosen dataset's class names ("looks like Trouser (97%)").
+fn label_text(label: Option<Label>, dataset: DatasetKind) -> String {
+    let name = |class: usize| dataset.class_names().get(class).copied().unwrap_or("?");
+    label.map(|l| format!("looks like {} ({:.0}%)", name(l.class), l.confidence * 100.0)).unwrap_or_default()
 }
 
 /// What a reconstruction canvas shows, in words (its label for screen readers).
-fn described(name: &str, label: Option<Label>) -> String {
+fn described(name: &str, label: Option<Label>, dataset: DatasetKind) -> String {
     match label {
-        Some(label) => format!("{name} reconstruction: {}", label_text(Some(label))),
+        Some(label) => format!("{name} reconstruction: {}", label_text(Some(label), dataset)),
         None => format!("{name} reconstruction: nothing drawn yet"),
     }
 }
@@ -30,6 +33,7 @@ fn ReconstructionView(
     label: Signal<Option<Label>>,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
+    let dataset = use_lab().dataset;
     Effect::new(move |_| {
         let image = pixels.get().unwrap_or_else(|| vec![0.0; 784]);
         if let Some(canvas) = canvas.get() {
@@ -39,11 +43,11 @@ fn ReconstructionView(
     view! {
         <figure class="recon">
             <canvas node_ref=canvas class="pixelated medium" width="28" height="28" data-testid=format!("{test_id}-image")
-                role="img" aria-label=move || described(name, label.get())></canvas>
+                role="img" aria-label=move || described(name, label.get(), dataset.get())></canvas>
             <figcaption>
                 <strong>{name}</strong>
                 <span class="label" data-testid=format!("{test_id}-label") data-class=move || label.get().map(|l| l.class.to_string())>
-                    {move || label_text(label.get())}
+                    {move || label_text(label.get(), dataset.get())}
                 </span>
             </figcaption>
         </figure>
@@ -71,11 +75,12 @@ pub fn Reconstructions() -> impl IntoView {
             if !lab.settled() {
                 return None;
             }
+            let dataset = lab.dataset.get();
             lab.analysis.with(|a| a.as_ref().map(|a| format!(
                 "Your drawing {}. {}. {}.",
-                label_text(a.drawing_label),
-                described("Autoencoder", a.ae_label),
-                described("VAE", a.vae_label)
+                label_text(a.drawing_label, dataset),
+                described("Autoencoder", a.ae_label, dataset),
+                described("VAE", a.vae_label, dataset)
             )))
         }}</p>
         <p class="caption" data-testid="drawing-label"
@@ -85,8 +90,9 @@ pub fn Reconstructions() -> impl IntoView {
             {move || {
                 // The classifier the person trained (on their digits, say) reads the drawing now.
                 let whose = if lab.source(ModelKind::Classifier) == TRAINED_SOURCE { ", says the classifier you trained" } else { "" };
-                lab.analysis.with(|a| a.as_ref().map(|a| format!("Your drawing {}{whose}", label_text(a.drawing_label))))
-                    .unwrap_or_else(|| "Draw a digit in the box: the reconstructions follow your pen.".into())
+                let dataset = lab.dataset.get();
+                lab.analysis.with(|a| a.as_ref().map(|a| format!("Your drawing {}{whose}", label_text(a.drawing_label, dataset))))
+                    .unwrap_or_else(|| format!("Draw a {} in the box: the reconstructions follow your pen.", dataset.item_name()))
             }}
         </p>
     }

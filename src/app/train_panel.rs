@@ -88,7 +88,7 @@ pub fn TrainPanel() -> impl IntoView {
     let locked = link.opened().locks(Lock::Train);
     let opened = link.opened().train;
     let kind = RwSignal::new(opened.model.unwrap_or(ModelKind::Vae));
-    let dataset = RwSignal::new(opened.dataset.unwrap_or(DatasetKind::Mnist));
+    let dataset = RwSignal::new(opened.dataset.unwrap_or(lab.dataset.get_untracked()));
     let lr = RwSignal::new(opened.learning_rate.map_or_else(|| String::from("0.001"), |r| r.to_string()));
     let batch = RwSignal::new(opened.batch.unwrap_or(128));
     let epochs = RwSignal::new(opened.epochs.unwrap_or(2));
@@ -98,6 +98,20 @@ pub fn TrainPanel() -> impl IntoView {
     let my_digits = use_my_digits();
     let with_mine = RwSignal::new(None::<bool>);
     let weight = RwSignal::new(10usize);
+    // The page's dataset is the one to train on, until the person picks another here.
+    Effect::new(move |previous: Option<DatasetKind>| {
+        let page = lab.dataset.get();
+        if previous.is_some_and(|p| p != page) {
+            dataset.set(page);
+            with_mine.set(None);
+            // The panels now show the new dataset's shipped models: a run shares no more of
+            // its weights with them until "Panels use: mine" asks again.
+            if lab.use_mine.get_untracked() {
+                training.use_mine(lab, false, kind.get_untracked());
+            }
+        }
+        page
+    });
     let bce = RwSignal::new(opened.loss != Some(ReconstructionLoss::Mse));
     let beta = RwSignal::new(opened.beta.unwrap_or(1.0));
     link.contribute(move |state| {
@@ -337,8 +351,8 @@ pub fn TrainPanel() -> impl IntoView {
             </label>
             <label>"Panels use "
                 <select data-testid="train-use" on:change=move |ev| training.use_mine(lab, event_target_value(&ev) == "mine", kind.get_untracked())>
-                    <option value="mine">"mine"</option>
-                    <option value="pretrained">"pretrained"</option>
+                    <option value="mine" selected=move || lab.use_mine.get()>"mine"</option>
+                    <option value="pretrained" selected=move || !lab.use_mine.get()>"pretrained"</option>
                 </select>
             </label>
         </div>

@@ -6,11 +6,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Dataset, IMAGE_PIXELS, NUM_CLASSES};
+use super::{Dataset, DatasetKind, IMAGE_PIXELS, NUM_CLASSES};
 
-/// Where the site keeps them, relative to its root.
-pub const EXAMPLES_PATH: &str = "static/data/mnist/examples.json";
-pub const AE_CODES_PATH: &str = "pretrained/ae_codes.json";
+/// Where the site keeps a dataset's example images, relative to its root.
+pub fn examples_path(dataset: DatasetKind) -> String {
+    format!("static/data/{}/examples.json", dataset.folder())
+}
+
+/// Where the site keeps the codes of a dataset's shipped autoencoder, relative to its root.
+pub fn ae_codes_path(dataset: DatasetKind) -> String {
+    format!("{}/ae_codes.json", dataset.pretrained_folder())
+}
 /// Test digits in the codes cloud.
 pub const CLOUD_POINTS: usize = 3000;
 

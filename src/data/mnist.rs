@@ -37,6 +37,32 @@ impl DatasetKind {
         }
     }
 
+    /// The site's folder of this dataset's shipped models (their files, manifest.json, the
+    /// autoencoder's codes): MNIST's at the top, every other one in a folder of its own, so that
+    /// a visitor who never switches downloads none of it.
+    pub fn pretrained_folder(self) -> &'static str {
+        match self {
+            DatasetKind::Mnist => "pretrained",
+            DatasetKind::Fashion => "pretrained/fashion",
+        }
+    }
+
+    /// What one of its images is called in a sentence ("digit", "piece of clothing").
+    pub fn item_name(self) -> &'static str {
+        match self {
+            DatasetKind::Mnist => "digit",
+            DatasetKind::Fashion => "piece of clothing",
+        }
+    }
+
+    /// Its name as the page shows it.
+    pub fn title(self) -> &'static str {
+        match self {
+            DatasetKind::Mnist => "MNIST",
+            DatasetKind::Fashion => "Fashion-MNIST",
+        }
+    }
+
     pub fn class_names(self) -> [&'static str; 10] {
         match self {
             DatasetKind::Mnist => ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],

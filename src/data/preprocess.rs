@@ -1,8 +1,9 @@
 //! MNIST-style preprocessing of a free-hand drawing, as LeCun, Cortes and Burges describe it:
 //! crop to the ink, scale the longer side to 20 pixels keeping the aspect ratio (anti-aliased),
-//! and place the result in a 28x28 field so that its centre of mass lands on the field's centre.
+//! and place the result in a 28x28 field so that its centre of mass lands on the field's centre;
+//! and Fashion-MNIST's own recipe for a drawing of clothes.
 
-use super::{IMAGE_PIXELS, IMAGE_SIDE};
+use super::{DatasetKind, IMAGE_PIXELS, IMAGE_SIDE};
 
 /// Side of the box the digit is scaled into, as in MNIST.
 const DIGIT_BOX: usize = 20;
@@ -104,28 +105,54 @@ fn transpose(pixels: &[f32], width: usize, height: usize) -> Vec<f32> {
     (0..width).flat_map(|x| (0..height).map(move |y| pixels[y * width + x])).collect()
 }
 
-/// Turns a drawing into the 28x28 image (row-major, [0, 1]) the models see.
-/// Returns None when nothing is drawn.
+/// Turns a drawing into the 28x28 image (row-major, [0, 1]) that models of `dataset` see, made
+/// as that dataset's images were made. Returns None when nothing is drawn.
+pub fn to_model_input(drawing: &GreyImage, dataset: DatasetKind) -> Option<Vec<f32>> {
+    match dataset {
+        DatasetKind::Mnist => to_mnist(drawing),
+        DatasetKind::Fashion => to_fashion_mnist(drawing),
+    }
+}
+
+/// MNIST's recipe: the longer side scaled to 20 pixels, the centre of mass at the centre.
 pub fn to_mnist(drawing: &GreyImage) -> Option<Vec<f32>> {
-    let digit = drawing.crop(drawing.ink_bounds()?);
-    let longer = digit.width.max(digit.height) as f32;
-    let scale = DIGIT_BOX as f32 / longer;
-    let width = ((digit.width as f32 * scale).round() as usize).clamp(1, DIGIT_BOX);
-    let height = ((digit.height as f32 * scale).round() as usize).clamp(1, DIGIT_BOX);
-    let digit = digit.resized(width, height);
+    let digit = scaled_into(drawing, DIGIT_BOX)?;
     let (row, col) = digit.centre_of_mass()?;
-    let top = (TARGET_CENTRE.0 - row).round() as isize;
-    let left = (TARGET_CENTRE.1 - col).round() as isize;
+    Some(place(&digit, (TARGET_CENTRE.0 - row, TARGET_CENTRE.1 - col)))
+}
+
+/// Fashion-MNIST's recipe (Xiao, Rasul and Vollgraf, 2017): the product trimmed to its
+/// bounding box, its longer side resized to the whole 28 pixels, the box centred.
+pub fn to_fashion_mnist(drawing: &GreyImage) -> Option<Vec<f32>> {
+    let item = scaled_into(drawing, IMAGE_SIDE)?;
+    let margin = |side: usize| (IMAGE_SIDE - side) as f32 / 2.0;
+    Some(place(&item, (margin(item.height), margin(item.width))))
+}
+
+/// The drawing cropped to its ink and scaled, aspect kept (anti-aliased), so that its longer
+/// side is `side` pixels; None when nothing is drawn.
+fn scaled_into(drawing: &GreyImage, side: usize) -> Option<GreyImage> {
+    let item = drawing.crop(drawing.ink_bounds()?);
+    let scale = side as f32 / item.width.max(item.height) as f32;
+    let width = ((item.width as f32 * scale).round() as usize).clamp(1, side);
+    let height = ((item.height as f32 * scale).round() as usize).clamp(1, side);
+    Some(item.resized(width, height))
+}
+
+/// A 28x28 field with `item` placed at (top, left), rounded to whole pixels; what falls outside
+/// is cut off.
+fn place(item: &GreyImage, (top, left): (f32, f32)) -> Vec<f32> {
+    let (top, left) = (top.round() as isize, left.round() as isize);
     let mut field = vec![0.0f32; IMAGE_PIXELS];
-    for y in 0..height {
-        for x in 0..width {
+    for y in 0..item.height {
+        for x in 0..item.width {
             let (fy, fx) = (y as isize + top, x as isize + left);
             if (0..IMAGE_SIDE as isize).contains(&fy) && (0..IMAGE_SIDE as isize).contains(&fx) {
-                field[fy as usize * IMAGE_SIDE + fx as usize] = digit.at(x, y).clamp(0.0, 1.0);
+                field[fy as usize * IMAGE_SIDE + fx as usize] = item.at(x, y).clamp(0.0, 1.0);
             }
         }
     }
-    Some(field)
+    field
 }
 
 /// Centre of mass (row, column) of a 28x28 image, for checks and for the UI.
@@ -170,6 +197,26 @@ mod tests {
         let cols_with_ink = (0..28).filter(|c| (0..28).any(|r| out[r * 28 + c] > 0.5)).count();
         assert_eq!(rows_with_ink, 20);
         assert_eq!(cols_with_ink, 2);
+    }
+
+    #[test]
+    fn clothes_fill_the_field_and_their_box_is_centred() {
+        // A wide box (120 x 60 of ink) on a 200 x 200 pad: 28 x 14 in the middle rows.
+        let mut pixels = vec![0.0; 200 * 200];
+        for y in 70..130 {
+            for x in 40..160 {
+                pixels[y * 200 + x] = 1.0;
+            }
+        }
+        let drawing = GreyImage::new(200, 200, pixels);
+        let out = to_model_input(&drawing, DatasetKind::Fashion).unwrap();
+        let rows: Vec<usize> = (0..28).filter(|r| (0..28).any(|c| out[r * 28 + c] > 0.5)).collect();
+        let cols = (0..28).filter(|c| (0..28).any(|r| out[r * 28 + c] > 0.5)).count();
+        assert_eq!((rows.len(), cols), (14, 28));
+        assert_eq!((rows[0], rows[13]), (7, 20));
+        // The same drawing for MNIST: 20 pixels wide, not 28.
+        let digit = to_model_input(&drawing, DatasetKind::Mnist).unwrap();
+        assert_eq!((0..28).filter(|c| (0..28).any(|r| digit[r * 28 + c] > 0.5)).count(), 20);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The person's own files: reading one they picked or dropped, and offering bytes as a download.
 
 use js_sys::Uint8Array;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -39,6 +40,13 @@ pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
     link.set_attribute("href", &url).map_err(fail)?;
     link.set_attribute("download", name).map_err(fail)?;
     link.click();
+    // The download has the blob once it starts; the URL is let go a minute later (revoking it
+    // at once may cancel the download in some browsers).
+    let revoke = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    let window = web_sys::window().ok_or("no window")?;
+    window.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000).map_err(fail)?;
     Ok(())
 }
 

@@ -16,7 +16,7 @@ use burn::tensor::Device;
 use web_time::Instant;
 
 use super::{Emit, lost_device};
-use crate::data::first_view::{AE_CODES_PATH, AeCodes};
+use crate::data::first_view::{AeCodes, ae_codes_path};
 use crate::data::{Dataset, DatasetKind, IMAGE_PIXELS, Split};
 use crate::device::{Backend, BackendChoice, Devices, Work, live_on_cpu};
 use crate::host::{Host, fetch_checked};
@@ -56,8 +56,11 @@ struct State {
     loaded: BTreeMap<ModelKind, Loaded>,
     /// Where each model's weights now come from (what `InferenceEvent::Source` last said).
     sources: BTreeMap<ModelKind, String>,
+    /// The dataset whose shipped models the panels use.
+    dataset: DatasetKind,
     /// The SHA-256 of the shipped weight file of the autoencoder, once loaded.
     pretrained_ae_sha256: Option<String>,
+    /// The dataset's test set, fetched once.
     test_digits: Option<Rc<Dataset>>,
 }
 
@@ -77,6 +80,12 @@ impl State {
             self.models.entry(backend).or_default().insert(model);
         }
         Ok(())
+    }
+
+    /// Takes the model of `kind` off every device (its weights failed to load).
+    fn uninstall(&mut self, kind: ModelKind) {
+        self.models.values_mut().for_each(|models| models.remove(kind));
+        self.loaded.remove(&kind);
     }
 
     /// The backend, device and models for a piece of work now.
@@ -104,26 +113,51 @@ impl<H: Host> InferenceWorker<H> {
             models,
             loaded: BTreeMap::new(),
             sources: BTreeMap::new(),
+            dataset: DatasetKind::Mnist,
             pretrained_ae_sha256: None,
             test_digits: None,
         };
         Self { host, state: RefCell::new(state), emit }
     }
 
-    /// Loads every shipped model (each reports how it went), then calibrates Auto.
+    /// Loads every shipped model of MNIST (each reports how it went), then calibrates Auto.
     pub async fn start(&self) {
-        for kind in PAGE_MODELS {
-            let state = self.load_pretrained(kind).await;
-            (self.emit)(InferenceEvent::Weights { kind, state });
-        }
+        self.load_dataset(DatasetKind::Mnist).await;
         self.calibrate().await;
     }
 
-    async fn load_pretrained(&self, kind: ModelKind) -> WeightState {
-        let path = format!("pretrained/{}.llw", kind.name());
-        let bytes = match fetch_checked(&self.host, &path, &mut |_, _| {}).await {
+    /// Puts the shipped models of `dataset` in the panels' place, each reporting how it went. A
+    /// switch made meanwhile (or the start's MNIST, overtaken by a link's choice) stops the
+    /// loading of the dataset no longer chosen.
+    async fn load_dataset(&self, dataset: DatasetKind) {
+        {
+            let mut state = self.state.borrow_mut();
+            if state.dataset != dataset {
+                (state.dataset, state.test_digits, state.pretrained_ae_sha256) = (dataset, None, None);
+            }
+        }
+        for kind in PAGE_MODELS {
+            (self.emit)(InferenceEvent::Weights { kind, state: WeightState::Loading });
+        }
+        for kind in PAGE_MODELS {
+            let Some(state) = self.load_pretrained(dataset, kind).await else { return };
+            (self.emit)(InferenceEvent::Weights { kind, state });
+        }
+    }
+
+    /// Loads one shipped model of `dataset`; None if another dataset was chosen meanwhile.
+    async fn load_pretrained(&self, dataset: DatasetKind, kind: ModelKind) -> Option<WeightState> {
+        let path = format!("{}/{}.llw", dataset.pretrained_folder(), kind.name());
+        let fetched = fetch_checked(&self.host, &path, &mut |_, _| {}).await;
+        if self.state.borrow().dataset != dataset {
+            return None;
+        }
+        let bytes = match fetched {
             Ok(bytes) => bytes,
-            Err(error) => return WeightState::Failed(error.into()),
+            Err(error) => {
+                self.state.borrow_mut().uninstall(kind);
+                return Some(WeightState::Failed(error.into()));
+            }
         };
         let file = read_file(&bytes, Some(kind)).and_then(|file| {
             self.state.borrow_mut().install(kind, &file.tensors)?;
@@ -136,9 +170,12 @@ impl<H: Host> InferenceWorker<H> {
                 }
                 let epochs = file.provenance.map(|p| p.epochs).unwrap_or_default();
                 self.keep_loaded(kind, PRETRAINED_SOURCE, file.tensors);
-                WeightState::Ready { bytes: bytes.len(), epochs }
+                Some(WeightState::Ready { bytes: bytes.len(), epochs })
             }
-            Err(error) => WeightState::Failed(WeightFailure::Load { path, error }),
+            Err(error) => {
+                self.state.borrow_mut().uninstall(kind);
+                Some(WeightState::Failed(WeightFailure::Load { path, error }))
+            }
         }
     }
 
@@ -222,6 +259,10 @@ impl<H: Host> InferenceWorker<H> {
         match request {
             SetBackend(choice) => {
                 self.state.borrow_mut().choice = choice;
+                Ok(InferenceReply::Done)
+            }
+            SetDataset(dataset) => {
+                self.load_dataset(dataset).await;
                 Ok(InferenceReply::Done)
             }
             Analyse { pixels } => {
@@ -360,26 +401,34 @@ impl<H: Host> InferenceWorker<H> {
             let pretrained = state.sources.get(&ModelKind::Ae).is_some_and(|s| s == PRETRAINED_SOURCE);
             state.pretrained_ae_sha256.clone().filter(|_| pretrained)?
         };
-        let bytes = self.host.fetch(AE_CODES_PATH, &mut |_, _| {}).await.ok()?;
+        let path = ae_codes_path(self.state.borrow().dataset);
+        let bytes = self.host.fetch(&path, &mut |_, _| {}).await.ok()?;
         let codes = AeCodes::decode(&bytes).ok().filter(|c| c.weights_sha256 == sha && c.labels.len() >= points)?;
         let labels = codes.labels[..points].to_vec();
         Some(InferenceReply::Cloud { codes: Floats(codes.codes[..points * 3].to_vec()), labels: Bytes::from(labels) })
     }
 
-    /// MNIST's test set, fetched once.
+    /// The chosen dataset's test set, fetched once.
     async fn test_digits(&self) -> Result<Rc<Dataset>, InferenceError> {
-        if let Some(test) = self.state.borrow().test_digits.clone() {
-            return Ok(test);
-        }
+        let dataset = {
+            let state = self.state.borrow();
+            if let Some(test) = state.test_digits.clone() {
+                return Ok(test);
+            }
+            state.dataset
+        };
         let (images, labels) = Split::Test.file_names();
-        let folder = format!("static/data/{}", DatasetKind::Mnist.folder());
+        let folder = format!("static/data/{}", dataset.folder());
         let fetch = |name: String| async move {
             fetch_checked(&self.host, &name, &mut |_, _| {}).await.map_err(InferenceError::TestDigitsFetch)
         };
         let images = fetch(format!("{folder}/{images}")).await?;
         let labels = fetch(format!("{folder}/{labels}")).await?;
         let test = Rc::new(Dataset::from_idx_bytes(&images, &labels).map_err(InferenceError::TestDigitsData)?);
-        self.state.borrow_mut().test_digits = Some(test.clone());
+        let mut state = self.state.borrow_mut();
+        if state.dataset == dataset {
+            state.test_digits = Some(test.clone());
+        }
         Ok(test)
     }
 }

@@ -149,7 +149,8 @@ impl<S: Host> TrainingWorker<S> {
         let model = match plan.start {
             Start::Scratch => Model::fresh(plan.kind, &plan.options, &device)?,
             Start::Pretrained => {
-                let path = format!("pretrained/{}.llw", plan.kind.name());
+                // The shipped model of the data it goes on with (Fashion-MNIST's for Fashion-MNIST).
+                let path = format!("{}/{}.llw", plan.dataset.pretrained_folder(), plan.kind.name());
                 let bytes = fetch_checked(&self.host, &path, &mut |_, _| {}).await?;
                 read_file(&bytes, Some(plan.kind))
                     .and_then(|file| file.load(Some(plan.kind), &device))

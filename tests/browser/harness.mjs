@@ -118,9 +118,9 @@ export async function workerNamed(page, name) {
 }
 
 /// The MNIST test set as {images: Uint8Array[], labels: number[]}.
-export function mnistTest() {
-  const images = gunzipSync(readFileSync(join(ROOT, 'static/data/mnist/t10k-images-idx3-ubyte.gz')));
-  const labels = gunzipSync(readFileSync(join(ROOT, 'static/data/mnist/t10k-labels-idx1-ubyte.gz')));
+export function mnistTest(folder = 'mnist') {
+  const images = gunzipSync(readFileSync(join(ROOT, `static/data/${folder}/t10k-images-idx3-ubyte.gz`)));
+  const labels = gunzipSync(readFileSync(join(ROOT, `static/data/${folder}/t10k-labels-idx1-ubyte.gz`)));
   const count = labels.readUInt32BE(4);
   const out = { images: [], labels: [] };
   for (let i = 0; i < count; i++) {

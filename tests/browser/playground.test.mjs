@@ -159,7 +159,7 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     assert.match(await page.getByTestId('backend-badge').textContent(), /last forward [\d.]+ ms on CPU \(Flex\)/);
     await page.waitForFunction(() => document.querySelector('[data-testid=gan-summary]')?.dataset.labels, null, { timeout: 120_000 });
     assert.equal(await page.getByTestId('gan-summary').getAttribute('data-seed'), '1');
-    await page.waitForFunction(() => /^3000 test digits/.test(document.querySelector('[data-testid=codes-status]')?.textContent ?? ''), null, { timeout: 120_000 });
+    await page.waitForFunction(() => /^3000 test images/.test(document.querySelector('[data-testid=codes-status]')?.textContent ?? ''), null, { timeout: 120_000 });
     const requested = site.sent.map((s) => s.path);
     assert.ok(!requested.some((p) => p.includes('t10k')), `the test set was downloaded: ${requested}`);
     // Without a WebGPU adapter the WebGPU module is never downloaded; with one, it took over.
@@ -340,13 +340,13 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     assert.match(await page.getByTestId('gan-cursor').textContent(), /^Keyboard cursor on sample 8 of 36 \(row 2, column 2\): the classifier reads a \d$/);
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelector('[data-testid=gan-walk]').getAttribute('aria-label').startsWith('10 digits morphing from sample 1 to sample 8'));
-    assert.match(await page.getByTestId('gan-grid').getAttribute('aria-label'), /^Generated digits \(seed \d+\), as the classifier reads them, row 1: (\d ){5}\d; row 2:/);
+    assert.match(await page.getByTestId('gan-grid').getAttribute('aria-label'), /^Generated samples \(seed \d+\), as the classifier reads them, row 1: (\d, ){5}\d; row 2:/);
     // The codes cloud: arrows turn it, Enter decodes the centre of the view.
     await page.getByTestId('codes-3d').focus();
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelector('[data-testid=codes-picked]').textContent.startsWith('code ('));
-    assert.match(await page.getByTestId('codes-3d').getAttribute('aria-label'), /^The autoencoder's 3-D codes of 3000 test digits, coloured by digit/);
+    assert.match(await page.getByTestId('codes-3d').getAttribute('aria-label'), /^The autoencoder's 3-D codes of 3000 test images, coloured by class/);
   });
 
   test(`${mode.name}: axe-core finds no serious or critical accessibility violation on any panel`, async () => {
@@ -1156,6 +1156,89 @@ test('a link restores the page: the drawing, backend, latent grid, GAN grid and 
     assert.match(await wrong.page.locator('.badge-box .notice').textContent(), /This link's colour, cells could not be used and were left out\./);
     await wrong.page.waitForFunction(() => document.querySelector('[data-testid=gan-summary]')?.dataset.seed === '12', null, { timeout: 120_000 });
     assert.deepEqual([...errors, ...student.errors, ...wrong.errors], []);
+  } finally {
+    await browser.close();
+    await site.close();
+  }
+});
+
+test('Fashion-MNIST: the whole page switches to its shipped models, fetched only then; clothes are drawn, reconstructed, generated and named; a link keeps the choice', async () => {
+  const fashion = mnistTest('fashion-mnist');
+  const site = await serveSite();
+  const browser = await launch({ webgpu: false });
+  const fashionFetches = () => site.sent.map((s) => s.path).filter((p) => p.startsWith('pretrained/fashion/'));
+  const switchedTo = (p, name) => p.waitForFunction((want) => {
+    const main = document.querySelector('main.panels');
+    return main?.dataset.dataset === want && main.dataset.models === 'ready';
+  }, name, { timeout: 180_000 });
+  try {
+    const { page, errors } = await openPage(browser, site);
+    await waitForModels(page);
+    await waitForAnalysis(page);
+    await page.waitForFunction(() => document.querySelector('[data-testid=gan-summary]')?.dataset.labels, null, { timeout: 120_000 });
+    const mnistGrid = await page.getByTestId('gan-grid').evaluate((c) => c.toDataURL());
+    assert.deepEqual(fashionFetches(), [], 'nothing of Fashion-MNIST before it is chosen');
+
+    await page.getByTestId('dataset-switch').selectOption('fashion');
+    await switchedTo(page, 'fashion');
+    for (const kind of ['ae', 'vae', 'vae2d', 'gan', 'classifier']) {
+      assert.ok(fashionFetches().includes(`pretrained/fashion/${kind}.llw`), `${kind}: ${fashionFetches()}`);
+    }
+    // The example becomes Fashion-MNIST's first test image, read by its classifier.
+    await page.waitForFunction(() => /Fashion-MNIST's test set/.test(document.querySelector('[data-testid=example-note]')?.textContent ?? ''), null, { timeout: 60_000 });
+    assert.match(await page.getByTestId('example-note').textContent(), /^Starting example: an Ankle boot from Fashion-MNIST's test set \(no\. 0\)\./);
+    await waitForAnalysis(page);
+    assert.equal(await labelOf(page, 'drawing-label'), '9');
+    assert.match(await page.getByTestId('drawing-label').textContent(), /^Your drawing looks like Ankle boot \(\d+%\)$/);
+    // The GAN's grid is drawn again by Fashion-MNIST's GAN, and its classes are named.
+    await page.waitForFunction((old) => {
+      const grid = document.querySelector('[data-testid=gan-grid]');
+      return document.querySelector('[data-testid=gan-summary]')?.dataset.labels && grid.toDataURL() !== old;
+    }, mnistGrid, { timeout: 120_000 });
+    const optionNames = await page.getByTestId('gan-digit').locator('option').allTextContents();
+    assert.deepEqual(optionNames, ['any', 'T-shirt', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+    const trousers = await generate(page, { digit: 1, seed: 5 });
+    const seenAsTrousers = trousers.labels.filter((l) => l === 1).length;
+    assert.ok(seenAsTrousers >= 30, `the classifier sees trousers in ${seenAsTrousers} of 36`);
+    assert.match(await page.getByTestId('gan-summary').textContent(), /^The classifier sees a Trouser in \d+ of 36 samples\.$/);
+    // The codes cloud is Fashion-MNIST's shipped one, its colours named by class.
+    await page.waitForFunction(() => /^3000 test images/.test(document.querySelector('[data-testid=codes-status]')?.textContent ?? ''), null, { timeout: 120_000 });
+    assert.match(await page.getByTestId('codes-status').textContent(), /Ankle boot/);
+    assert.ok(fashionFetches().includes('pretrained/fashion/ae_codes.json'), `${fashionFetches()}`);
+    // A drawn trouser, made as Fashion-MNIST made its images (the box fills the 28 pixels).
+    await clear(page);
+    await drawDigit(page, fashion.images[fashion.labels.indexOf(1)]);
+    await waitForAnalysis(page);
+    assert.equal(await labelOf(page, 'drawing-label'), '1');
+    assert.equal(await labelOf(page, 'vae-label'), '1');
+    const rows = await page.getByTestId('model-input').evaluate((c) => {
+      const data = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+      return [...Array(28).keys()].filter((y) => [...Array(28).keys()].some((x) => data[(y * 28 + x) * 4] > 128)).length;
+    });
+    assert.ok(rows >= 26, `a trouser is as tall as the field (${rows} rows inked)`);
+    // My digits are for the digits' models: not offered here.
+    assert.equal(await page.getByTestId('my-digits-add').count(), 0);
+    await page.screenshot({ path: join(SHOTS, 'fashion-mnist.png'), fullPage: true });
+
+    // A link keeps the choice: the page opens on Fashion-MNIST.
+    await page.getByTestId('copy-link').click();
+    const url = await page.getByTestId('link-url').inputValue();
+    assert.ok(url.includes('set=fashion'), url);
+    const student = await openPage(browser, site, { url });
+    await switchedTo(student.page, 'fashion');
+    assert.equal(await student.page.getByTestId('dataset-switch').inputValue(), 'fashion');
+    await waitForAnalysis(student.page);
+    assert.equal(await labelOf(student.page, 'vae-label'), '1');
+
+    // And back: MNIST's models and example digit again.
+    await page.getByTestId('dataset-switch').selectOption('mnist');
+    await switchedTo(page, 'mnist');
+    await clear(page);
+    await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[4]]);
+    await waitForAnalysis(page);
+    assert.equal(await labelOf(page, 'vae-label'), '4');
+    assert.equal(await page.getByTestId('my-digits-add').count(), 1);
+    assert.deepEqual([...errors, ...student.errors], []);
   } finally {
     await browser.close();
     await site.close();

@@ -18,7 +18,11 @@ pub fn scratch(name: &str) -> PathBuf {
 }
 
 pub fn mnist(split: Split) -> Dataset {
-    Dataset::load(&repo_path("static/data"), DatasetKind::Mnist, split).expect("the shipped MNIST loads")
+    dataset(DatasetKind::Mnist, split)
+}
+
+pub fn dataset(kind: DatasetKind, split: Split) -> Dataset {
+    Dataset::load(&repo_path("static/data"), kind, split).expect("the shipped dataset loads")
 }
 
 /// A stored (uncompressed) zip of the given files, as torch.save writes them.

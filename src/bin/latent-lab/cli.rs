@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use burn::tensor::Device;
-use latent_lab::data::first_view::{AE_CODES_PATH, AeCodes, CLOUD_POINTS, EXAMPLES_PATH, Examples};
+use latent_lab::data::first_view::{AeCodes, CLOUD_POINTS, Examples, ae_codes_path, examples_path};
 use latent_lab::data::idx::{self, IdxImages};
 use latent_lab::data::images_tensor;
 use latent_lab::data::{Dataset, DatasetKind, EpochBatches, IMAGE_PIXELS, IMAGE_SIDE, Split};
@@ -27,15 +27,18 @@ use latent_lab::weights::{self, Precision, Provenance, detect_model, load_file};
 #[command(
     name = "latent-lab",
     version,
-    about = "Train, evaluate and sample latent-lab's AE, VAE, GAN and classifier on MNIST"
+    about = "Train, evaluate and sample latent-lab's AE, VAE, GAN and classifier on MNIST or Fashion-MNIST"
 )]
 struct Cli {
     /// Folder holding the datasets (mnist/, fashion-mnist/ with IDX .gz files).
     #[arg(long, global = true, default_value = "static/data")]
     data_dir: PathBuf,
-    /// Folder holding the shipped weights and manifest.json.
+    /// Folder holding the shipped weights and manifest.json (Fashion-MNIST's in its fashion/).
     #[arg(long, global = true, default_value = "pretrained")]
     pretrained: PathBuf,
+    /// The dataset to train, evaluate and ship on: mnist or fashion.
+    #[arg(long, global = true, default_value = "mnist", value_parser = parse_dataset)]
+    dataset: DatasetKind,
     #[command(subcommand)]
     command: Command,
 }
@@ -50,8 +53,6 @@ enum Command {
         epochs: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        #[arg(long, default_value = "mnist", value_parser = parse_dataset)]
-        dataset: DatasetKind,
         #[arg(long, default_value_t = 128)]
         batch_size: usize,
         /// Where to write the weights (default: runs/<model>-<dataset>-e<epochs>-s<seed>.llw).
@@ -83,7 +84,7 @@ enum Command {
         #[arg(long, value_parser = parse_precision)]
         precision: Precision,
     },
-    /// Evaluate the pretrained weights on the MNIST test set.
+    /// Evaluate the pretrained weights on the test set (of --dataset).
     Eval {
         /// Print one JSON object instead of a table.
         #[arg(long)]
@@ -180,10 +181,11 @@ type CliResult<T> = Result<T, String>;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Train { model, epochs, seed, dataset, batch_size, ref out, ref from, lr, latent } => {
+        Command::Train { model, epochs, seed, batch_size, ref out, ref from, lr, latent } => {
             let out = out.clone().unwrap_or_else(|| {
-                PathBuf::from(format!("runs/{}-{}-e{epochs}-s{seed}.llw", model.name(), dataset.name()))
+                PathBuf::from(format!("runs/{}-{}-e{epochs}-s{seed}.llw", model.name(), cli.dataset.name()))
             });
+            let dataset = cli.dataset;
             let plan = TrainPlan { model, epochs, seed, dataset, batch_size, from: from.clone(), lr, latent };
             train_command(&cli, &plan, &out).map(|_| ())
         }
@@ -225,8 +227,14 @@ fn write_file(path: &Path, bytes: &[u8]) -> CliResult<()> {
     std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// The folder of the chosen dataset's shipped models, as the site lays them out.
+fn shipped_dir(cli: &Cli) -> PathBuf {
+    let folder = Path::new(cli.dataset.pretrained_folder());
+    cli.pretrained.join(folder.strip_prefix("pretrained").unwrap_or(folder))
+}
+
 fn pretrained_path(cli: &Cli, kind: ModelKind) -> PathBuf {
-    cli.pretrained.join(format!("{}.llw", kind.name()))
+    shipped_dir(cli).join(format!("{}.llw", kind.name()))
 }
 
 /// Loads the model of `kind` from `path` (or the pretrained file); `path` may be one of our
@@ -288,7 +296,7 @@ fn train_command(cli: &Cli, plan: &TrainPlan, out: &Path) -> CliResult<BTreeMap<
     }
     let train = load_split(cli, plan.dataset, Split::Train)?;
     let test = load_split(cli, plan.dataset, Split::Test)?;
-    let judge = if plan.model == ModelKind::Gan && plan.dataset == DatasetKind::Mnist {
+    let judge = if plan.model == ModelKind::Gan && plan.dataset == cli.dataset {
         judge_parts(cli, &test, &device).ok()
     } else {
         None
@@ -418,7 +426,7 @@ fn train_all(cli: &Cli, seed: u64, shorten: usize) -> CliResult<()> {
             model: kind,
             epochs,
             seed,
-            dataset: DatasetKind::Mnist,
+            dataset: cli.dataset,
             batch_size: 128,
             from: None,
             lr: None,
@@ -433,7 +441,7 @@ fn train_all(cli: &Cli, seed: u64, shorten: usize) -> CliResult<()> {
             model: kind,
             epochs,
             seed,
-            dataset: DatasetKind::Mnist,
+            dataset: cli.dataset,
             batch_size: 128,
             from: Some(path.clone()),
             lr: Some(lr),
@@ -448,7 +456,7 @@ fn train_all(cli: &Cli, seed: u64, shorten: usize) -> CliResult<()> {
 /// checksums and metrics on a test subset) and redraws the sample grids.
 fn write_manifest(cli: &Cli) -> CliResult<()> {
     let device = device::cpu(EVAL_SEED);
-    let test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
+    let test = load_split(cli, cli.dataset, Split::Test)?;
     let subset = test.first(MANIFEST_SUBSET);
     let (classifier, reference) = judge_parts(cli, &subset, &device)?;
     let judge = Judge {
@@ -482,16 +490,16 @@ fn write_manifest(cli: &Cli) -> CliResult<()> {
         "eval_seed": EVAL_SEED,
         "models": models,
     });
-    write_file(&cli.pretrained.join("manifest.json"), serde_json::to_string_pretty(&manifest).unwrap().as_bytes())?;
+    write_file(&shipped_dir(cli).join("manifest.json"), serde_json::to_string_pretty(&manifest).unwrap().as_bytes())?;
     write_sample_grids(cli, &test, &device)?;
     write_first_view(cli, &test, &device)?;
-    println!("wrote {}/manifest.json", cli.pretrained.display());
+    println!("wrote {}/manifest.json", shipped_dir(cli).display());
     Ok(())
 }
 
 fn quantize(cli: &Cli, precision: Precision) -> CliResult<()> {
     let device = device::cpu(EVAL_SEED);
-    let test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
+    let test = load_split(cli, cli.dataset, Split::Test)?;
     // The GAN is judged by the classifier as it was, so that its figures compare with before.
     let (classifier, reference) = judge_parts(cli, &test, &device)?;
     let judge = Judge {
@@ -521,14 +529,14 @@ fn quantize(cli: &Cli, precision: Precision) -> CliResult<()> {
 /// The page's first view (src/data/first_view.rs): example digits, the shipped AE's codes.
 fn write_first_view(cli: &Cli, test: &Dataset, device: &Device) -> CliResult<()> {
     let examples = serde_json::to_vec(&Examples::from_test_set(test)).expect("examples serialise");
-    write_file(&cli.data_dir.join(EXAMPLES_PATH.trim_start_matches("static/data/")), &examples)?;
+    write_file(&cli.data_dir.join(examples_path(cli.dataset).trim_start_matches("static/data/")), &examples)?;
     let cloud = test.first(CLOUD_POINTS);
     let pixels = cloud.pixels_unit(&(0..cloud.len()).collect::<Vec<_>>());
     let ae = load_model(cli, ModelKind::Ae, None, device)?;
     let codes = measure(latent_lab::infer::encode_codes(ae.ae().expect("an AE"), pixels, device))?;
     let sha = weights::sha256_hex(&read_file(&pretrained_path(cli, ModelKind::Ae))?);
     let codes = AeCodes::new(sha, cloud.labels().to_vec(), &codes);
-    let path = cli.pretrained.join(AE_CODES_PATH.trim_start_matches("pretrained/"));
+    let path = cli.pretrained.join(ae_codes_path(cli.dataset).trim_start_matches("pretrained/"));
     write_file(&path, &serde_json::to_vec(&codes).expect("codes serialise"))
 }
 
@@ -551,14 +559,14 @@ fn write_sample_grids(cli: &Cli, test: &Dataset, device: &burn::tensor::Device) 
         ("gan_samples.png", gan_out, 10),
     ];
     for (name, pixels, columns) in grids {
-        write_png_grid(&cli.pretrained.join(name), &pixels, columns)?;
+        write_png_grid(&shipped_dir(cli).join(name), &pixels, columns)?;
     }
     Ok(())
 }
 
 fn eval_command(cli: &Cli, json: bool, subset: Option<usize>, overrides: &[PathBuf]) -> CliResult<()> {
     let device = device::cpu(EVAL_SEED);
-    let mut test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
+    let mut test = load_split(cli, cli.dataset, Split::Test)?;
     if let Some(n) = subset {
         test = test.first(n);
     }
@@ -708,7 +716,7 @@ fn write_png_grid(path: &Path, pixels: &[f32], columns: usize) -> CliResult<()> 
 
 fn bench(cli: &Cli, steps: usize) -> CliResult<()> {
     let device = device::cpu(1);
-    let train = load_split(cli, DatasetKind::Mnist, Split::Train)?;
+    let train = load_split(cli, cli.dataset, Split::Train)?;
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all cores".into());
     println!("CPU backend (Flex), batch 128, {steps} timed steps after 5 warm-up steps, threads: {threads}");
     println!("{:12} {:>10} {:>10}", "model", "median ms", "mean ms");
@@ -737,7 +745,7 @@ fn import(cli: &Cli, kind: ModelKind, file: &Path, out: &Path) -> CliResult<()> 
         return Err("the tutorial's .pth files hold the AE or the VAE: use --model ae or vae".into());
     }
     let device = device::cpu(EVAL_SEED);
-    let test = load_split(cli, DatasetKind::Mnist, Split::Test)?;
+    let test = load_split(cli, cli.dataset, Split::Test)?;
     let model = load_model(cli, kind, Some(file), &device)?;
     let metrics = measure(eval::metrics(&model, &test, None, &device))?;
     // Full precision: it is the person's own model.
