@@ -164,6 +164,27 @@ pub fn mnist_centre_of_mass(pixels: &[f32]) -> Option<(f32, f32)> {
 mod tests {
     use super::*;
 
+    /// A `width` x `height` pad inked over the given columns and rows.
+    fn inked_box(
+        (width, height): (usize, usize),
+        columns: std::ops::Range<usize>,
+        rows: std::ops::Range<usize>,
+    ) -> GreyImage {
+        let mut pixels = vec![0.0; width * height];
+        for y in rows {
+            pixels[y * width + columns.start..y * width + columns.end].fill(1.0);
+        }
+        GreyImage::new(width, height, pixels)
+    }
+
+    /// The rows and the columns of a 28x28 image that hold ink.
+    fn inked_rows_and_columns(image: &[f32]) -> (Vec<usize>, Vec<usize>) {
+        let inked = |line: &dyn Fn(usize) -> bool| (0..IMAGE_SIDE).filter(|&i| line(i)).collect::<Vec<_>>();
+        let rows = inked(&|r| (0..IMAGE_SIDE).any(|c| image[r * IMAGE_SIDE + c] > 0.5));
+        let columns = inked(&|c| (0..IMAGE_SIDE).any(|r| image[r * IMAGE_SIDE + c] > 0.5));
+        (rows, columns)
+    }
+
     #[test]
     fn blank_drawing_gives_nothing() {
         assert_eq!(to_mnist(&GreyImage::new(50, 50, vec![0.0; 2500])), None);
@@ -171,13 +192,7 @@ mod tests {
 
     #[test]
     fn a_square_becomes_a_centred_20_pixel_square() {
-        let mut pixels = vec![0.0; 200 * 100];
-        for y in 10..60 {
-            for x in 120..170 {
-                pixels[y * 200 + x] = 1.0;
-            }
-        }
-        let out = to_mnist(&GreyImage::new(200, 100, pixels)).unwrap();
+        let out = to_mnist(&inked_box((200, 100), 120..170, 10..60)).unwrap();
         let inked: Vec<usize> = (0..784).filter(|&i| out[i] > 0.5).collect();
         assert_eq!(inked.len(), 400);
         let (row, col) = mnist_centre_of_mass(&out).unwrap();
@@ -186,37 +201,21 @@ mod tests {
 
     #[test]
     fn tall_strokes_keep_their_aspect_ratio() {
-        let mut pixels = vec![0.0; 100 * 100];
-        for y in 0..100 {
-            for x in 45..55 {
-                pixels[y * 100 + x] = 1.0;
-            }
-        }
-        let out = to_mnist(&GreyImage::new(100, 100, pixels)).unwrap();
-        let rows_with_ink = (0..28).filter(|r| (0..28).any(|c| out[r * 28 + c] > 0.5)).count();
-        let cols_with_ink = (0..28).filter(|c| (0..28).any(|r| out[r * 28 + c] > 0.5)).count();
-        assert_eq!(rows_with_ink, 20);
-        assert_eq!(cols_with_ink, 2);
+        let out = to_mnist(&inked_box((100, 100), 45..55, 0..100)).unwrap();
+        let (rows, columns) = inked_rows_and_columns(&out);
+        assert_eq!((rows.len(), columns.len()), (20, 2));
     }
 
     #[test]
     fn clothes_fill_the_field_and_their_box_is_centred() {
         // A wide box (120 x 60 of ink) on a 200 x 200 pad: 28 x 14 in the middle rows.
-        let mut pixels = vec![0.0; 200 * 200];
-        for y in 70..130 {
-            for x in 40..160 {
-                pixels[y * 200 + x] = 1.0;
-            }
-        }
-        let drawing = GreyImage::new(200, 200, pixels);
-        let out = to_model_input(&drawing, DatasetKind::Fashion).unwrap();
-        let rows: Vec<usize> = (0..28).filter(|r| (0..28).any(|c| out[r * 28 + c] > 0.5)).collect();
-        let cols = (0..28).filter(|c| (0..28).any(|r| out[r * 28 + c] > 0.5)).count();
-        assert_eq!((rows.len(), cols), (14, 28));
+        let drawing = inked_box((200, 200), 40..160, 70..130);
+        let (rows, columns) = inked_rows_and_columns(&to_model_input(&drawing, DatasetKind::Fashion).unwrap());
+        assert_eq!((rows.len(), columns.len()), (14, 28));
         assert_eq!((rows[0], rows[13]), (7, 20));
         // The same drawing for MNIST: 20 pixels wide, not 28.
-        let digit = to_model_input(&drawing, DatasetKind::Mnist).unwrap();
-        assert_eq!((0..28).filter(|c| (0..28).any(|r| digit[r * 28 + c] > 0.5)).count(), 20);
+        let (_, columns) = inked_rows_and_columns(&to_model_input(&drawing, DatasetKind::Mnist).unwrap());
+        assert_eq!(columns.len(), 20);
     }
 
     #[test]
