@@ -30,7 +30,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import {
   ROOT, DIST, serveSite, serveSiteWithBaseline, launch, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, waitForModels,
-  stepTo, stepMsTotal, installProbes, probeNow, timedAnalysis, probeWindow,
+  installProbes, probeNow, timedAnalysis, probeWindow, latentLabStep,
 } from './harness.mjs';
 
 const RESULTS = join(ROOT, 'tests/browser/bench-results.json');
@@ -118,16 +118,6 @@ async function pageBench(mode) {
   return result;
 }
 
-
-/// latent-lab's ms per step for one model, through the Train panel (batch 128 is its default).
-async function latentLabStep(page, model, { warmup, timed }) {
-  if (await page.getByTestId('train-reset').isEnabled()) await page.getByTestId('train-reset').click();
-  await page.getByTestId('train-model').selectOption(model);
-  for (let step = 1; step <= warmup; step++) await stepTo(page, step);
-  const before = await stepMsTotal(page);
-  for (let step = warmup + 1; step <= warmup + timed; step++) await stepTo(page, step);
-  return (await stepMsTotal(page) - before) / timed;
-}
 
 async function trainingBench(mode) {
   const site = await serveSiteWithBaseline();

@@ -195,6 +195,16 @@ export async function stepTo(page, step) {
     step, { timeout: 600_000 });
 }
 
+/// latent-lab's ms per step for one model, through the Train panel (batch 128 is its default).
+export async function latentLabStep(page, model, { warmup, timed }) {
+  if (await page.getByTestId('train-reset').isEnabled()) await page.getByTestId('train-reset').click();
+  await page.getByTestId('train-model').selectOption(model);
+  for (let step = 1; step <= warmup; step++) await stepTo(page, step);
+  const before = await stepMsTotal(page);
+  for (let step = warmup + 1; step <= warmup + timed; step++) await stepTo(page, step);
+  return (await stepMsTotal(page) - before) / timed;
+}
+
 /// The sum of every training step's time so far, as the page measured it.
 export const stepMsTotal = async (page) => Number(await page.getByTestId('train-status').getAttribute('data-step-ms-total'));
 
