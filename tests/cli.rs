@@ -141,6 +141,31 @@ fn eval_json_has_every_key() {
 }
 
 #[test]
+fn fashion_mnist_has_its_own_shipped_models_and_test_set() {
+    let output = run(&["--dataset", "fashion", "eval", "--json", "--subset", "300"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let fashion: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    // Fashion-MNIST's classifier on its own test images, not MNIST's.
+    let accuracy = fashion["classifier_test_accuracy"].as_f64().unwrap();
+    assert!(accuracy > 0.8, "{fashion}");
+    // MNIST's classifier on Fashion-MNIST's images is no better than chance, give or take.
+    let mnist_classifier = repo_path("pretrained/classifier.llw");
+    let output = run(&[
+        "--dataset",
+        "fashion",
+        "eval",
+        "--json",
+        "--subset",
+        "300",
+        "--weights",
+        mnist_classifier.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let crossed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(crossed["classifier_test_accuracy"].as_f64().unwrap() < 0.5, "{crossed}");
+}
+
+#[test]
 fn import_converts_the_tutorials_pth_into_our_format() {
     let out = scratch("imported-ae.llw");
     let pth = repo_path("tests/fixtures/seed-pytorch/sim_autoencoder.pth");
