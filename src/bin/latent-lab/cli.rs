@@ -14,6 +14,7 @@ use latent_lab::data::idx::{self, IdxImages};
 use latent_lab::data::images_tensor;
 use latent_lab::data::{Dataset, DatasetKind, EpochBatches, IMAGE_PIXELS, IMAGE_SIDE, Split};
 use latent_lab::device;
+use latent_lab::infer::{self, Models};
 use latent_lab::models::gan::gan_noise;
 use latent_lab::models::{Model, ModelKind, ModelOptions};
 use latent_lab::readback::{self, ReadbackError, block_on, read_now};
@@ -152,10 +153,14 @@ enum Command {
         #[arg(long)]
         weights: Option<PathBuf>,
     },
-    /// Milliseconds per training step (batch 128) for each model on the CPU backend.
+    /// Milliseconds per training step (batch 128) for each model on the CPU backend, then per
+    /// live analysis of a drawing (the shipped models) and per part of it.
     Bench {
         #[arg(long, default_value_t = 30)]
         steps: usize,
+        /// Only the live analysis.
+        #[arg(long)]
+        live: bool,
     },
 }
 
@@ -199,7 +204,9 @@ pub fn main() -> ExitCode {
         Command::Samples { model, count, seed, digit, ref out, ref png, ref weights } => {
             samples(&cli, model, count, seed, digit, out, png.as_deref(), weights.as_deref())
         }
-        Command::Bench { steps } => bench(&cli, steps),
+        Command::Bench { steps, live } => {
+            if live { Ok(()) } else { bench_training(&cli, steps) }.and_then(|()| bench_live(&cli, steps))
+        }
         Command::Import { model, ref file, ref out } => import(&cli, model, file, out),
         Command::Export { model, format, ref weights, ref out } => export_command(&cli, model, format, weights, out),
     };
@@ -714,7 +721,7 @@ fn write_png_grid(path: &Path, pixels: &[f32], columns: usize) -> CliResult<()> 
     Ok(())
 }
 
-fn bench(cli: &Cli, steps: usize) -> CliResult<()> {
+fn bench_training(cli: &Cli, steps: usize) -> CliResult<()> {
     let device = device::cpu(1);
     let train = load_split(cli, cli.dataset, Split::Train)?;
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all cores".into());
@@ -733,11 +740,66 @@ fn bench(cli: &Cli, steps: usize) -> CliResult<()> {
                 times.push(started.elapsed().as_secs_f64() * 1e3);
             }
         }
-        let mean = times.iter().sum::<f64>() / times.len() as f64;
-        times.sort_by(f64::total_cmp);
-        println!("{:12} {:>10.2} {:>10.2}", kind.name(), times[times.len() / 2], mean);
+        println!("{:12} {:>10.2} {:>10.2}", kind.name(), median(&times), mean(&times));
     }
     Ok(())
+}
+
+/// The page's live analysis of one drawing with the shipped models (what the inference worker
+/// runs per frame: `infer::analyse_drawing`), and the classifier's share of it, on test images.
+fn bench_live(cli: &Cli, runs: usize) -> CliResult<()> {
+    let device = device::cpu(1);
+    let test = load_split(cli, cli.dataset, Split::Test)?;
+    let mut models = Models::default();
+    for kind in [ModelKind::Classifier, ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d] {
+        models.insert(load_model(cli, kind, None, &device)?);
+    }
+    let classifier = models.classifier().ok_or("no classifier")?;
+    let drawings: Vec<Vec<f32>> = (0..runs + 5).map(|i| test.pixels_unit(&[i % test.len()])).collect();
+    let classify = |n: usize| {
+        timed_runs(&drawings, |pixels| {
+            read_now(classifier.forward(images_tensor(pixels.repeat(n), &device)));
+        })
+    };
+    println!("\nlive analysis of a drawing (shipped models), {runs} timed runs after 5");
+    println!("{:40} {:>10} {:>10}", "", "median ms", "mean ms");
+    let lines = [
+        (
+            "whole analysis (AE, VAE, 2-D VAE, labels)",
+            timed_runs(&drawings, |pixels| {
+                block_on(infer::analyse_drawing(&models, pixels, &device)).expect("the CPU backend answers");
+            }),
+        ),
+        ("classifier, one image", classify(1)),
+        ("classifier, three images in one batch", classify(3)),
+    ];
+    for (what, times) in lines {
+        println!("{what:40} {:>10.3} {:>10.3}", median(&times), mean(&times));
+    }
+    Ok(())
+}
+
+/// Milliseconds of `run` on each input after the first five (warm-up).
+fn timed_runs(inputs: &[Vec<f32>], run: impl Fn(&[f32])) -> Vec<f64> {
+    let mut times = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        let started = Instant::now();
+        run(input);
+        if i >= 5 {
+            times.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    times
+}
+
+fn mean(times: &[f64]) -> f64 {
+    times.iter().sum::<f64>() / times.len() as f64
+}
+
+fn median(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
 }
 
 fn import(cli: &Cli, kind: ModelKind, file: &Path, out: &Path) -> CliResult<()> {
