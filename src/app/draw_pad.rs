@@ -17,10 +17,10 @@ use super::cell_cursor::CellCursor;
 use super::link::use_link;
 use super::paint::{paint_image, read_often_context_2d};
 use super::use_lab;
+use crate::data::DatasetKind;
 use crate::data::IMAGE_SIDE;
 use crate::data::first_view::{Example, Examples, examples_path};
 use crate::data::preprocess::{GreyImage, to_model_input};
-use crate::data::{DatasetKind, NUM_CLASSES};
 use crate::host::Host;
 use crate::web::fetch::Http;
 
@@ -148,7 +148,7 @@ async fn examples(dataset: DatasetKind) -> Vec<Example> {
 /// An example digit as the pad's starting image; `chosen`: picked by the person (to edit), not
 /// shown by the page on its own.
 fn start_from(example: &Example, dataset: DatasetKind, chosen: bool) -> Start {
-    let class = dataset.class_names()[example.label as usize % NUM_CLASSES];
+    let class = dataset.class_name(example.label as usize);
     let article = if class.starts_with(['A', 'E', 'I', 'O', 'U', '8']) { "an" } else { "a" };
     let what = format!("{article} {class} from {}'s test set (no. {})", dataset.title(), example.test_index);
     let note = if chosen {

@@ -27,26 +27,26 @@ struct Shown {
 }
 
 /// The grid in words: what the classifier reads in each row of samples.
-fn grid_in_words(shown: &Shown, names: [&str; 10]) -> String {
+fn grid_in_words(shown: &Shown, dataset: DatasetKind) -> String {
     let rows: Vec<String> = shown
         .generated
         .labels
         .chunks(COLUMNS)
         .enumerate()
         .map(|(row, labels)| {
-            let classes: Vec<&str> = labels.iter().map(|l| names[l.class % names.len()]).collect();
+            let classes: Vec<&str> = labels.iter().map(|l| dataset.class_name(l.class)).collect();
             format!("row {}: {}", row + 1, classes.join(", "))
         })
         .collect();
     format!("Generated samples (seed {}), as the classifier reads them, {}.", shown.seed, rows.join("; "))
 }
 
-fn agreement(shown: &Shown, names: [&str; 10]) -> String {
+fn agreement(shown: &Shown, dataset: DatasetKind) -> String {
     let generated = &shown.generated;
     let agree = generated.labels.iter().zip(&generated.asked).filter(|(l, d)| l.class == **d as usize).count();
     match shown.digit {
         Some(d) => {
-            format!("The classifier sees a {} in {agree} of {SAMPLES} samples.", names[d as usize % names.len()])
+            format!("The classifier sees a {} in {agree} of {SAMPLES} samples.", dataset.class_name(d as usize))
         }
         None => format!("The classifier agrees with the asked class in {agree} of {SAMPLES} samples."),
     }
@@ -113,20 +113,17 @@ pub fn GanGallery() -> impl IntoView {
     };
 
     let generate_new = move |_| generate_seed((js_sys::Math::random() * 1e9) as u64);
-    // A first grid as soon as the GAN is in, from the seed box's seed: the panel is never empty.
-    super::once_when(
-        move || lab.has(ModelKind::Gan),
-        move || {
-            if shown.get_untracked().is_none() && latest.get_value() == 0 {
-                generate_seed(first_seed);
-            }
-        },
-    );
+    // A grid as soon as the GAN is in, from the seed box's seed (the panel is never empty), and
+    // the grid's seed again once another dataset's GAN is in.
     Effect::new(move |_| {
         let dataset = lab.dataset.get();
-        let seed = shown.with_untracked(|s| s.as_ref().map(|s| s.seed));
-        if let Some(seed) = seed.filter(|_| lab.has(ModelKind::Gan) && dataset != grid_dataset.get_value()) {
-            generate_seed(seed);
+        if !lab.has(ModelKind::Gan) {
+            return;
+        }
+        match shown.with_untracked(|s| s.as_ref().map(|s| s.seed)) {
+            None if latest.get_value() == 0 => generate_seed(first_seed),
+            Some(seed) if dataset != grid_dataset.get_value() => generate_seed(seed),
+            _ => {}
         }
     });
     let generate_typed = move || match seed_text.get_untracked().trim().parse::<u64>() {
@@ -208,7 +205,7 @@ pub fn GanGallery() -> impl IntoView {
         <canvas node_ref=grid class="pixelated gallery" data-testid="gan-grid" on:click=pick
             tabindex="0" on:keydown=on_key on:focus=move |_| focused.set(true) on:blur=move |_| focused.set(false)
             role="img" aria-roledescription="grid of samples"
-            aria-label=move || { let names = lab.dataset.get().class_names(); shown.with(|s| s.as_ref().map(|s| grid_in_words(s, names))).unwrap_or_else(|| "Generated samples appear here".into()) }
+            aria-label=move || { let dataset = lab.dataset.get(); shown.with(|s| s.as_ref().map(|s| grid_in_words(s, dataset))).unwrap_or_else(|| "Generated samples appear here".into()) }
             aria-describedby="gan-keys"></canvas>
             <CellCursor cell=Signal::derive(move || (cursor.get() % COLUMNS, cursor.get() / COLUMNS))
                 cells=Signal::stored(COLUMNS) shown=focused.into() test_id="gan-cursor-ring"/>
@@ -223,7 +220,7 @@ pub fn GanGallery() -> impl IntoView {
         <p class="caption" data-testid="gan-summary"
             data-labels=move || shown.with(|s| s.as_ref().map(|s| s.generated.labels.iter().map(|l| l.class.to_string()).collect::<Vec<_>>().join(",")))
             data-seed=move || shown.with(|s| s.as_ref().map(|s| s.seed.to_string()))>
-            {move || { let names = lab.dataset.get().class_names(); shown.with(|s| s.as_ref().map(|s| agreement(s, names))).unwrap_or_else(|| "Press Generate.".into()) }}
+            {move || { let dataset = lab.dataset.get(); shown.with(|s| s.as_ref().map(|s| agreement(s, dataset))).unwrap_or_else(|| "Press Generate.".into()) }}
         </p>
         <p class="caption" aria-live="polite">{move || match picks.get()[..] {
             [] => "Pick two samples to walk from one to the other.".to_string(),

@@ -223,7 +223,7 @@ impl Lab {
 
     /// A class's name in the chosen dataset ("7", "Trouser"; tracked).
     pub fn class_name(self, class: usize) -> &'static str {
-        self.dataset.get().class_names().get(class).copied().unwrap_or("?")
+        self.dataset.get().class_name(class)
     }
 
     /// A new drawing (None: the pad is empty).

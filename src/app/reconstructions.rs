@@ -12,8 +12,9 @@ use crate::protocol::{DrawingAnalysis, Label, TRAINED_SOURCE};
 
 /// What the classifier says, in the chosen dataset's class names ("looks like Trouser (97%)").
 fn label_text(label: Option<Label>, dataset: DatasetKind) -> String {
-    let name = |class: usize| dataset.class_names().get(class).copied().unwrap_or("?");
-    label.map(|l| format!("looks like {} ({:.0}%)", name(l.class), l.confidence * 100.0)).unwrap_or_default()
+    label
+        .map(|l| format!("looks like {} ({:.0}%)", dataset.class_name(l.class), l.confidence * 100.0))
+        .unwrap_or_default()
 }
 
 /// What a reconstruction canvas shows, in words (its label for screen readers).

@@ -63,7 +63,12 @@ impl DatasetKind {
         }
     }
 
-    pub fn class_names(self) -> [&'static str; 10] {
+    /// The name of class `class` ("7", "Trouser"); "?" for a class the dataset does not have.
+    pub fn class_name(self, class: usize) -> &'static str {
+        self.class_names().get(class).copied().unwrap_or("?")
+    }
+
+    fn class_names(self) -> [&'static str; 10] {
         match self {
             DatasetKind::Mnist => ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
             DatasetKind::Fashion => {
