@@ -12,11 +12,8 @@ use leptos::task::spawn_local;
 
 use super::paint::{context_2d, paint_image};
 use super::use_lab;
-use crate::models::ModelKind;
 use crate::protocol::{InferenceReply, InferenceRequest};
 
-/// Test digits shown in the scatter.
-const POINTS: usize = 3000;
 const SIDE: f64 = 320.0;
 /// tab10, the usual colours of the ten digits in such plots.
 const PALETTE: [&str; 10] =
@@ -128,14 +125,6 @@ fn start_spin(yaw: RwSignal<f32>, done: impl Fn() + Clone + 'static) -> Option<I
     .ok()
 }
 
-/// The AE's codes of the first test digits, from the inference worker.
-async fn load_cloud(lab: super::Lab) -> Result<Cloud, String> {
-    match lab.ask(InferenceRequest::CodeCloud { points: POINTS }).await.map_err(|e| e.to_string())? {
-        InferenceReply::Cloud { codes, labels } => Ok(Cloud::new(&codes.0, &labels)),
-        _ => Err("the inference worker answered another question".into()),
-    }
-}
-
 #[component]
 pub fn Codes3d() -> impl IntoView {
     let lab = use_lab();
@@ -159,24 +148,21 @@ pub fn Codes3d() -> impl IntoView {
 
     // The cloud is the current autoencoder's: encoded again whenever it changes (opened,
     // trained here), so that the drawing's marker and the cloud share one code space.
-    let model = lab.model_signal(ModelKind::Ae);
+    let ae_cloud = lab.ae_cloud();
     Effect::new(move |_| {
-        if model.get().is_none() {
-            return;
-        }
-        spawn_local(async move {
-            match load_cloud(lab).await {
-                Ok(c) => {
-                    status.set(format!("{} test images", c.points.len()));
-                    cloud.set(Some(c));
-                    if !spun.get_value() && !prefers_reduced_motion() {
-                        spun.set_value(true);
-                        spin.set_value(start_spin(yaw, stop_spin));
-                    }
+        ae_cloud.with(|codes| match codes {
+            Some(Ok(codes)) => {
+                let c = Cloud::new(&codes.codes, &codes.labels);
+                status.set(format!("{} test images", c.points.len()));
+                cloud.set(Some(c));
+                if !spun.get_value() && !prefers_reduced_motion() {
+                    spun.set_value(true);
+                    spin.set_value(start_spin(yaw, stop_spin));
                 }
-                Err(message) => status.set(message),
             }
-        });
+            Some(Err(message)) => status.set(message.clone()),
+            None => {}
+        })
     });
 
     Effect::new(move |_| {

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::data::DatasetKind;
+use crate::data::first_view::CLOUD_POINTS;
 use crate::device::{Backend, BackendChoice, live_on_cpu};
 use crate::models::ModelKind;
 use crate::protocol::{
@@ -91,6 +92,16 @@ pub struct Lab {
     /// replace it (None after): the new worker gets them before it takes over.
     pub(super) changes: StoredValue<Option<Vec<InferenceRequest>>, LocalStorage>,
     live: StoredValue<LiveQueue, LocalStorage>,
+    /// The AE's codes of the first test digits, shared by the panels that show them (`ae_cloud`).
+    ae_cloud: RwSignal<Option<Result<AeCloud, String>>>,
+    ae_cloud_followed: StoredValue<bool>,
+}
+
+/// The AE's 3-D codes of the first test digits (`[n, 3]`, row-major) and their labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AeCloud {
+    pub codes: Vec<f32>,
+    pub labels: Vec<u8>,
 }
 
 impl Lab {
@@ -116,6 +127,8 @@ impl Lab {
             inference: StoredValue::new_local(None),
             changes: StoredValue::new_local(Some(Vec::new())),
             live: StoredValue::new_local(LiveQueue::default()),
+            ae_cloud: RwSignal::new(None),
+            ae_cloud_followed: StoredValue::new(false),
         }
     }
 
@@ -361,6 +374,33 @@ impl Lab {
 
     /// The model of `kind` as a signal that changes only when that model does: its version
     /// (bumped on each change) once it is loaded, None before.
+    /// The current AE's codes of the first test digits, or why there are none: asked of the
+    /// worker once per AE version (another dataset's, opened, trained here) however many panels
+    /// read them (the codes cloud, the AE's slider ranges). The first call starts following the AE.
+    pub fn ae_cloud(self) -> ReadSignal<Option<Result<AeCloud, String>>> {
+        if !self.ae_cloud_followed.get_value() {
+            self.ae_cloud_followed.set_value(true);
+            let ae = self.model_signal(ModelKind::Ae);
+            Effect::new(move |_| {
+                let Some(version) = ae.get() else { return };
+                spawn_local(async move {
+                    let cloud = match self.ask(InferenceRequest::CodeCloud { points: CLOUD_POINTS }).await {
+                        Ok(InferenceReply::Cloud { codes, labels }) => {
+                            Ok(AeCloud { codes: codes.0, labels: labels.to_vec() })
+                        }
+                        Ok(_) => Err("the inference worker answered another question".to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    // An answer for an AE replaced meanwhile is not this AE's.
+                    if ae.get_untracked() == Some(version) {
+                        self.ae_cloud.set(Some(cloud));
+                    }
+                });
+            });
+        }
+        self.ae_cloud.read_only()
+    }
+
     pub fn model_signal(self, kind: ModelKind) -> Memo<Option<u32>> {
         Memo::new(move |_| {
             let version = self.versions.with(|all| all.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v));

@@ -9,7 +9,6 @@ use leptos::task::spawn_local;
 
 use super::paint::{paint_grid, paint_image};
 use super::use_lab;
-use crate::data::first_view::CLOUD_POINTS;
 use crate::models::ModelKind;
 use crate::protocol::{DrawingAnalysis, Floats, InferenceReply, InferenceRequest};
 
@@ -99,23 +98,18 @@ pub fn LatentExplorer() -> impl IntoView {
         settled_code.set(drawn);
     });
 
-    // The AE's slider ranges, from the codes of the test digits (the shipped ones: no download),
-    // measured again whenever the AE changes (another dataset's, opened, trained here).
-    let ae_model = lab.model_signal(ModelKind::Ae);
-    let spans_of = StoredValue::new(None::<u32>);
+    // The AE's slider ranges, from the codes of the test digits that the codes cloud shows
+    // (`Lab::ae_cloud`: the shipped ones while the shipped AE is in), again whenever the AE
+    // changes (another dataset's, opened, trained here).
+    let ae_cloud = lab.ae_cloud();
     Effect::new(move |_| {
-        let version = ae_model.get();
-        if explored.get() != Explored::Ae || version.is_none() || spans_of.get_value() == version {
-            return;
-        }
-        spans_of.set_value(version);
-        spawn_local(async move {
-            if let Ok(InferenceReply::Cloud { codes, .. }) =
-                lab.ask(InferenceRequest::CodeCloud { points: CLOUD_POINTS }).await
-            {
-                ae_spans.set(Some(percentile_spans(&codes.0, crate::models::spec::AE_CODE_SIZE)));
-            }
+        let spans = ae_cloud.with(|cloud| {
+            let codes = cloud.as_ref()?.as_ref().ok()?;
+            Some(percentile_spans(&codes.codes, crate::models::spec::AE_CODE_SIZE))
         });
+        if spans.is_some() {
+            ae_spans.set(spans);
+        }
     });
 
     // Decodes `latents` for the explored model and paints them with `paint` (only the latest
