@@ -84,40 +84,37 @@ pub async fn analyse_drawing(
     device: &Device,
 ) -> Result<DrawingAnalysis, ReadbackError> {
     let x = images_tensor(pixels.to_vec(), device);
+    let mut gather = Gather::default();
+    // The classifier's batch: the drawing (row 0), then each reconstruction there is.
+    let mut to_classify = Gather::default();
+    to_classify.push(x.clone());
     let ae = models.ae().map(|ae| {
         let code = ae.encode(Autoencoder::to_model_range(x.clone()));
-        (Autoencoder::to_pixels(ae.decode(code.clone())), code)
+        let recon = Autoencoder::to_pixels(ae.decode(code.clone()));
+        (to_classify.push(recon.clone()), gather.push(recon), gather.push(code))
     });
     let vae = models.vae().map(|vae| {
         let mean = vae.encode(x.clone()).0;
-        (vae.decode(mean.clone()), mean)
+        let recon = vae.decode(mean.clone());
+        (to_classify.push(recon.clone()), gather.push(recon), gather.push(mean))
     });
-    let vae2d = models.vae2d().map(|vae| vae.encode(x.clone()).0);
-    let mut gather = Gather::default();
-    let ae = ae.map(|(recon, code)| (gather.push(recon), gather.push(code)));
-    let vae = vae.map(|(recon, mean)| (gather.push(recon), gather.push(mean)));
-    let vae2d = vae2d.map(|mean| gather.push(mean));
-    // Rows of the classifier's batch: the drawing, then each reconstruction there is.
-    let reconstructions: Vec<usize> = ae.iter().chain(vae.iter()).map(|&(recon, _)| recon).collect();
-    let classified = models.classifier().map(|classifier| {
-        let images = std::iter::once(x).chain(reconstructions.iter().map(|&slot| gather.tensors[slot].clone()));
-        gather.push(softmax(classifier.forward(Tensor::cat(images.collect(), 0)), 1))
-    });
+    let vae2d = models.vae2d().map(|vae| gather.push(vae.encode(x.clone()).0));
+    let classified = models
+        .classifier()
+        .map(|classifier| gather.push(softmax(classifier.forward(Tensor::cat(to_classify.tensors, 0)), 1)));
     let values = read_all(gather.tensors).await?;
     let labels = classified.map(|slot| labels_from_probabilities(&values[slot])).unwrap_or_default();
     let take = |slot: usize| values[slot].clone();
-    let label_of = |row: Option<usize>| row.and_then(|row| labels.get(row).copied());
-    // The drawing is row 0; the AE's reconstruction, when there is an AE, row 1.
-    let vae_row = 1 + usize::from(ae.is_some());
+    let label_of = |row: usize| labels.get(row).copied();
     Ok(DrawingAnalysis {
-        ae_reconstruction: ae.map(|(r, _)| Floats(take(r))),
-        ae_code: ae.map(|(_, c)| take(c)),
-        ae_label: label_of(ae.map(|_| 1)),
-        vae_reconstruction: vae.map(|(r, _)| Floats(take(r))),
-        vae_label: label_of(vae.map(|_| vae_row)),
-        vae_mean: vae.map(|(_, m)| take(m)),
+        ae_reconstruction: ae.map(|(_, r, _)| Floats(take(r))),
+        ae_code: ae.map(|(_, _, c)| take(c)),
+        ae_label: ae.and_then(|(row, _, _)| label_of(row)),
+        vae_reconstruction: vae.map(|(_, r, _)| Floats(take(r))),
+        vae_label: vae.and_then(|(row, _, _)| label_of(row)),
+        vae_mean: vae.map(|(_, _, m)| take(m)),
         vae2d_mean: vae2d.map(take),
-        drawing_label: label_of(Some(0)),
+        drawing_label: label_of(0),
     })
 }
 

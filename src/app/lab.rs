@@ -372,8 +372,6 @@ impl Lab {
         self.weights.with_untracked(|all| is_ready(all, kind))
     }
 
-    /// The model of `kind` as a signal that changes only when that model does: its version
-    /// (bumped on each change) once it is loaded, None before.
     /// The current AE's codes of the first test digits, or why there are none: asked of the
     /// worker once per AE version (another dataset's, opened, trained here) however many panels
     /// read them (the codes cloud, the AE's slider ranges). The first call starts following the AE.
@@ -401,6 +399,8 @@ impl Lab {
         self.ae_cloud.read_only()
     }
 
+    /// The model of `kind` as a signal that changes only when that model does: its version
+    /// (bumped on each change) once it is loaded, None before.
     pub fn model_signal(self, kind: ModelKind) -> Memo<Option<u32>> {
         Memo::new(move |_| {
             let version = self.versions.with(|all| all.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v));
