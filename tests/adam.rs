@@ -1,17 +1,30 @@
-//! Adam's state leaves the device and comes back: what a move from a lost GPU to the CPU relies
-//! on. Alone in its test binary, because the VAE's and the GAN's steps draw noise from the CPU
-//! backend's one random generator: tests running beside it would draw from it between this test's
-//! seeding and its steps.
+//! Our Adam: it matches Burn's, and its state leaves the device and comes back (what a move from
+//! a lost GPU to the CPU relies on). In a test binary of its own, and its tests one at a time
+//! (`one_at_a_time`), because they draw from the CPU backend's one random generator (weight
+//! initialisation, the VAE's and the GAN's noise): a test running beside another would draw from
+//! it between the other's seeding and its steps.
 
 mod common;
 
+use std::sync::{Mutex, MutexGuard};
+
+use burn::module::Module;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::Device;
 use common::mnist;
 use latent_lab::data::{EpochBatches, Split};
 use latent_lab::device;
-use latent_lab::models::{Model, ModelKind, ModelOptions, NamedTensors};
+use latent_lab::models::ae::mse_loss;
+use latent_lab::models::{Autoencoder, Model, ModelKind, ModelOptions, NamedTensors};
 use latent_lab::readback::{block_on, named_tensors, read_now as read_values};
-use latent_lab::train::{AnyTrainer, Trainer};
+use latent_lab::train::{Adam, AnyTrainer, Trainer};
+
+/// Held by each test for its whole run.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn fresh_trainer(kind: ModelKind, device: &Device) -> AnyTrainer {
     AnyTrainer::new(Model::fresh(kind, &ModelOptions::default(), device).unwrap(), device)
@@ -29,6 +42,7 @@ fn largest_difference(a: &NamedTensors, b: &NamedTensors) -> f32 {
 /// rebuilt from the weights alone, its Adam starts afresh and the step differs.
 #[test]
 fn a_trainer_resumes_from_saved_weights_and_optimizer_state() {
+    let _alone = one_at_a_time();
     let train = mnist(Split::Train);
     for kind in [ModelKind::Ae, ModelKind::Vae, ModelKind::Gan] {
         let device = device::cpu(11);
@@ -67,5 +81,39 @@ fn a_trainer_resumes_from_saved_weights_and_optimizer_state() {
             largest_difference(&expected, &resumed)
         );
         assert!(largest_difference(&expected, &afresh) > 1e-4, "{kind:?}: {}", largest_difference(&expected, &afresh));
+    }
+}
+
+/// Our Adam updates every parameter at once (one vector laid end to end, for fewer GPU
+/// dispatches); it must give the weights Burn's per-parameter Adam gives, with and without weight
+/// decay, over several steps (the bias corrections change with each).
+#[test]
+fn adam_over_all_parameters_at_once_matches_burns_adam() {
+    let _alone = one_at_a_time();
+    let train = mnist(Split::Train);
+    for (weight_decay, beta_1) in [(1e-5, 0.9), (0.0, 0.5)] {
+        let device = device::cpu(5);
+        let mut batches = EpochBatches::new(train.len(), 64, 3);
+        let start = Autoencoder::new(&device).train();
+        let start_weights = block_on(named_tensors(&start.valid())).unwrap();
+        let (mut ours, mut burns) = (start.clone(), start);
+        let mut adam = Adam::new(weight_decay, beta_1);
+        let decay = (weight_decay > 0.0).then(|| WeightDecayConfig::new(weight_decay));
+        let mut burn_adam = AdamConfig::new().with_beta_1(beta_1).with_epsilon(1e-8).with_weight_decay(decay).init();
+        for _ in 0..4 {
+            let images = Autoencoder::to_model_range(train.batch(&batches.next_indices(), &device).images);
+            let loss = |model: &Autoencoder| mse_loss(model.forward(images.clone()), images.clone());
+            ours = adam.descend(1e-3, ours.clone(), &loss(&ours));
+            let burn_loss = loss(&burns);
+            let gradients = GradientsParams::from_grads(burn_loss.backward(), &burns);
+            burns = burn_adam.step(1e-3, burns, gradients);
+        }
+        let ours = block_on(named_tensors(&ours.valid())).unwrap();
+        let burns = block_on(named_tensors(&burns.valid())).unwrap();
+        let moved = largest_difference(&ours, &start_weights);
+        assert!(moved > 1e-3, "the steps moved the weights ({moved})");
+        let difference = largest_difference(&ours, &burns);
+        assert!(difference < 1e-6, "weight decay {weight_decay}, beta 1 {beta_1}: {difference}");
+        assert_eq!(adam.steps(), 4);
     }
 }
