@@ -101,7 +101,8 @@ impl ModuleVisitor for Collect<'_> {
 }
 
 /// Takes from each parameter its slice of the step's change, leaving it a trainable tensor with
-/// storage of its own (slices of one shared vector as the weights made Flex's next steps slower).
+/// storage of its own: no parameter keeps the whole vector alive, and a backend never sees a
+/// weight that is a view at an odd offset (the GPU copies those anyway).
 struct Descend<'a> {
     delta: &'a Tensor<1>,
     ranges: HashMap<ParamId, Range<usize>>,
