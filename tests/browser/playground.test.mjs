@@ -564,9 +564,14 @@ async function checkCharts(page, { steps, epochs }) {
   const box = await loss.boundingBox();
   const plotLeft = box.x + box.width * 42 / 320;
   await page.mouse.move(plotLeft + (box.x + box.width * 312 / 320 - plotLeft) / 4, box.y + box.height / 2);
-  const readout = await page.getByTestId('chart-loss').textContent();
-  const [, at] = readout.match(/^loss: [\d.]+ at step (\d+)$/) ?? [];
-  assert.ok(Math.abs(Number(at) - steps / 4) <= steps / 20, readout);
+  // The page answers the pointer on its next render, not within the event: wait for the readout
+  // to leave the latest step (what it shows without a pointer) before judging it.
+  const nearQuarter = await page.waitForFunction(([quarter, tolerance]) => {
+    const [, at] = document.querySelector('[data-testid=chart-loss]').textContent.match(/^loss: [\d.]+ at step (\d+)$/) ?? [];
+    return Math.abs(Number(at) - quarter) <= tolerance;
+  }, [steps / 4, steps / 20], { timeout: 10_000 }).then(() => true, () => false);
+  assert.ok(nearQuarter, await page.getByTestId('chart-loss').textContent());
+  await loss.locator('circle.hover-dot').waitFor();
   assert.equal(await loss.locator('circle.hover-dot').count(), 1);
   await page.mouse.move(0, 0);
   // Log scale: decades only.
