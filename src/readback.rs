@@ -25,6 +25,7 @@ impl ReadbackError {
 #[cfg(feature = "engine")]
 mod engine {
     use std::future::Future;
+    use std::ops::Range;
 
     use burn::module::Module;
     use burn::tensor::{Device, Tensor, TensorData};
@@ -72,7 +73,7 @@ mod engine {
         let lengths: Vec<usize> = tensors.iter().map(|t| t.shape().num_elements()).collect();
         let flat: Vec<Tensor<1>> = tensors.into_iter().map(|t| t.flatten::<1>(0, D - 1)).collect();
         let values = read(Tensor::cat(flat, 0)).await?;
-        Ok(split_by(values, &lengths))
+        Ok(split_by(&values, &lengths))
     }
 
     /// A single number (the mean of a loss, a count).
@@ -80,15 +81,21 @@ mod engine {
         Ok(read(tensor).await?.first().copied().unwrap_or(f32::NAN) as f64)
     }
 
-    fn split_by(values: Vec<f32>, lengths: &[usize]) -> Vec<Vec<f32>> {
+    /// Where each of several runs of these lengths lies once they are laid end to end.
+    pub fn ranges_of(lengths: impl IntoIterator<Item = usize>) -> Vec<Range<usize>> {
         let mut start = 0;
         lengths
-            .iter()
-            .map(|&len| {
-                start += len;
-                values[start - len..start].to_vec()
+            .into_iter()
+            .map(|length| {
+                start += length;
+                start - length..start
             })
             .collect()
+    }
+
+    /// Values laid end to end, cut back into runs of these lengths.
+    pub fn split_by(values: &[f32], lengths: &[usize]) -> Vec<Vec<f32>> {
+        ranges_of(lengths.iter().copied()).into_iter().map(|range| values[range].to_vec()).collect()
     }
 
     /// Every float tensor of a module by path, with its shape and values, in one read-back.
@@ -98,7 +105,7 @@ mod engine {
         let values = read(Tensor::cat(collected.iter().map(|(_, _, t)| t.clone()).collect(), 0)).await?;
         Ok(collected
             .into_iter()
-            .zip(split_by(values, &lengths))
+            .zip(split_by(&values, &lengths))
             .map(|((path, shape, _), values)| (path, (shape, values)))
             .collect())
     }

@@ -21,7 +21,7 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::readback::{ReadbackError, read_all};
+use crate::readback::{ReadbackError, ranges_of, read_all, split_by};
 
 const BETA_2: f32 = 0.999;
 /// PyTorch's epsilon (Burn's default is 1e-5).
@@ -49,7 +49,8 @@ struct Moments {
     second: Tensor<1>,
 }
 
-/// The parameters that have a gradient, in the model's order, flattened (inner backend).
+/// The parameters that have a gradient, in the model's order, flattened (inner backend): their
+/// values only where the step needs them (weight decay).
 #[derive(Default)]
 struct Parameters {
     ids: Vec<ParamId>,
@@ -59,23 +60,15 @@ struct Parameters {
 }
 
 impl Parameters {
-    fn of<M: Module>(model: &M, gradients: &GradientsParams) -> Self {
-        let mut collect = Collect { gradients, found: Self::default() };
+    fn of<M: Module>(model: &M, gradients: GradientsParams, with_values: bool) -> Self {
+        let mut collect = Collect { gradients, with_values, found: Self::default() };
         model.visit(&mut collect);
         collect.found
     }
 
     /// Where each parameter lies in the vectors laid end to end.
     fn ranges(&self) -> HashMap<ParamId, Range<usize>> {
-        let mut start = 0;
-        self.ids
-            .iter()
-            .zip(&self.shapes)
-            .map(|(id, shape)| {
-                start += element_count(shape);
-                (*id, start - element_count(shape)..start)
-            })
-            .collect()
+        self.ids.iter().copied().zip(ranges_of(element_counts(&self.shapes))).collect()
     }
 }
 
@@ -83,19 +76,26 @@ fn element_count(shape: &[usize]) -> usize {
     shape.iter().product()
 }
 
-struct Collect<'a> {
-    gradients: &'a GradientsParams,
+fn element_counts(shapes: &[Vec<usize>]) -> Vec<usize> {
+    shapes.iter().map(|shape| element_count(shape)).collect()
+}
+
+struct Collect {
+    gradients: GradientsParams,
+    with_values: bool,
     found: Parameters,
 }
 
-impl ModuleVisitor for Collect<'_> {
+impl ModuleVisitor for Collect {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         // Tensors without a gradient (batch norm's running statistics) are not Adam's.
-        let Some(gradient) = self.gradients.get::<D>(param.id) else { return };
+        let Some(gradient) = self.gradients.remove::<D>(param.id) else { return };
         let value = param.val().inner();
         self.found.ids.push(param.id);
         self.found.shapes.push(value.shape().to_vec());
-        self.found.values.push(value.flatten(0, D - 1));
+        if self.with_values {
+            self.found.values.push(value.flatten(0, D - 1));
+        }
         self.found.gradients.push(gradient.flatten(0, D - 1));
     }
 }
@@ -143,7 +143,7 @@ impl Adam {
     /// Backpropagates `loss` into `model`'s parameters and takes one optimizer step.
     pub fn descend<M: Module>(&mut self, lr: f64, model: M, loss: &Tensor<1>) -> M {
         let gradients = GradientsParams::from_grads(loss.backward(), &model);
-        let parameters = Parameters::of(&model, &gradients);
+        let parameters = Parameters::of(&model, gradients, self.weight_decay > 0.0);
         if parameters.ids.is_empty() {
             return model;
         }
@@ -201,20 +201,12 @@ impl Adam {
         let Some(moments) = &self.moments else { return Ok(Vec::new()) };
         let mut values = read_all(vec![moments.first.clone(), moments.second.clone()]).await?.into_iter();
         let (first, second) = (values.next().unwrap_or_default(), values.next().unwrap_or_default());
-        let mut start = 0;
+        let lengths = element_counts(&moments.shapes);
         Ok(moments
             .shapes
             .iter()
-            .map(|shape| {
-                let range = start..start + element_count(shape);
-                start = range.end;
-                SavedMoments {
-                    time: moments.time,
-                    shape: shape.clone(),
-                    first: first.get(range.clone()).unwrap_or_default().to_vec(),
-                    second: second.get(range).unwrap_or_default().to_vec(),
-                }
-            })
+            .zip(split_by(&first, &lengths).into_iter().zip(split_by(&second, &lengths)))
+            .map(|(shape, (first, second))| SavedMoments { time: moments.time, shape: shape.clone(), first, second })
             .collect())
     }
 
