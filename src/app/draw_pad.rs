@@ -184,7 +184,6 @@ pub fn DrawPad() -> impl IntoView {
     let digits = RwSignal::new(Vec::<Example>::new());
     // Set by the first stroke or Clear: an example that arrives later is not shown.
     let touched = RwSignal::new(false);
-    let drawing = RwSignal::new(false);
     // The keyboard's pen: its cell (column, row), whether the pad has the focus, and whether the
     // last key extended a stroke (Shift + arrows draw one line).
     let cursor = RwSignal::new((IMAGE_SIDE / 2, IMAGE_SIDE / 2));
@@ -264,7 +263,7 @@ pub fn DrawPad() -> impl IntoView {
             let Some(canvas) = pad.get_untracked() else { return };
             ev.prevent_default();
             let _ = canvas.set_pointer_capture(ev.pointer_id());
-            drawing.set(true);
+            lab.pen_down.set(true);
             begin_stroke(Stroke::at(pad_point(&canvas, &ev), false));
             schedule();
         }
@@ -272,7 +271,7 @@ pub fn DrawPad() -> impl IntoView {
     let on_move = {
         let schedule = schedule.clone();
         move |ev: web_sys::PointerEvent| {
-            if !drawing.get_untracked() {
+            if !lab.pen_down.get_untracked() {
                 return;
             }
             let Some(canvas) = pad.get_untracked() else { return };
@@ -281,7 +280,7 @@ pub fn DrawPad() -> impl IntoView {
             schedule();
         }
     };
-    let on_up = move |_ev: web_sys::PointerEvent| drawing.set(false);
+    let on_up = move |_ev: web_sys::PointerEvent| lab.pen_down.set(false);
     let on_key = {
         let schedule = schedule.clone();
         move |ev: web_sys::KeyboardEvent| {

@@ -77,6 +77,10 @@ pub struct Lab {
     /// Live analyses finished so far, and whether one is running.
     pub analyses: RwSignal<u64>,
     pub analysing: RwSignal<bool>,
+    /// Whether a pointer (mouse, touch, pen) is drawing on the pad: work that can wait for the
+    /// stroke to end (the latent traversal grid) does, so that the live analysis of each frame
+    /// does not queue behind it in the worker.
+    pub pen_down: RwSignal<bool>,
     /// Model changes asked for and not yet done (the analysis shown may be of the old model).
     pub model_changes: RwSignal<u32>,
     /// A message about a fault the page recovered from (e.g. a lost GPU).
@@ -119,6 +123,7 @@ impl Lab {
             analysis: RwSignal::new(None),
             analyses: RwSignal::new(0),
             analysing: RwSignal::new(false),
+            pen_down: RwSignal::new(false),
             model_changes: RwSignal::new(0),
             notice: RwSignal::new(None),
             sources: RwSignal::new(PAGE_MODELS.iter().map(|&k| (k, "pretrained".to_string())).collect()),

@@ -138,19 +138,23 @@ pub fn LatentExplorer() -> impl IntoView {
     };
     let live = StoredValue::new(0u64);
     let swept = StoredValue::new(0u64);
+    // Sweeps asked of the worker (a data attribute: tests tell when the grid was asked for).
+    let sweeps = RwSignal::new(0u32);
     Effect::new(move |_| {
         if let Some(z) = code.get() {
             decode(z, live, paint_image, image);
         }
     });
-    // The grid waits while the pen moves (a sweep decodes seven codes a dimension; the live
-    // analysis must not wait behind it).
+    // The grid waits while the pen is down and while an analysis runs (a sweep decodes seven
+    // codes a dimension, tens of ms on the CPU path: the live analysis of the next frame would
+    // wait behind it in the worker).
     Effect::new(move |_| {
-        if lab.analysing.get() {
+        if lab.analysing.get() || lab.pen_down.get() {
             return;
         }
         let ranges = bounds.get();
         if let Some(z) = settled_code.get().filter(|z| z.len() == ranges.len()) {
+            sweeps.update(|n| *n += 1);
             decode(traversal(&z, &ranges), swept, |canvas, pixels| paint_grid(canvas, pixels, STEPS), grid);
         }
     });
@@ -209,7 +213,7 @@ pub fn LatentExplorer() -> impl IntoView {
             </figure>
             <figure>
                 <canvas node_ref=grid class="pixelated traversal" width="196" height="28" data-testid="dims-grid"
-                    data-rows=move || size.get().to_string()
+                    data-rows=move || size.get().to_string() data-sweeps=move || sweeps.get().to_string()
                     aria-label="Traversal: a row per dimension, swept from its low end to its high end"></canvas>
                 <figcaption>{move || bounds.with(|b| match (explored.get(), b.first()) {
                     (Explored::Vae, _) => format!("A row per dimension, from {:+} to {:+} (the prior's 3 sd)", -VAE_SPAN, VAE_SPAN),

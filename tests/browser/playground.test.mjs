@@ -278,6 +278,22 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     await panel(page, 'dims').screenshot({ path: join(SHOTS, `${mode.name}-dims.png`) });
     await page.getByTestId('dims-model').selectOption('vae');
     assert.match(await page.getByTestId('dims-status').textContent(), /^20 dimensions\./);
+    // The grid's sweep waits for the pen to lift: while a stroke goes on, each analysis settles
+    // and no sweep is asked for (the next frame's analysis would queue behind it in the worker).
+    const sweeps = async () => Number(await page.getByTestId('dims-grid').getAttribute('data-sweeps'));
+    const box = await page.getByTestId('draw-pad').boundingBox();
+    const at = (i) => [box.x + box.width * (0.3 + 0.08 * i), box.y + box.height * (0.3 + 0.1 * i)];
+    await page.mouse.move(...at(0));
+    await page.mouse.down();
+    await waitForAnalysis(page);
+    const whileDown = await sweeps();
+    for (let i = 1; i <= 4; i++) {
+      await page.mouse.move(...at(i), { steps: 2 });
+      await waitForAnalysis(page);
+    }
+    assert.equal(await sweeps(), whileDown, 'no sweep while the pen is down');
+    await page.mouse.up();
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=dims-grid]').dataset.sweeps) > n, whileDown, { timeout: 60_000 });
   });
 
   test(`${mode.name}: by keyboard alone: every control is reached with a visible focus; a test digit is picked and edited, the grids and the cloud answer keys`, async () => {
