@@ -2,6 +2,8 @@
 // tests/browser/bench-results.json and prints tables.
 //   node bench.mjs page       live analysis, GAN grid, first interaction, transfer
 //   node bench.mjs training   ms per training step at batch 128, latent-lab vs TensorFlow.js
+//   node bench.mjs live       the live analysis on the CPU path against TF.js's wasm backend, with
+//                             and without the classifier
 //   node bench.mjs responsive what a person feels while each model trains: frames per second,
 //                             main-thread long tasks, live-analysis latency, ms per step
 //   node bench.mjs soak       a long run in the page on the CPU path (LATENT_LAB_SOAK_MINUTES, default
@@ -23,6 +25,15 @@
 //     installed (every file cached), after which the timings below are taken
 //   before usable / transfer: gzip size of what the page downloaded before it was usable / in all
 //     (the service worker's install included; already-gzipped data counted as is), per file
+// live: latent-lab's live analysis inside its worker (the median of 30 drawn digits, as in page),
+//   once whole and once without the classifier (its weight file replaced by bytes that do not
+//   load: the AE, the VAE and the 2-D VAE's encoder only); the same work in TF.js's wasm backend
+//   (baseline/tfjs-models.js, liveAnalysis) in the same browser, the median of 10 rounds of 20
+//   analyses (one analysis is near the timer's resolution of 0.1 ms); and, what a person feels,
+//   the time from request to reply of every analysis while three strokes are drawn with a 60 Hz
+//   pointer (median, 90th percentile, max). Each is run `rounds` times
+//   (LATENT_LAB_LIVE_ROUNDS, default 2), alternated, the machine's drift being as large as the
+//   differences.
 // training: the Train panel's own step ("Step one batch", the time the page measures around the
 //   step and its loss read-back) against the same models in TF.js (baseline/tfjs-models.js) on
 //   its wasm backend (CPU browser) and its WebGPU backend (same browser, same adapter).
@@ -120,6 +131,92 @@ async function pageBench(mode) {
   return result;
 }
 
+/// latent-lab's live analysis inside its worker: the median and mean of three rounds of one drawn
+/// digit per class, on a page served with `replace` (serveSite).
+async function latentLabLive(mode, replace) {
+  const mnist = mnistTest();
+  const site = await serveSite({ replace });
+  const browser = await launch(mode);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+  await page.goto(site.url);
+  await waitForModels(page);
+  // As in page: the service worker's install (the whole site, once) is over first.
+  await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated',
+    null, { timeout: 300_000, polling: 100 });
+  const badge = page.getByTestId('backend-badge');
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').dataset.cpuMs);
+  const compute = [];
+  for (const index of [1, 2, 3].flatMap(() => oneDigitPerClass(mnist))) {
+    await page.getByTestId('clear').click();
+    await drawDigit(page, mnist.images[index]);
+    await waitForAnalysis(page);
+    compute.push(Number(await badge.getAttribute('data-last-compute-ms')));
+  }
+  const classified = (await page.getByTestId('drawing-label').getAttribute('data-class')) !== null;
+  const strokes = await repliesWhileDrawing(page);
+  await browser.close();
+  await site.close();
+  return { median_ms: median(compute), mean_ms: compute.reduce((a, b) => a + b, 0) / compute.length, classified, ...strokes };
+}
+
+/// What a person feels while drawing: three strokes of two seconds each, the pointer moving
+/// every 16 ms (a 60 Hz pen); every reply's time from the page's request to the reply shown.
+async function repliesWhileDrawing(page) {
+  await page.evaluate(() => {
+    window.__replies = [];
+    const badge = document.querySelector('[data-testid=backend-badge]');
+    new MutationObserver(() => window.__replies.push(Number(badge.dataset.lastMs)))
+      .observe(badge, { attributes: true, attributeFilter: ['data-last-ms'] });
+  });
+  const pad = page.getByTestId('draw-pad');
+  for (let stroke = 0; stroke < 3; stroke++) {
+    await page.getByTestId('clear').click();
+    await page.waitForTimeout(500);
+    const box = await pad.boundingBox();
+    const at = (t) => [box.x + box.width * (0.3 + 0.4 * Math.sin(t * 2 * Math.PI) ** 2), box.y + box.height * (0.2 + 0.6 * t)];
+    await page.mouse.move(...at(0));
+    await page.mouse.down();
+    for (let i = 1; i <= 120; i++) {
+      await page.mouse.move(...at(i / 120));
+      await page.waitForTimeout(16);
+    }
+    await page.mouse.up();
+    await waitForAnalysis(page);
+  }
+  const replies = (await page.evaluate(() => window.__replies)).sort((a, b) => a - b);
+  return {
+    while_drawing_replies: replies.length,
+    while_drawing_ms_median: median(replies),
+    while_drawing_ms_p90: replies[Math.floor(replies.length * 0.9)],
+    while_drawing_ms_max: replies.at(-1),
+  };
+}
+
+async function liveBench(mode) {
+  if (mode.webgpu) return undefined;
+  const rounds = Number(process.env.LATENT_LAB_LIVE_ROUNDS || 2);
+  const parts = { whole: true, without_classifier: false };
+  const result = { latent_lab: { whole: [], without_classifier: [] }, tfjs_wasm: { whole: [], without_classifier: [] } };
+  const baselineSite = await serveSiteWithBaseline();
+  for (let round = 0; round < rounds; round++) {
+    for (const [part, withClassifier] of Object.entries(parts)) {
+      const replace = withClassifier ? {} : { 'pretrained/classifier.llw': 'not a weight file' };
+      const ours = await latentLabLive(mode, replace);
+      if (ours.classified !== withClassifier) throw new Error(`the ${part} run ${ours.classified ? 'had' : 'lacked'} the classifier`);
+      result.latent_lab[part].push(ours);
+      const browser = await launch(mode);
+      const baseline = await browser.newPage();
+      await baseline.goto(`${baselineSite.url}baseline/tfjs.html`);
+      const tfjs = await baseline.evaluate((w) => window.benchTfjsLive('wasm', w, 20, 10, 20), withClassifier);
+      result.tfjs_wasm[part].push(tfjs);
+      await browser.close();
+      console.log(`live ${part}, round ${round + 1}: latent-lab ${ours.median_ms.toFixed(2)} ms (mean ${ours.mean_ms.toFixed(2)}), TF.js wasm ${tfjs.ms_median.toFixed(2)} ms;`
+        + ` while drawing, request to reply: median ${ours.while_drawing_ms_median.toFixed(1)}, p90 ${ours.while_drawing_ms_p90.toFixed(1)}, max ${ours.while_drawing_ms_max.toFixed(1)} ms (${ours.while_drawing_replies} replies)`);
+    }
+  }
+  await baselineSite.close();
+  return result;
+}
 
 async function trainingBench(mode) {
   const site = await serveSiteWithBaseline();
@@ -361,7 +458,7 @@ async function soakBench(mode) {
   return result;
 }
 
-const BENCHES = { page: pageBench, training: trainingBench, responsive: responsiveBench, soak: soakBench };
+const BENCHES = { page: pageBench, live: liveBench, training: trainingBench, responsive: responsiveBench, soak: soakBench };
 const parts = process.argv[2] ? [process.argv[2]] : ['page', 'training', 'responsive'];
 // LATENT_LAB_RESULTS=file keeps the results of another build apart from the current ones.
 const RESULTS_FILE = process.env.LATENT_LAB_RESULTS || RESULTS;

@@ -1,8 +1,8 @@
-// The TensorFlow.js baseline for the training benchmark (tests/browser/bench.mjs), not part of
-// the playground: the same four models as src/models/ (same layer sizes, activations, losses
-// and optimizers), written with TF.js ops so that one training step at batch 128 can be timed
-// on TF.js's wasm and WebGPU backends in the same browser as latent-lab's own step.
-// Inputs are random pixels: the time of a step does not depend on the values.
+// The TensorFlow.js baseline for the benchmarks (tests/browser/bench.mjs), not part of the
+// playground: the same models as src/models/ (same layer sizes, activations, losses and
+// optimizers), written with TF.js ops so that one training step at batch 128, and the live
+// analysis of one drawing, can be timed on TF.js's wasm and WebGPU backends in the same browser
+// as latent-lab's own. Inputs are random pixels: the time does not depend on the values.
 /* global tf */
 
 const BATCH = 128;
@@ -114,12 +114,85 @@ function gan() {
 
 const MODELS = { ae: autoencoder, vae: () => vae(20), vae2d: () => vae(2), gan };
 
-/// Sets the backend ('wasm' or 'webgpu') and times `steps` training steps of `model` at batch 128
-/// after `warmup` untimed ones; each step reads its loss back, as latent-lab's step does.
-window.benchTfjs = async (backend, model, warmup, steps) => {
+/// Dense layers joining consecutive widths; `forward` runs them with ReLU between and `last`
+/// after the final one.
+const chain = (widths) => widths.slice(1).map((n, i) => dense(widths[i], n));
+const forward = (layers, x, last = (y) => y) =>
+  layers.reduce((h, layer, i) => (i === layers.length - 1 ? last(apply(layer, h)) : tf.relu(apply(layer, h))), x);
+
+/// The playground's classifier (src/models/classifier.rs) on `[n, 784]` pixels in [0, 1]: class
+/// probabilities `[n, 10]`.
+function classifier() {
+  const conv1 = { w: normal([5, 5, 1, 16]), b: tf.variable(tf.zeros([16])) };
+  const conv2 = { w: normal([5, 5, 16, 32]), b: tf.variable(tf.zeros([32])) };
+  const fc = chain([32 * 7 * 7, 128, 10]);
+  const block = (x, conv) => tf.maxPool(tf.relu(tf.add(tf.conv2d(x, conv.w, 1, 'same'), conv.b)), 2, 2, 'valid');
+  return (pixels) => {
+    const n = pixels.shape[0];
+    const x = tf.reshape(tf.div(tf.sub(pixels, 0.1307), 0.3081), [n, 28, 28, 1]);
+    return tf.softmax(forward(fc, tf.reshape(block(block(x, conv1), conv2), [n, 32 * 7 * 7])));
+  };
+}
+
+/// What the playground computes for every drawn frame (src/infer.rs, `analyse_drawing`): the AE's
+/// code and reconstruction, the VAE's mean and reconstruction from it, the 2-D VAE's mean and,
+/// `withClassifier`, the classifier on the drawing and both reconstructions in one batch; all
+/// outputs laid end to end for one read-back.
+function liveAnalysis(withClassifier) {
+  const aeEncoder = chain([784, 128, 64, 12, 3]), aeDecoder = chain([3, 12, 64, 128, 784]);
+  const vaeOf = (latent) => ({ fc1: dense(784, 400), mu: dense(400, latent), logvar: dense(400, latent), decoder: chain([latent, 400, 784]) });
+  const vae20 = vaeOf(20), vae2 = vaeOf(2);
+  const encode = (v, x) => {
+    const h = tf.relu(apply(v.fc1, x));
+    apply(v.logvar, h); // latent-lab's encoder computes both heads
+    return apply(v.mu, h);
+  };
+  const classify = withClassifier ? classifier() : null;
+  return (pixels) => {
+    const aeCode = forward(aeEncoder, tf.sub(tf.mul(pixels, 2), 1));
+    const aeReconstruction = tf.div(tf.add(forward(aeDecoder, aeCode, tf.tanh), 1), 2);
+    const vaeMean = encode(vae20, pixels);
+    const vaeReconstruction = forward(vae20.decoder, vaeMean, tf.sigmoid);
+    const outputs = [aeReconstruction, aeCode, vaeReconstruction, vaeMean, encode(vae2, pixels)];
+    if (classify) outputs.push(classify(tf.concat([pixels, aeReconstruction, vaeReconstruction], 0)));
+    return tf.concat(outputs.map((t) => tf.reshape(t, [-1])), 0);
+  };
+}
+
+async function useBackend(backend) {
   if (backend === 'wasm') tf.wasm.setWasmPaths(new URL('tfjs-wasm/', location.href).href);
   if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend ${backend} is not available here`);
   await tf.ready();
+}
+
+/// Sets the backend and times the live analysis of one drawing (`liveAnalysis`): `rounds` rounds
+/// of `perRound` analyses after `warmup` untimed ones, each analysis reading its outputs back.
+/// Returns the median over rounds of ms per analysis (a round's mean: one analysis is shorter
+/// than the page's timer resolution).
+window.benchTfjsLive = async (backend, withClassifier, warmup, rounds, perRound) => {
+  await useBackend(backend);
+  const analyse = liveAnalysis(withClassifier);
+  const pixels = tf.randomUniform([1, 784]);
+  const once = async () => {
+    const out = tf.tidy(() => analyse(pixels));
+    await out.data();
+    out.dispose();
+  };
+  for (let i = 0; i < warmup; i++) await once();
+  const perAnalysis = [];
+  for (let r = 0; r < rounds; r++) {
+    const started = performance.now();
+    for (let i = 0; i < perRound; i++) await once();
+    perAnalysis.push((performance.now() - started) / perRound);
+  }
+  perAnalysis.sort((a, b) => a - b);
+  return { ms_median: perAnalysis[Math.floor(rounds / 2)], backend: tf.getBackend(), version: tf.version.tfjs };
+};
+
+/// Sets the backend ('wasm' or 'webgpu') and times `steps` training steps of `model` at batch 128
+/// after `warmup` untimed ones; each step reads its loss back, as latent-lab's step does.
+window.benchTfjs = async (backend, model, warmup, steps) => {
+  await useBackend(backend);
   const step = MODELS[model]();
   const pixels = tf.randomUniform([BATCH, 784]);
   const labels = tf.randomUniform([BATCH], 0, 10, 'int32');
