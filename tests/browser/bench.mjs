@@ -66,23 +66,10 @@ async function pageBench(mode) {
   await waitForModels(page);
   await page.waitForFunction(() => !document.querySelector('[data-testid=gan-generate]').disabled, null, { timeout: 300_000 });
   const allModels = Date.now() - started;
-  // The service worker's install (the whole site, once) is over before the timings below.
-  await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated',
-    null, { timeout: 300_000, polling: 100 });
+  await waitForOfflineReady(page);
   const offlineReady = Date.now() - started;
   const badge = page.getByTestId('backend-badge');
-  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').dataset.cpuMs);
-
-  const live = [];
-  const liveCompute = [];
-  const rounds = [1, 2, 3].flatMap(() => oneDigitPerClass(mnist));
-  for (const index of rounds) {
-    await page.getByTestId('clear').click();
-    await drawDigit(page, mnist.images[index]);
-    await waitForAnalysis(page);
-    live.push(Number(await badge.getAttribute('data-last-ms')));
-    liveCompute.push(Number(await badge.getAttribute('data-last-compute-ms')));
-  }
+  const { live, compute: liveCompute } = await analysesOfDrawnDigits(page, mnist);
 
   const gan = [];
   for (let i = 0; i < 5; i++) {
@@ -131,6 +118,30 @@ async function pageBench(mode) {
   return result;
 }
 
+/// Waits for the service worker's install (the whole site, once): timings are taken after it.
+async function waitForOfflineReady(page) {
+  await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated',
+    null, { timeout: 300_000, polling: 100 });
+}
+
+/// Draws three rounds of one test digit per class, once Auto has measured the CPU path; for each
+/// drawing, the ms from the page's request to the reply shown (`live`) and inside the worker
+/// (`compute`).
+async function analysesOfDrawnDigits(page, mnist) {
+  const badge = page.getByTestId('backend-badge');
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').dataset.cpuMs);
+  const live = [];
+  const compute = [];
+  for (const index of [1, 2, 3].flatMap(() => oneDigitPerClass(mnist))) {
+    await page.getByTestId('clear').click();
+    await drawDigit(page, mnist.images[index]);
+    await waitForAnalysis(page);
+    live.push(Number(await badge.getAttribute('data-last-ms')));
+    compute.push(Number(await badge.getAttribute('data-last-compute-ms')));
+  }
+  return { live, compute };
+}
+
 /// latent-lab's live analysis inside its worker: the median and mean of three rounds of one drawn
 /// digit per class, on a page served with `replace` (serveSite).
 async function latentLabLive(mode, replace) {
@@ -140,18 +151,8 @@ async function latentLabLive(mode, replace) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
   await page.goto(site.url);
   await waitForModels(page);
-  // As in page: the service worker's install (the whole site, once) is over first.
-  await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated',
-    null, { timeout: 300_000, polling: 100 });
-  const badge = page.getByTestId('backend-badge');
-  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').dataset.cpuMs);
-  const compute = [];
-  for (const index of [1, 2, 3].flatMap(() => oneDigitPerClass(mnist))) {
-    await page.getByTestId('clear').click();
-    await drawDigit(page, mnist.images[index]);
-    await waitForAnalysis(page);
-    compute.push(Number(await badge.getAttribute('data-last-compute-ms')));
-  }
+  await waitForOfflineReady(page);
+  const { compute } = await analysesOfDrawnDigits(page, mnist);
   const classified = (await page.getByTestId('drawing-label').getAttribute('data-class')) !== null;
   const strokes = await repliesWhileDrawing(page);
   await browser.close();
