@@ -17,10 +17,10 @@ cargo fmt --check
 ( cd fuzz && cargo fmt --check )
 
 echo "== native tests"
-cargo test --release
+cargo test --release --workspace
 
 echo "== lint: clippy (native; wasm32: everything, the page's module, the CPU inference worker's)"
-cargo clippy --release --all-targets -- -D warnings
+cargo clippy --release --workspace --all-targets -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown --all-targets --features webgpu -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown --no-default-features --lib --bin playground -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown --no-default-features --features engine --lib --bin inference-worker -- -D warnings
