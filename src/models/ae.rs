@@ -4,8 +4,10 @@
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::{relu, tanh};
+use burn::tensor::activation::tanh;
 use burn::tensor::{Device, Tensor};
+
+use super::layers::{Activation, linear};
 
 pub const ARCHITECTURE: &str = "MLP 784-128-64-12-3 (ReLU), decoder 3-12-64-128-784 (ReLU, tanh); inputs in [-1,1]";
 pub use super::spec::AE_WIDTHS as WIDTHS;
@@ -26,10 +28,10 @@ fn mlp(widths: &[usize], device: &Device) -> Vec<Linear> {
 /// Runs the layers with ReLU between them and nothing after the last.
 fn forward_mlp(layers: &[Linear], input: Tensor<2>) -> Tensor<2> {
     let last = layers.len() - 1;
-    layers.iter().enumerate().fold(input, |x, (i, layer)| {
-        let y = layer.forward(x);
-        if i < last { relu(y) } else { y }
-    })
+    layers
+        .iter()
+        .enumerate()
+        .fold(input, |x, (i, layer)| linear(layer, x, if i < last { Activation::Relu } else { Activation::Identity }))
 }
 
 impl Autoencoder {

@@ -11,6 +11,8 @@ pub mod classifier;
 #[cfg(feature = "engine")]
 pub mod gan;
 #[cfg(feature = "engine")]
+pub mod layers;
+#[cfg(feature = "engine")]
 mod model;
 #[cfg(feature = "engine")]
 pub mod tensors;

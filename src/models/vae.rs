@@ -7,9 +7,10 @@
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Distribution, Tensor};
 
+use super::layers::{Activation, linear};
 pub use super::spec::{HIDDEN, LATENT, LATENT_RANGE, ReconstructionLoss, check_latent};
 
 /// The path of the mean head's weight (`[HIDDEN, latent]`), whose width is the latent size.
@@ -60,13 +61,13 @@ impl Vae {
 
     /// Pixels `[n, 784]` in [0, 1] to the mean and log-variance of q(z|x).
     pub fn encode(&self, pixels: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
-        let h = relu(self.fc1.forward(pixels));
-        (self.fc21.forward(h.clone()), self.fc22.forward(h))
+        let h = linear(&self.fc1, pixels, Activation::Relu);
+        (linear(&self.fc21, h.clone(), Activation::Identity), linear(&self.fc22, h, Activation::Identity))
     }
 
     /// Latent codes to logits of the pixels.
     pub fn decode_logits(&self, z: Tensor<2>) -> Tensor<2> {
-        self.fc4.forward(relu(self.fc3.forward(z)))
+        linear(&self.fc4, linear(&self.fc3, z, Activation::Relu), Activation::Identity)
     }
 
     /// Latent codes to pixels in [0, 1].

@@ -4,10 +4,16 @@
 //! Burn's CPU kernels are, so that the small SIMD operations it is written in (`wide`) are
 //! inlined before the size-minded link-time pass sees them. Measured in Node's wasm, linked the
 //! way the web modules are, the classifier's second convolution for three images: 22 ms with this
-//! crate at `opt-level = "z"`, 0.79 ms at 3.
+//! crate at `opt-level = "z"`, 0.79 ms at 3. For the same reason each kernel's entry point is
+//! `#[inline(never)]`: inlined into a caller built for size, the kernel was compiled for size too
+//! (measured: the pooling and the dense kernel ran inside their callers, at a fraction of the speed).
 //!
 //! Each kernel says why it is hand-written rather than Burn's.
 
+mod dense;
+mod pool;
 mod same_conv;
 
+pub use dense::{Activation, Dense};
+pub use pool::max_pool_2x2_relu;
 pub use same_conv::SameConv;

@@ -7,7 +7,7 @@
 //! Here each output row, padded to whole SIMD vectors, of a pair of output channels stays in
 //! registers while every input channel and kernel tap is added into it, in 4-lane vectors
 //! (`wide::f32x4`: wasm SIMD in the browser, SSE natively). Training keeps Burn's convolution,
-//! which has gradients; latent-lab's classifier tests compare the two.
+//! which has gradients; latent-lab's `models::layers` tests compare the two.
 
 use wide::f32x4;
 
@@ -46,6 +46,7 @@ impl SameConv {
     /// `input` `[images, channels_in, height, width]`, `weight` `[channels_out, channels_in,
     /// kernel, kernel]` and `bias` `[channels_out]` (all row-major) to the output `[images,
     /// channels_out, height, width]`; `None` for an unsupported shape.
+    #[inline(never)]
     pub fn run(&self, input: &[f32], weight: &[f32], bias: &[f32]) -> Option<Vec<f32>> {
         if !self.supported() {
             return None;

@@ -1,0 +1,213 @@
+//! The layers' arithmetic that the models share, one function per kind: at inference on the CPU
+//! (Burn's Flex backend without autodiff) through latent-lab's own kernels (`crates/cpu-kernels`,
+//! where each says why it is hand-written), otherwise Burn's: training needs their gradients,
+//! WebGPU has its own kernels, and shapes a kernel was not made for keep Burn's too. The tests
+//! below compare the two ways for every layer the models have.
+//!
+//! Tensors reach the kernels without a copy: a Flex tensor's values are borrowed from its storage
+//! ([`CpuValues`]), and a kernel's output becomes the new tensor's storage.
+
+use burn::backend::Flex;
+use burn::backend::flex::FlexTensor;
+use burn::nn::conv::Conv2d;
+use burn::nn::{Linear, PaddingConfig2d};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor, TensorData};
+
+pub use cpu_kernels::Activation;
+use cpu_kernels::{Dense, SameConv, max_pool_2x2_relu};
+
+/// A float tensor's values on the CPU, borrowed from Flex's storage: there when the tensor lives
+/// on Flex outside autodiff (where the kernels run) and holds f32.
+struct CpuValues(FlexTensor);
+
+impl CpuValues {
+    fn of<const D: usize>(tensor: &Tensor<D>) -> Option<Self> {
+        let device = tensor.device();
+        if device != Device::flex() || device.is_autodiff() {
+            return None;
+        }
+        // A clone shares the storage; only a strided view (none in the models) is copied.
+        let flex = tensor.clone().try_into_primitive::<Flex>().ok()?;
+        let flex = if flex.as_slice::<f32>().is_some() { flex } else { flex.to_contiguous() };
+        flex.as_slice::<f32>().is_some().then_some(Self(flex))
+    }
+
+    fn values(&self) -> &[f32] {
+        self.0.as_slice().expect("checked when made")
+    }
+}
+
+/// A kernel's output as a tensor on `device` (its storage, without a copy).
+fn tensor_of<const D: usize>(values: Vec<f32>, dims: [usize; D], device: &Device) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(values, dims), device)
+}
+
+/// `layer` applied to `x` `[rows, inputs]`, then `activation`. On the CPU, for the few rows of
+/// the live analysis, [`Dense`]: product, bias and ReLU in one pass over the weights.
+pub fn linear(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
+    let [rows, inputs] = x.dims();
+    let [_, outputs] = layer.weight.dims();
+    let shape = Dense { rows, inputs, outputs };
+    let weight = CpuValues::of(&layer.weight.val());
+    let bias = layer.bias.as_ref().map(|bias| CpuValues::of(&bias.val()));
+    let on_cpu = shape.supported() && weight.is_some() && bias.as_ref().is_none_or(Option::is_some);
+    match (CpuValues::of(&x).filter(|_| on_cpu), weight) {
+        (Some(values), Some(weight)) => {
+            let bias = bias.flatten();
+            let output = shape.run(values.values(), weight.values(), bias.as_ref().map(CpuValues::values), activation);
+            tensor_of(output.expect("a supported shape"), [rows, outputs], &x.device())
+        }
+        _ => match activation {
+            Activation::Identity => layer.forward(x),
+            Activation::Relu => relu(layer.forward(x)),
+        },
+    }
+}
+
+/// A convolution layer applied to `[n, c, h, w]`. On the CPU, for the stride-1 "same" 5x5
+/// convolutions of the classifier, [`SameConv`].
+pub fn convolve(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let shape = same_conv_shape(conv, x.dims()).filter(SameConv::supported);
+    let weight = CpuValues::of(&conv.weight.val());
+    let bias = match &conv.bias {
+        Some(bias) => CpuValues::of(&bias.val()).map(|bias| bias.values().to_vec()),
+        None => shape.map(|shape| vec![0.0; shape.channels_out]),
+    };
+    match (shape, CpuValues::of(&x), weight, bias) {
+        (Some(shape), Some(input), Some(weight), Some(bias)) => {
+            let output = shape.run(input.values(), weight.values(), &bias).expect("a supported shape");
+            let dims = [shape.images, shape.channels_out, shape.height, shape.width];
+            tensor_of(output, dims, &x.device())
+        }
+        _ => conv.forward(x),
+    }
+}
+
+/// The shape of `conv` applied to `[n, c, h, w]` when it is a stride-1 "same" convolution.
+fn same_conv_shape(conv: &Conv2d, [images, channels_in, height, width]: [usize; 4]) -> Option<SameConv> {
+    let [channels_out, _, kernel, kernel_width] = conv.weight.dims();
+    let pad = kernel / 2;
+    let same = kernel == kernel_width
+        && conv.stride == [1, 1]
+        && conv.dilation == [1, 1]
+        && conv.groups == 1
+        && conv.padding == PaddingConfig2d::Explicit(pad, pad, pad, pad);
+    same.then_some(SameConv { images, channels_in, channels_out, height, width, kernel })
+}
+
+/// ReLU of 2x2 max pooling with stride 2 of `[n, c, h, w]` (h and w even; the two commute, and
+/// the pooled map is a quarter the size). On the CPU [`max_pool_2x2_relu`]; otherwise two
+/// reductions over a reshaped view: the values of Burn's `MaxPool2d`, whose CPU kernel (a
+/// generic window loop that also records indices) took 2.6x as long on the classifier's two maps
+/// (one thread, natively).
+pub fn max_pool_relu(x: Tensor<4>) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
+    match CpuValues::of(&x) {
+        Some(values) => tensor_of(max_pool_2x2_relu(values.values(), h, w), [n, c, h / 2, w / 2], &x.device()),
+        None => relu(x.reshape([n * c * h / 2, 2, w / 2, 2]).max_dim(3).max_dim(1).reshape([n, c, h / 2, w / 2])),
+    }
+}
+
+// The comparisons run Burn's way through autodiff, which the build without `training` lacks.
+#[cfg(all(test, feature = "training"))]
+mod tests {
+    use burn::module::Module;
+    use burn::nn::LinearConfig;
+    use burn::nn::conv::Conv2dConfig;
+    use burn::nn::pool::MaxPool2dConfig;
+    use burn::tensor::{Distribution, Tolerance};
+
+    use super::*;
+
+    /// The same computation with the kernels and with Burn: the module and the input with
+    /// autodiff take Burn's way; the values are compared without it.
+    fn both_ways<const D: usize, M: Module>(
+        module: &M,
+        input: Tensor<D>,
+        run: impl Fn(&M, Tensor<D>) -> Tensor<D>,
+    ) -> (TensorData, TensorData) {
+        assert!(CpuValues::of(&input).is_some(), "the test's input takes the kernels' way");
+        let ours = run(module, input.clone()).into_data();
+        let burns = run(&module.clone().train(), input.autodiff());
+        assert!(burns.is_autodiff() && CpuValues::of(&burns).is_none(), "autodiff takes Burn's way");
+        (ours, burns.into_data())
+    }
+
+    #[test]
+    fn our_dense_layers_give_burns_for_the_models_layers_with_and_without_relu() {
+        let device = Device::flex();
+        // [rows, inputs, outputs]: the AE's, the VAE's and the classifier's shapes.
+        for [rows, inputs, outputs] in [[1, 784, 128], [1, 12, 3], [1, 400, 20], [1, 20, 400], [3, 1568, 128]] {
+            let layer = LinearConfig::new(inputs, outputs).init(&device);
+            let x = Tensor::<2>::random([rows, inputs], Distribution::Normal(0.0, 1.0), &device);
+            for activation in [Activation::Identity, Activation::Relu] {
+                let (ours, burns) = both_ways(&layer, x.clone(), |layer, x| linear(layer, x, activation));
+                assert_eq!(ours.shape(), burns.shape());
+                ours.assert_approx_eq::<f32>(&burns, Tolerance::absolute(1e-4));
+            }
+        }
+    }
+
+    #[test]
+    fn many_rows_keep_burns_matrix_product() {
+        let device = Device::flex();
+        let layer = LinearConfig::new(8, 4).init(&device);
+        let x = Tensor::<2>::random([64, 8], Distribution::Normal(0.0, 1.0), &device);
+        assert!(!Dense { rows: 64, inputs: 8, outputs: 4 }.supported());
+        linear(&layer, x.clone(), Activation::Identity)
+            .into_data()
+            .assert_approx_eq::<f32>(&layer.forward(x).into_data(), Tolerance::absolute(1e-6));
+    }
+
+    #[test]
+    fn our_convolution_gives_burns_for_the_classifiers_layers_and_other_sizes() {
+        let device = Device::flex();
+        // [images, channels in, channels out, height, width]: the classifier's two layers, a
+        // width rounded up to whole vectors, a single row.
+        for [images, channels_in, channels_out, height, width] in
+            [[3, 1, 16, 28, 28], [3, 16, 32, 14, 14], [2, 3, 4, 9, 13], [1, 2, 2, 1, 27]]
+        {
+            let conv = Conv2dConfig::new([channels_in, channels_out], [5, 5])
+                .with_padding(PaddingConfig2d::Explicit(2, 2, 2, 2))
+                .init(&device);
+            let dims = [images, channels_in, height, width];
+            assert!(same_conv_shape(&conv, dims).is_some_and(|shape| shape.supported()), "{dims:?}");
+            let x = Tensor::<4>::random(dims, Distribution::Normal(0.0, 1.0), &device);
+            let (ours, burns) = both_ways(&conv, x, convolve);
+            assert_eq!(ours.shape(), burns.shape());
+            ours.assert_approx_eq::<f32>(&burns, Tolerance::absolute(1e-4));
+        }
+    }
+
+    #[test]
+    fn pooling_gives_relu_of_burns_max_pool_both_ways() {
+        let device = Device::flex();
+        let x = Tensor::<4>::random([3, 4, 6, 8], Distribution::Normal(0.0, 1.0), &device);
+        let expected = relu(MaxPool2dConfig::new([2, 2]).init().forward(x.clone())).into_data();
+        let (ours, burns) = both_ways(&MaxPool2dConfig::new([2, 2]).init(), x, |_, x| max_pool_relu(x));
+        assert_eq!(ours, expected);
+        assert_eq!(burns, expected);
+    }
+
+    /// Training passes plain batches through layers whose weights have autodiff: those layers
+    /// must take Burn's way, or their weights get no gradient.
+    #[test]
+    fn training_reaches_every_layers_weights_from_a_plain_input() {
+        let device = Device::flex();
+        let classifier = crate::models::Classifier::new(&device).train();
+        let pixels = Tensor::<2>::random([2, 784], Distribution::Uniform(0.0, 1.0), &device);
+        assert!(!pixels.is_autodiff());
+        let gradients = classifier.forward(pixels).sum().backward();
+        let size = |gradient: Option<Tensor<4>>| gradient.map(|gradient| gradient.abs().sum().into_scalar::<f32>());
+        let to_4d = |gradient: Tensor<2>| gradient.unsqueeze::<4>();
+        for (name, gradient) in [
+            ("conv1", size(classifier.conv1.weight.val().grad(&gradients))),
+            ("conv2", size(classifier.conv2.weight.val().grad(&gradients))),
+            ("fc1", size(classifier.fc1.weight.val().grad(&gradients).map(to_4d))),
+            ("fc2", size(classifier.fc2.weight.val().grad(&gradients).map(to_4d))),
+        ] {
+            assert!(gradient.is_some_and(|size| size > 0.0), "{name}: {gradient:?}");
+        }
+    }
+}
