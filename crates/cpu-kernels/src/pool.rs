@@ -1,9 +1,10 @@
 //! 2x2 max pooling with stride 2 followed by ReLU (the two commute), for inference on the CPU:
 //! the classifier's two pooling steps in latent-lab's live analysis.
 //!
-//! Hand-written for a measured reason: in Node's wasm, linked as the web modules are, Burn Flex's
-//! reductions that did this (two `max_dim`s over a reshaped view) took a sixth of the classifier's
-//! pass for three images, about 0.2 ms; this loop takes a twentieth of the faster pass, 0.06 ms.
+//! Hand-written for a measured reason: in Node's wasm, built as the CPU inference worker's module
+//! (`crates/wasm-bench`), Burn Flex's reductions that did this (two `max_dim`s over a reshaped
+//! view) were about a sixth of the classifier's pass for three images (1.17 ms), this loop about a
+//! twentieth of the faster pass.
 
 /// `planes` of `height` x `width` values each (both even), laid end to end, to planes of
 /// `height / 2` x `width / 2`: each value the largest of its 2x2 window, or zero if that is larger.
