@@ -9,6 +9,7 @@
 
 use burn::backend::Flex;
 use burn::backend::flex::FlexTensor;
+use burn::module::Param;
 use burn::nn::conv::Conv2d;
 use burn::nn::{Linear, PaddingConfig2d};
 use burn::tensor::activation::relu;
@@ -38,6 +39,19 @@ impl CpuValues {
     }
 }
 
+/// A layer's weight and bias (if it has one) on the CPU, when all of them are there: a layer
+/// whose parameters have autodiff (training) takes Burn's way even for a plain input.
+fn cpu_parameters<const D: usize>(
+    weight: &Param<Tensor<D>>,
+    bias: Option<&Param<Tensor<1>>>,
+) -> Option<(CpuValues, Option<CpuValues>)> {
+    let weight = CpuValues::of(&weight.val())?;
+    match bias {
+        Some(bias) => Some((weight, Some(CpuValues::of(&bias.val())?))),
+        None => Some((weight, None)),
+    }
+}
+
 /// A kernel's output as a tensor on `device` (its storage, without a copy).
 fn tensor_of<const D: usize>(values: Vec<f32>, dims: [usize; D], device: &Device) -> Tensor<D> {
     Tensor::from_data(TensorData::new(values, dims), device)
@@ -49,16 +63,14 @@ pub fn linear(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2>
     let [rows, inputs] = x.dims();
     let [_, outputs] = layer.weight.dims();
     let shape = Dense { rows, inputs, outputs };
-    let weight = CpuValues::of(&layer.weight.val());
-    let bias = layer.bias.as_ref().map(|bias| CpuValues::of(&bias.val()));
-    let on_cpu = shape.supported() && weight.is_some() && bias.as_ref().is_none_or(Option::is_some);
-    match (CpuValues::of(&x).filter(|_| on_cpu), weight) {
-        (Some(values), Some(weight)) => {
-            let bias = bias.flatten();
-            let output = shape.run(values.values(), weight.values(), bias.as_ref().map(CpuValues::values), activation);
-            tensor_of(output.expect("a supported shape"), [rows, outputs], &x.device())
+    let on_cpu = shape.supported().then(|| cpu_parameters(&layer.weight, layer.bias.as_ref())).flatten();
+    match on_cpu.zip(CpuValues::of(&x)) {
+        Some(((weight, bias), input)) => {
+            let bias = bias.as_ref().map(CpuValues::values);
+            let output = shape.run(input.values(), weight.values(), bias, activation).expect("a supported shape");
+            tensor_of(output, [rows, outputs], &x.device())
         }
-        _ => match activation {
+        None => match activation {
             Activation::Identity => layer.forward(x),
             Activation::Relu => relu(layer.forward(x)),
         },
@@ -69,18 +81,15 @@ pub fn linear(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2>
 /// convolutions of the classifier, [`SameConv`].
 pub fn convolve(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let shape = same_conv_shape(conv, x.dims()).filter(SameConv::supported);
-    let weight = CpuValues::of(&conv.weight.val());
-    let bias = match &conv.bias {
-        Some(bias) => CpuValues::of(&bias.val()).map(|bias| bias.values().to_vec()),
-        None => shape.map(|shape| vec![0.0; shape.channels_out]),
-    };
-    match (shape, CpuValues::of(&x), weight, bias) {
-        (Some(shape), Some(input), Some(weight), Some(bias)) => {
-            let output = shape.run(input.values(), weight.values(), &bias).expect("a supported shape");
+    let on_cpu = shape.and_then(|shape| Some((shape, cpu_parameters(&conv.weight, conv.bias.as_ref())?)));
+    match on_cpu.zip(CpuValues::of(&x)) {
+        Some(((shape, (weight, bias)), input)) => {
+            let bias = bias.as_ref().map(CpuValues::values);
+            let output = shape.run(input.values(), weight.values(), bias).expect("a supported shape");
             let dims = [shape.images, shape.channels_out, shape.height, shape.width];
             tensor_of(output, dims, &x.device())
         }
-        _ => conv.forward(x),
+        None => conv.forward(x),
     }
 }
 

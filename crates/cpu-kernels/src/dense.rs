@@ -47,8 +47,7 @@ impl Dense {
         }
         assert_eq!(x.len(), self.rows * self.inputs, "input size");
         assert_eq!(weight.len(), self.inputs * self.outputs, "weight size");
-        let no_bias = vec![0.0; self.outputs];
-        let bias = bias.unwrap_or(&no_bias);
+        let bias = &*crate::bias_or_zeros(bias, self.outputs);
         assert_eq!(bias.len(), self.outputs, "bias size");
         let mut output = vec![0.0; self.rows * self.outputs];
         if self.outputs == 0 {

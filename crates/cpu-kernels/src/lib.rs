@@ -17,3 +17,10 @@ mod same_conv;
 pub use dense::{Activation, Dense};
 pub use pool::max_pool_2x2_relu;
 pub use same_conv::SameConv;
+
+use std::borrow::Cow;
+
+/// A layer's bias, or zeros for a layer without one (allocated only then).
+fn bias_or_zeros(bias: Option<&[f32]>, len: usize) -> Cow<'_, [f32]> {
+    bias.map_or_else(|| Cow::Owned(vec![0.0; len]), Cow::Borrowed)
+}

@@ -47,12 +47,13 @@ impl SameConv {
     /// kernel, kernel]` and `bias` `[channels_out]` (all row-major) to the output `[images,
     /// channels_out, height, width]`; `None` for an unsupported shape.
     #[inline(never)]
-    pub fn run(&self, input: &[f32], weight: &[f32], bias: &[f32]) -> Option<Vec<f32>> {
+    pub fn run(&self, input: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Option<Vec<f32>> {
         if !self.supported() {
             return None;
         }
         assert_eq!(input.len(), self.images * self.channels_in * self.height * self.width, "input size");
         assert_eq!(weight.len(), self.channels_out * self.channels_in * self.kernel * self.kernel, "weight size");
+        let bias = &*crate::bias_or_zeros(bias, self.channels_out);
         assert_eq!(bias.len(), self.channels_out, "bias size");
         // The padded width (LANES + KERNEL - 1) is spelled out: stable Rust cannot compute it
         // from the other two constants.
@@ -201,7 +202,7 @@ mod tests {
         assert!(!SameConv { width: 28, kernel: 3, ..base }.supported(), "3x3 has no kernel built");
         assert!(!SameConv { width: 28, channels_out: 3, ..base }.supported(), "odd channel count");
         assert!(SameConv { width: 28, ..base }.supported());
-        assert_eq!(base.run(&[0.0; 64], &[0.0; 50], &[0.0; 2]), None);
+        assert_eq!(base.run(&[0.0; 64], &[0.0; 50], None), None);
     }
 
     #[test]
@@ -213,7 +214,7 @@ mod tests {
         let mut weight = vec![0.0; 2 * 25];
         weight[12] = 1.0;
         weight[25 + 12] = -2.0;
-        let output = shape.run(&input, &weight, &[0.5, 1.0]).expect("a supported shape");
+        let output = shape.run(&input, &weight, Some(&[0.5, 1.0])).expect("a supported shape");
         for (image, planes) in output.chunks_exact(2 * 39).enumerate() {
             let plane_in = &input[image * 39..][..39];
             assert!(planes[..39].iter().zip(plane_in).all(|(o, x)| *o == x + 0.5));
