@@ -5,9 +5,9 @@
 //! defines each network with its loss (and `Model`, the one way to hold any of them), `train`
 //! holds the trainers, the evaluation and the page's training session, `readback` is the one place
 //! tensors come back to the CPU, `weights` reads and writes every weight file format, `infer`
-//! answers the panels, `device` picks the backend, `link` is the page's state as a link,
-//! `protocol` is the typed messages between the page and its workers, `worker` is what the
-//! workers do, `web` and `app` are the browser's side.
+//! answers the panels, `device` picks the backend, `link` is the page's state as a link, `scatter`
+//! paints the 3-D code cloud, `protocol` is the typed messages between the page and its workers,
+//! `worker` is what the workers do, `web` and `app` are the browser's side.
 //!
 //! The feature `engine` (on by default, with `training`) brings Burn and everything that runs
 //! models; `training` adds the trainers; `webgpu` Burn's WebGPU backend. The page's own module is
@@ -29,6 +29,7 @@ pub mod my_digits;
 pub mod protocol;
 pub mod readback;
 pub mod runs;
+pub mod scatter;
 pub mod train;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -10,83 +10,16 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::paint::{context_2d, paint_image};
+use super::paint::{context_2d, paint_image, put_rgba};
 use super::use_lab;
 use crate::protocol::{InferenceReply, InferenceRequest};
+use crate::scatter::{Cloud, PALETTE, SIDE, css_colour, from_screen, rotate, to_screen};
 
-const SIDE: f64 = 320.0;
-/// tab10, the usual colours of the ten digits in such plots.
-const PALETTE: [&str; 10] =
-    ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-
-/// The test points, centred and scaled to the unit ball, and how to undo that.
-#[derive(Clone, Default)]
-struct Cloud {
-    points: Vec<([f32; 3], u8)>,
-    centre: [f32; 3],
-    scale: f32,
-}
-
-impl Cloud {
-    fn new(codes: &[f32], labels: &[u8]) -> Self {
-        let n = labels.len().max(1) as f32;
-        let mut centre = [0.0f32; 3];
-        for code in codes.chunks_exact(3) {
-            (0..3).for_each(|i| centre[i] += code[i] / n);
-        }
-        // Scale by the 95th percentile of distances, not the largest: a few outlying codes
-        // would otherwise shrink the whole cloud to a speck.
-        let mut radii: Vec<f32> =
-            codes.chunks_exact(3).map(|c| (0..3).map(|i| (c[i] - centre[i]).powi(2)).sum::<f32>().sqrt()).collect();
-        radii.sort_by(f32::total_cmp);
-        let scale = radii.get(radii.len() * 95 / 100).copied().unwrap_or(1.0).max(1e-6);
-        let points = codes
-            .chunks_exact(3)
-            .zip(labels)
-            .map(|(c, &l)| ([(c[0] - centre[0]) / scale, (c[1] - centre[1]) / scale, (c[2] - centre[2]) / scale], l))
-            .collect();
-        Self { points, centre, scale }
-    }
-
-    fn normalise(&self, code: &[f32]) -> [f32; 3] {
-        [0, 1, 2].map(|i| (code[i] - self.centre[i]) / self.scale)
-    }
-
-    fn code_of(&self, p: [f32; 3]) -> [f32; 3] {
-        [0, 1, 2].map(|i| p[i] * self.scale + self.centre[i])
-    }
-}
-
-/// Rotation by yaw (about the vertical axis) then pitch; returns (x, y, depth).
-fn rotate(p: [f32; 3], yaw: f32, pitch: f32) -> [f32; 3] {
-    let (x, z1) = (yaw.cos() * p[0] + yaw.sin() * p[2], -yaw.sin() * p[0] + yaw.cos() * p[2]);
-    [x, pitch.cos() * p[1] - pitch.sin() * z1, pitch.sin() * p[1] + pitch.cos() * z1]
-}
-
-/// The inverse of `rotate`.
-fn unrotate(r: [f32; 3], yaw: f32, pitch: f32) -> [f32; 3] {
-    let (y, z1) = (pitch.cos() * r[1] + pitch.sin() * r[2], -pitch.sin() * r[1] + pitch.cos() * r[2]);
-    [yaw.cos() * r[0] - yaw.sin() * z1, y, yaw.sin() * r[0] + yaw.cos() * z1]
-}
-
-const RADIUS: f64 = SIDE * 0.42;
-
-fn to_screen(r: [f32; 3]) -> (f64, f64) {
-    (SIDE / 2.0 + r[0] as f64 * RADIUS, SIDE / 2.0 - r[1] as f64 * RADIUS)
-}
-
+/// The cloud painted in one call (`Cloud::paint` says why), then the drawing's marker over it.
 fn draw(canvas: &web_sys::HtmlCanvasElement, cloud: &Cloud, yaw: f32, pitch: f32, marker: Option<[f32; 3]>) {
-    let ctx = context_2d(canvas);
-    ctx.set_fill_style_str("#0d1117");
-    ctx.fill_rect(0.0, 0.0, SIDE, SIDE);
-    let mut projected: Vec<([f32; 3], u8)> = cloud.points.iter().map(|&(p, l)| (rotate(p, yaw, pitch), l)).collect();
-    projected.sort_by(|a, b| a.0[2].total_cmp(&b.0[2]));
-    for (r, label) in projected {
-        let (x, y) = to_screen(r);
-        ctx.set_fill_style_str(PALETTE[label as usize % 10]);
-        ctx.fill_rect(x - 1.5, y - 1.5, 3.0, 3.0);
-    }
+    put_rgba(canvas, &cloud.paint(yaw, pitch), SIDE);
     if let Some(p) = marker {
+        let ctx = context_2d(canvas);
         let (x, y) = to_screen(rotate(p, yaw, pitch));
         ctx.begin_path();
         let _ = ctx.arc(x, y, 7.0, 0.0, std::f64::consts::TAU);
@@ -198,11 +131,10 @@ pub fn Codes3d() -> impl IntoView {
         }
         // A click: the point under the pointer on the plane through the cloud's centre.
         let rect = canvas.get_bounding_client_rect();
-        let scale = SIDE / rect.width().max(1.0);
+        let scale = SIDE as f64 / rect.width().max(1.0);
         let sx = (ev.client_x() as f64 - rect.left()) * scale;
         let sy = (ev.client_y() as f64 - rect.top()) * scale;
-        let r = [((sx - SIDE / 2.0) / RADIUS) as f32, (-(sy - SIDE / 2.0) / RADIUS) as f32, 0.0];
-        decoded.set(Some(c.code_of(unrotate(r, yaw.get_untracked(), pitch.get_untracked()))));
+        decoded.set(Some(c.code_of(from_screen(sx, sy, yaw.get_untracked(), pitch.get_untracked()))));
     };
 
     // Keyboard: the arrow keys turn the cloud, Enter decodes the centre of the view.
@@ -215,7 +147,8 @@ pub fn Codes3d() -> impl IntoView {
             "ArrowDown" => pitch.update(|v| *v = (*v + KEY_TURN).clamp(-1.5, 1.5)),
             "Enter" | " " => {
                 let Some(c) = cloud.get_untracked() else { return };
-                decoded.set(Some(c.code_of(unrotate([0.0; 3], yaw.get_untracked(), pitch.get_untracked()))));
+                let centre = SIDE as f64 / 2.0;
+                decoded.set(Some(c.code_of(from_screen(centre, centre, yaw.get_untracked(), pitch.get_untracked()))));
             }
             _ => return,
         }
@@ -259,19 +192,7 @@ pub fn Codes3d() -> impl IntoView {
             </figure>
         </div>
         <p class="caption" data-testid="codes-status">{move || status.get()}" · colours: "
-            {PALETTE.iter().enumerate().map(|(d, c)| view! { <span class="swatch" style:color=*c>{move || lab.class_name(d)}</span> }).collect_view()}
+            {PALETTE.iter().enumerate().map(|(d, &c)| view! { <span class="swatch" style:color=css_colour(c)>{move || lab.class_name(d)}</span> }).collect_view()}
             " · white dot: your drawing"</p>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unrotate_inverts_rotate() {
-        let p = [0.3, -0.7, 0.2];
-        let back = unrotate(rotate(p, 0.9, -0.4), 0.9, -0.4);
-        assert!((0..3).all(|i| (back[i] - p[i]).abs() < 1e-5));
     }
 }

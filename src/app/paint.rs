@@ -47,7 +47,13 @@ pub fn paint_grid(canvas: &HtmlCanvasElement, pixels: &[f32], columns: usize) {
             rgba[at..at + 4].copy_from_slice(&[v, v, v, 255]);
         }
     }
-    if let Ok(data) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32) {
+    put_rgba(canvas, &rgba, width);
+}
+
+/// Puts RGBA pixels, `width` to a row, at the canvas's top left in one call.
+pub fn put_rgba(canvas: &HtmlCanvasElement, rgba: &[u8], width: usize) {
+    let height = rgba.len() / 4 / width.max(1);
+    if let Ok(data) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), width as u32, height as u32) {
         let _ = context_2d(canvas).put_image_data(&data, 0.0, 0.0);
     }
 }
