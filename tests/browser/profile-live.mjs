@@ -1,12 +1,19 @@
-// Where the live analysis's time goes: a CPU profile of the inference worker (Chromium's sampling
-// profiler, through the DevTools protocol) while digits are drawn on the CPU path, summed by
-// function. Diagnostic only (printed, not kept). Function names need a module that kept its name
-// section (trunk's wasm-opt strips it): build one with cargo and wasm-bindgen and point
-// LATENT_LAB_DIST at a copy of dist/ holding it.
-//   node profile-live.mjs [digits drawn, default 20]
+// Where the live analysis's time goes: a CPU profile of the inference worker and one of the page's
+// main thread (Chromium's sampling profiler, through the DevTools protocol) while digits are drawn
+// on the CPU path (or, with LATENT_LAB_PROFILE_PICK=1, picked from the test digits: no strokes;
+// with LATENT_LAB_PROFILE_TURN=1, the 3-D code cloud turned by that many arrow keys instead), the
+// worker's summed by function. Diagnostic only: both profiles are written to
+// out/profile-worker.json and out/profile-main.json for profile-summary.mjs. Function names need
+// modules that kept their name section (trunk's wasm-opt strips it): bind cargo's builds with
+// wasm-bindgen (as trunk does, without wasm-opt), put them in a copy of dist/ and point
+// LATENT_LAB_DIST at it.
+//   node profile-live.mjs [digits, default 20]
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { serveSite, launch, waitForModels, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis } from './harness.mjs';
 
 const digits = Number(process.argv[2] || 20);
+const pick = process.env.LATENT_LAB_PROFILE_PICK === '1';
+const turn = process.env.LATENT_LAB_PROFILE_TURN === '1';
 
 /// A DevTools session with the page's inference worker (the non-flat protocol: messages to the
 /// worker go through the page's session).
@@ -70,15 +77,40 @@ await waitForModels(page);
 await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated', null, { timeout: 300_000 });
 const mnist = mnistTest();
 const indices = Array.from({ length: digits }, (_, i) => oneDigitPerClass(mnist)[i % 10]);
+const picks = (await page.getByTestId('start-digit').locator('option').allTextContents()).filter((o) => /test no/.test(o));
+if (turn) {
+  // The first key stops the cloud's first-view turn; each next one redraws it once.
+  await page.waitForFunction(() => /test images/.test(document.querySelector('[data-testid=codes-status]').textContent));
+  await page.getByTestId('codes-3d').focus();
+  await page.keyboard.press('ArrowLeft');
+}
 await worker('Profiler.enable');
 await worker('Profiler.setSamplingInterval', { interval: 50 });
 await worker('Profiler.start');
-for (const index of indices) {
-  await page.getByTestId('clear').click();
-  await drawDigit(page, mnist.images[index]);
+const main = await page.context().newCDPSession(page);
+await main.send('Profiler.enable');
+await main.send('Profiler.setSamplingInterval', { interval: 50 });
+await main.send('Profiler.start');
+for (const [i, index] of indices.entries()) {
+  if (turn) {
+    await page.keyboard.press(i % 2 ? 'ArrowLeft' : 'ArrowUp');
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+    continue;
+  }
+  if (pick) {
+    await page.waitForTimeout(300);
+    await page.getByTestId('start-digit').selectOption({ label: picks[i % picks.length] });
+  } else {
+    await page.getByTestId('clear').click();
+    await drawDigit(page, mnist.images[index]);
+  }
   await waitForAnalysis(page);
 }
+const { profile: mainProfile } = await main.send('Profiler.stop');
 const { profile } = await worker('Profiler.stop');
+mkdirSync('out', { recursive: true });
+writeFileSync('out/profile-worker.json', JSON.stringify(profile));
+writeFileSync('out/profile-main.json', JSON.stringify(mainProfile));
 const analyses = Number(await page.getByTestId('drawing-label').getAttribute('data-count'));
 const { self, total } = summarise(profile);
 const top = (table, n) => [...table].sort((a, b) => b[1] - a[1]).slice(0, n);
