@@ -14,12 +14,14 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{Linear, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
+use std::sync::Arc;
 
 pub use cpu_kernels::Activation;
-use cpu_kernels::{Dense, SameConv, max_pool_2x2_relu};
+use cpu_kernels::{Dense, SameConv, Weights8, max_pool_2x2_relu};
 
 /// A float tensor's values on the CPU, borrowed from Flex's storage: there when the tensor lives
 /// on Flex outside autodiff (where the kernels run) and holds f32.
+#[derive(Debug, Clone)]
 struct CpuValues(FlexTensor);
 
 impl CpuValues {
@@ -57,12 +59,54 @@ fn tensor_of<const D: usize>(values: Vec<f32>, dims: [usize; D], device: &Device
     Tensor::from_data(TensorData::new(values, dims), device)
 }
 
+/// A model's linear layers' weights also held as 8-bit rows ([`Weights8`]: a quarter of the bytes
+/// for the dense kernel to read), for the layers whose weights are exactly that already (read
+/// from an 8-bit file, as the shipped ones are), on the CPU, where the kernel is the faster way
+/// (in wasm; none natively). Each copy keeps the f32 weight it was made from, and is used only
+/// for that same storage: a layer whose weight was replaced since (trained, loaded again) finds
+/// no copy and takes the f32 way.
+#[derive(Debug, Clone, Default)]
+pub struct EightBitCopies(Vec<(CpuValues, Arc<Weights8>)>);
+
+impl EightBitCopies {
+    /// Copies for those of `layers` that qualify (shared, not copied, when the model is cloned,
+    /// as the inference worker does for each request).
+    pub fn of(layers: &[&Linear]) -> Self {
+        Self::made(layers, Dense::FASTER_HERE)
+    }
+
+    fn made(layers: &[&Linear], wanted: bool) -> Self {
+        let copy = |layer: &&Linear| {
+            let weight = CpuValues::of(&layer.weight.val())?;
+            let [inputs, _] = layer.weight.dims();
+            let packed = Weights8::exact(weight.values(), inputs)?;
+            Some((weight, Arc::new(packed)))
+        };
+        Self(if wanted { layers.iter().filter_map(copy).collect() } else { Vec::new() })
+    }
+
+    /// The copy made from exactly this weight's storage, if any.
+    fn of_weight(&self, weight: &CpuValues) -> Option<&Weights8> {
+        self.0.iter().find(|(made_from, _)| std::ptr::eq(made_from.values(), weight.values())).map(|(_, copy)| &**copy)
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// `layer` applied to `x` `[rows, inputs]`, then `activation`. On the CPU, for the few rows of
 /// the live analysis, [`Dense`] where it is the faster way (in wasm): product, bias and ReLU in
-/// one pass over the weights.
-pub fn linear(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
+/// one pass over the weights, read from the layer's 8-bit copy in `copies` if it has one.
+pub fn linear(layer: &Linear, copies: &EightBitCopies, x: Tensor<2>, activation: Activation) -> Tensor<2> {
     let preferred = dense_shape(layer, &x).preferred();
-    linear_choosing(layer, x, activation, preferred)
+    linear_choosing(layer, copies, x, activation, preferred)
 }
 
 fn dense_shape(layer: &Linear, x: &Tensor<2>) -> Dense {
@@ -72,13 +116,23 @@ fn dense_shape(layer: &Linear, x: &Tensor<2>) -> Dense {
 }
 
 /// [`linear`], through [`Dense`] if `kernel` (and the shape and the tensors allow it).
-fn linear_choosing(layer: &Linear, x: Tensor<2>, activation: Activation, kernel: bool) -> Tensor<2> {
+fn linear_choosing(
+    layer: &Linear,
+    copies: &EightBitCopies,
+    x: Tensor<2>,
+    activation: Activation,
+    kernel: bool,
+) -> Tensor<2> {
     let shape = dense_shape(layer, &x);
     let on_cpu = (kernel && shape.supported()).then(|| cpu_parameters(&layer.weight, layer.bias.as_ref())).flatten();
     match on_cpu.zip(CpuValues::of(&x)) {
         Some(((weight, bias), input)) => {
             let bias = bias.as_ref().map(CpuValues::values);
-            let output = shape.run(input.values(), weight.values(), bias, activation).expect("a supported shape");
+            let output = match copies.of_weight(&weight) {
+                Some(packed) => shape.run_8bit(input.values(), packed, bias, activation),
+                None => shape.run(input.values(), weight.values(), bias, activation),
+            };
+            let output = output.expect("a supported shape");
             tensor_of(output, [shape.rows, shape.outputs], &x.device())
         }
         None => match activation {
@@ -163,12 +217,58 @@ mod tests {
             let x = Tensor::<2>::random([rows, inputs], Distribution::Normal(0.0, 1.0), &device);
             for activation in [Activation::Identity, Activation::Relu] {
                 // Through the kernel on every target (natively `linear` keeps Burn's way).
-                let (ours, burns) =
-                    both_ways(&layer, x.clone(), |layer, x| linear_choosing(layer, x, activation, true));
+                let (ours, burns) = both_ways(&layer, x.clone(), |layer, x| {
+                    linear_choosing(layer, &EightBitCopies::default(), x, activation, true)
+                });
                 assert_eq!(ours.shape(), burns.shape());
                 ours.assert_approx_eq::<f32>(&burns, Tolerance::absolute(1e-4));
             }
         }
+    }
+
+    /// A layer of `inputs` x `outputs` whose weights are 8-bit rows, as read from an 8-bit file.
+    fn eight_bit_layer(inputs: usize, outputs: usize, device: &Device) -> Linear {
+        let mut layer = LinearConfig::new(inputs, outputs).init(device);
+        let weight = layer.weight.val();
+        let largest = weight.clone().abs().max_dim(1);
+        let scale = largest / 127.0;
+        let stepped = (weight / scale.clone()).round() * scale;
+        layer.weight = Param::from_tensor(stepped);
+        layer
+    }
+
+    #[test]
+    fn eight_bit_copies_give_burns_values_for_the_models_layers() {
+        let device = Device::flex();
+        for [rows, inputs, outputs] in
+            [[1, 784, 400], [1, 400, 20], [1, 20, 400], [1, 400, 784], [3, 1568, 128], [1, 12, 3]]
+        {
+            let layer = eight_bit_layer(inputs, outputs, &device);
+            let copies = EightBitCopies::made(&[&layer], true);
+            let weight = CpuValues::of(&layer.weight.val()).expect("on the CPU");
+            assert!(copies.of_weight(&weight).is_some(), "{inputs}x{outputs}: the layer finds its 8-bit copy");
+            let x = Tensor::<2>::random([rows, inputs], Distribution::Normal(0.0, 1.0), &device);
+            for activation in [Activation::Identity, Activation::Relu] {
+                let (ours, burns) =
+                    both_ways(&layer, x.clone(), |layer, x| linear_choosing(layer, &copies, x, activation, true));
+                ours.assert_approx_eq::<f32>(&burns, Tolerance::absolute(1e-3));
+            }
+        }
+    }
+
+    #[test]
+    fn only_8_bit_weights_get_copies_and_a_replaced_weight_finds_none() {
+        let device = Device::flex();
+        let trained_here = LinearConfig::new(64, 32).init(&device);
+        assert!(EightBitCopies::made(&[&trained_here], true).is_empty(), "f32 weights are not 8-bit rows");
+        let read = eight_bit_layer(64, 32, &device);
+        let copies = EightBitCopies::made(&[&read, &trained_here], true);
+        assert_eq!(copies.len(), 1);
+        assert!(EightBitCopies::made(&[&read], false).is_empty(), "none where the kernel is not wanted");
+        // The same values in new storage (a weight loaded or trained since): the old copy is not
+        // used for it.
+        let replaced = Param::from_tensor(read.weight.val() * 1.0);
+        assert!(copies.of_weight(&CpuValues::of(&replaced.val()).unwrap()).is_none());
     }
 
     #[test]
@@ -177,7 +277,7 @@ mod tests {
         let layer = LinearConfig::new(8, 4).init(&device);
         let x = Tensor::<2>::random([64, 8], Distribution::Normal(0.0, 1.0), &device);
         assert!(!Dense { rows: 64, inputs: 8, outputs: 4 }.supported());
-        linear(&layer, x.clone(), Activation::Identity)
+        linear(&layer, &EightBitCopies::default(), x.clone(), Activation::Identity)
             .into_data()
             .assert_approx_eq::<f32>(&layer.forward(x).into_data(), Tolerance::absolute(1e-6));
     }

@@ -66,6 +66,19 @@ impl Model {
         }
     }
 
+    /// The model with 8-bit copies of its linear layers' weights where they are 8-bit already,
+    /// for inference on the CPU (`layers::EightBitCopies`; the GAN's layers do not take the
+    /// dense kernel).
+    pub fn with_eight_bit_copies(self) -> Self {
+        match self {
+            Model::Ae(ae) => Model::Ae(ae.with_eight_bit_copies()),
+            Model::Vae(vae) => Model::Vae(vae.with_eight_bit_copies()),
+            Model::Vae2d(vae) => Model::Vae2d(vae.with_eight_bit_copies()),
+            Model::Classifier(classifier) => Model::Classifier(classifier.with_eight_bit_copies()),
+            gan @ Model::Gan(_) => gan,
+        }
+    }
+
     /// The one-line architecture for weight files: the kind's, with a VAE's own latent size.
     pub fn architecture(&self) -> String {
         match self {

@@ -10,7 +10,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Distribution, Tensor};
 
-use super::layers::{Activation, linear};
+use super::layers::{Activation, EightBitCopies, linear};
 pub use super::spec::{HIDDEN, LATENT, LATENT_RANGE, ReconstructionLoss, check_latent};
 
 /// The path of the mean head's weight (`[HIDDEN, latent]`), whose width is the latent size.
@@ -34,6 +34,9 @@ pub struct Vae {
     pub fc22: Linear,
     pub fc3: Linear,
     pub fc4: Linear,
+    /// The layers' 8-bit copies for the CPU's dense kernel ([`Vae::with_eight_bit_copies`]).
+    #[module(skip)]
+    pub eight_bit: EightBitCopies,
 }
 
 /// What the encoder says about one batch, and the decoder's answer for a sampled z.
@@ -52,7 +55,15 @@ impl Vae {
             fc22: LinearConfig::new(HIDDEN, latent).init(device),
             fc3: LinearConfig::new(latent, HIDDEN).init(device),
             fc4: LinearConfig::new(HIDDEN, 784).init(device),
+            eight_bit: EightBitCopies::default(),
         }
+    }
+
+    /// The model with 8-bit copies of its layers' weights where they are 8-bit already
+    /// ([`EightBitCopies`]): for inference on the CPU.
+    pub fn with_eight_bit_copies(self) -> Self {
+        let eight_bit = EightBitCopies::of(&[&self.fc1, &self.fc21, &self.fc22, &self.fc3, &self.fc4]);
+        Self { eight_bit, ..self }
     }
 
     pub fn latent_size(&self) -> usize {
@@ -61,13 +72,18 @@ impl Vae {
 
     /// Pixels `[n, 784]` in [0, 1] to the mean and log-variance of q(z|x).
     pub fn encode(&self, pixels: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
-        let h = linear(&self.fc1, pixels, Activation::Relu);
-        (linear(&self.fc21, h.clone(), Activation::Identity), linear(&self.fc22, h, Activation::Identity))
+        let h = linear(&self.fc1, &self.eight_bit, pixels, Activation::Relu);
+        let copies = &self.eight_bit;
+        (
+            linear(&self.fc21, copies, h.clone(), Activation::Identity),
+            linear(&self.fc22, copies, h, Activation::Identity),
+        )
     }
 
     /// Latent codes to logits of the pixels.
     pub fn decode_logits(&self, z: Tensor<2>) -> Tensor<2> {
-        linear(&self.fc4, linear(&self.fc3, z, Activation::Relu), Activation::Identity)
+        let copies = &self.eight_bit;
+        linear(&self.fc4, copies, linear(&self.fc3, copies, z, Activation::Relu), Activation::Identity)
     }
 
     /// Latent codes to pixels in [0, 1].

@@ -14,7 +14,7 @@ mod dense;
 mod pool;
 mod same_conv;
 
-pub use dense::{Activation, Dense};
+pub use dense::{Activation, Dense, Weights8};
 pub use pool::max_pool_2x2_relu;
 pub use same_conv::SameConv;
 
