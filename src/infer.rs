@@ -27,7 +27,7 @@ impl Models {
     /// Puts `model` in its kind's place, replacing any model there, with the 8-bit copies of its
     /// weights that the live analysis reads on the CPU (where they are 8-bit already).
     pub fn insert(&mut self, model: Model) {
-        self.0.insert(model.kind(), model.with_eight_bit_copies());
+        self.0.insert(model.kind(), model.with_packed_copies());
     }
 
     /// Takes the model of `kind` away (its shipped weights for another dataset failed to load:

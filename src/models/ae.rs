@@ -7,7 +7,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::tanh;
 use burn::tensor::{Device, Tensor};
 
-use super::layers::{Activation, EightBitCopies, linear};
+use super::layers::{Activation, PackedCopies, linear};
 
 pub const ARCHITECTURE: &str = "MLP 784-128-64-12-3 (ReLU), decoder 3-12-64-128-784 (ReLU, tanh); inputs in [-1,1]";
 pub use super::spec::AE_WIDTHS as WIDTHS;
@@ -18,10 +18,9 @@ pub const CODE_SIZE: usize = super::spec::AE_CODE_SIZE;
 pub struct Autoencoder {
     pub encoder: Vec<Linear>,
     pub decoder: Vec<Linear>,
-    /// The layers' 8-bit copies for the CPU's dense kernel
-    /// ([`Autoencoder::with_eight_bit_copies`]).
+    /// The layers' weights packed for the CPU's kernels ([`Autoencoder::with_packed_copies`]).
     #[module(skip)]
-    pub eight_bit: EightBitCopies,
+    pub packed: PackedCopies,
 }
 
 /// Linear layers joining consecutive widths.
@@ -30,7 +29,7 @@ fn mlp(widths: &[usize], device: &Device) -> Vec<Linear> {
 }
 
 /// Runs the layers with ReLU between them and nothing after the last.
-fn forward_mlp(layers: &[Linear], copies: &EightBitCopies, input: Tensor<2>) -> Tensor<2> {
+fn forward_mlp(layers: &[Linear], copies: &PackedCopies, input: Tensor<2>) -> Tensor<2> {
     let last = layers.len() - 1;
     layers.iter().enumerate().fold(input, |x, (i, layer)| {
         linear(layer, copies, x, if i < last { Activation::Relu } else { Activation::Identity })
@@ -41,15 +40,15 @@ impl Autoencoder {
     pub fn new(device: &Device) -> Self {
         let mut reversed = WIDTHS;
         reversed.reverse();
-        Self { encoder: mlp(&WIDTHS, device), decoder: mlp(&reversed, device), eight_bit: EightBitCopies::default() }
+        Self { encoder: mlp(&WIDTHS, device), decoder: mlp(&reversed, device), packed: PackedCopies::default() }
     }
 
-    /// The model with 8-bit copies of its layers' weights where they are 8-bit already
-    /// ([`EightBitCopies`]): for inference on the CPU.
-    pub fn with_eight_bit_copies(self) -> Self {
+    /// The model with its layers' weights also packed for the CPU's kernels ([`PackedCopies`]):
+    /// for inference on the CPU.
+    pub fn with_packed_copies(self) -> Self {
         let layers: Vec<&Linear> = self.encoder.iter().chain(&self.decoder).collect();
-        let eight_bit = EightBitCopies::of(&layers);
-        Self { eight_bit, ..self }
+        let packed = PackedCopies::of(&layers, &[]);
+        Self { packed, ..self }
     }
 
     /// Pixels in [0, 1] to the [-1, 1] range the autoencoder works in.
@@ -64,12 +63,12 @@ impl Autoencoder {
 
     /// `[n, 784]` in [-1, 1] to `[n, 3]` codes.
     pub fn encode(&self, input: Tensor<2>) -> Tensor<2> {
-        forward_mlp(&self.encoder, &self.eight_bit, input)
+        forward_mlp(&self.encoder, &self.packed, input)
     }
 
     /// `[n, 3]` codes to `[n, 784]` in [-1, 1].
     pub fn decode(&self, code: Tensor<2>) -> Tensor<2> {
-        tanh(forward_mlp(&self.decoder, &self.eight_bit, code))
+        tanh(forward_mlp(&self.decoder, &self.packed, code))
     }
 
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {

@@ -10,7 +10,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::{Device, Int, Tensor};
 
-use super::layers::{Activation, EightBitCopies, convolve, linear, max_pool_relu};
+use super::layers::{Activation, PackedCopies, convolve, linear, max_pool_relu};
 
 pub const ARCHITECTURE: &str = "CNN conv5x5(16)-pool-conv5x5(32)-pool-fc128-fc10 (ReLU, dropout 0.3); features = fc128";
 pub const FEATURES: usize = 128;
@@ -25,10 +25,9 @@ pub struct Classifier {
     pub fc1: Linear,
     pub dropout: Dropout,
     pub fc2: Linear,
-    /// The linear layers' 8-bit copies for the CPU's dense kernel
-    /// ([`Classifier::with_eight_bit_copies`]).
+    /// The layers' weights packed for the CPU's kernels ([`Classifier::with_packed_copies`]).
     #[module(skip)]
-    pub eight_bit: EightBitCopies,
+    pub packed: PackedCopies,
 }
 
 fn conv5x5(channels_in: usize, channels_out: usize, device: &Device) -> Conv2d {
@@ -45,29 +44,30 @@ impl Classifier {
             fc1: LinearConfig::new(32 * 7 * 7, FEATURES).init(device),
             dropout: DropoutConfig::new(0.3).init(),
             fc2: LinearConfig::new(FEATURES, 10).init(device),
-            eight_bit: EightBitCopies::default(),
+            packed: PackedCopies::default(),
         }
     }
 
-    /// The model with 8-bit copies of its linear layers' weights where they are 8-bit already
-    /// ([`EightBitCopies`]): for inference on the CPU.
-    pub fn with_eight_bit_copies(self) -> Self {
-        let eight_bit = EightBitCopies::of(&[&self.fc1, &self.fc2]);
-        Self { eight_bit, ..self }
+    /// The model with its layers' weights also packed for the CPU's kernels ([`PackedCopies`]):
+    /// for inference on the CPU (not for the evaluation's features: the convolution's copy
+    /// rounds).
+    pub fn with_packed_copies(self) -> Self {
+        let packed = PackedCopies::of(&[&self.fc1, &self.fc2], &[&self.conv1, &self.conv2]);
+        Self { packed, ..self }
     }
 
     /// Pixels `[n, 784]` in [0, 1] to the 128 penultimate features `[n, 128]`.
     pub fn features(&self, pixels: Tensor<2>) -> Tensor<2> {
         let [n, _] = pixels.dims();
         let x = ((pixels - PIXEL_MEAN) / PIXEL_STD).reshape([n, 1, 28, 28]);
-        let x = max_pool_relu(convolve(&self.conv1, x));
-        let x = max_pool_relu(convolve(&self.conv2, x));
-        linear(&self.fc1, &self.eight_bit, x.reshape([n, 32 * 7 * 7]), Activation::Relu)
+        let x = max_pool_relu(convolve(&self.conv1, &self.packed, x));
+        let x = max_pool_relu(convolve(&self.conv2, &self.packed, x));
+        linear(&self.fc1, &self.packed, x.reshape([n, 32 * 7 * 7]), Activation::Relu)
     }
 
     /// Pixels `[n, 784]` in [0, 1] to class logits `[n, 10]`.
     pub fn forward(&self, pixels: Tensor<2>) -> Tensor<2> {
-        linear(&self.fc2, &self.eight_bit, self.dropout.forward(self.features(pixels)), Activation::Identity)
+        linear(&self.fc2, &self.packed, self.dropout.forward(self.features(pixels)), Activation::Identity)
     }
 }
 

@@ -17,7 +17,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use std::sync::Arc;
 
 pub use cpu_kernels::Activation;
-use cpu_kernels::{Dense, SameConv, Weights8, max_pool_2x2_relu};
+use cpu_kernels::{Dense, SameConv, Taps16, Weights8, max_pool_2x2_relu};
 
 /// A float tensor's values on the CPU, borrowed from Flex's storage: there when the tensor lives
 /// on Flex outside autodiff (where the kernels run) and holds f32.
@@ -59,35 +59,66 @@ fn tensor_of<const D: usize>(values: Vec<f32>, dims: [usize; D], device: &Device
     Tensor::from_data(TensorData::new(values, dims), device)
 }
 
-/// A model's linear layers' weights also held as 8-bit rows ([`Weights8`]: a quarter of the bytes
-/// for the dense kernel to read), for the layers whose weights are exactly that already (read
-/// from an 8-bit file, as the shipped ones are), on the CPU, where the kernel is the faster way
-/// (in wasm; none natively). Each copy keeps the f32 weight it was made from, and is used only
-/// for that same storage: a layer whose weight was replaced since (trained, loaded again) finds
-/// no copy and takes the f32 way.
-#[derive(Debug, Clone, Default)]
-pub struct EightBitCopies(Vec<(CpuValues, Arc<Weights8>)>);
+/// A layer's weights in the form a CPU kernel reads fastest.
+#[derive(Debug)]
+enum Packed {
+    /// A linear layer's 8-bit rows ([`Weights8`]: a quarter of the bytes for the dense kernel to
+    /// read), for the layers whose weights are exactly that already (read from an 8-bit file, as
+    /// the shipped ones are), where the dense kernel is the faster way (in wasm; none natively).
+    Rows8(Weights8),
+    /// A convolution's 16-bit taps ([`Taps16`]: twice the multiply-adds per instruction), for the
+    /// convolutions with input channels in pairs (the classifier's second); their values round
+    /// to about 1 part in 2300, so only the inference models get them, not the evaluation's.
+    Taps16(Taps16),
+}
 
-impl EightBitCopies {
-    /// Copies for those of `layers` that qualify (shared, not copied, when the model is cloned,
-    /// as the inference worker does for each request).
-    pub fn of(layers: &[&Linear]) -> Self {
-        Self::made(layers, Dense::FASTER_HERE)
+/// A model's layers' weights also held packed for the CPU's kernels ([`Packed`]), for the live
+/// analysis. Each copy keeps the f32 weight it was made from, and is used only for that same
+/// storage: a layer whose weight was replaced since (trained, loaded again) finds no copy and
+/// takes the f32 way.
+#[derive(Debug, Clone, Default)]
+pub struct PackedCopies(Vec<(CpuValues, Arc<Packed>)>);
+
+impl PackedCopies {
+    /// Copies for those of `linears` and `convolutions` that qualify (shared, not copied, when
+    /// the model is cloned, as the inference worker does for each request).
+    pub fn of(linears: &[&Linear], convolutions: &[&Conv2d]) -> Self {
+        Self::made(linears, Dense::FASTER_HERE, convolutions)
     }
 
-    fn made(layers: &[&Linear], wanted: bool) -> Self {
-        let copy = |layer: &&Linear| {
+    fn made(linears: &[&Linear], dense_wanted: bool, convolutions: &[&Conv2d]) -> Self {
+        let rows8 = |layer: &&Linear| {
             let weight = CpuValues::of(&layer.weight.val())?;
             let [inputs, _] = layer.weight.dims();
             let packed = Weights8::exact(weight.values(), inputs)?;
-            Some((weight, Arc::new(packed)))
+            Some((weight, Arc::new(Packed::Rows8(packed))))
         };
-        Self(if wanted { layers.iter().filter_map(copy).collect() } else { Vec::new() })
+        let taps16 = |conv: &&Conv2d| {
+            let weight = CpuValues::of(&conv.weight.val())?;
+            let packed = Taps16::of(weight.values(), conv.weight.dims())?;
+            Some((weight, Arc::new(Packed::Taps16(packed))))
+        };
+        let linears = linears.iter().filter(|_| dense_wanted).filter_map(rows8);
+        Self(linears.chain(convolutions.iter().filter_map(taps16)).collect())
     }
 
     /// The copy made from exactly this weight's storage, if any.
-    fn of_weight(&self, weight: &CpuValues) -> Option<&Weights8> {
+    fn of_weight(&self, weight: &CpuValues) -> Option<&Packed> {
         self.0.iter().find(|(made_from, _)| std::ptr::eq(made_from.values(), weight.values())).map(|(_, copy)| &**copy)
+    }
+
+    fn rows8(&self, weight: &CpuValues) -> Option<&Weights8> {
+        match self.of_weight(weight)? {
+            Packed::Rows8(rows) => Some(rows),
+            Packed::Taps16(_) => None,
+        }
+    }
+
+    fn taps16(&self, weight: &CpuValues) -> Option<&Taps16> {
+        match self.of_weight(weight)? {
+            Packed::Taps16(taps) => Some(taps),
+            Packed::Rows8(_) => None,
+        }
     }
 
     #[cfg(test)]
@@ -104,7 +135,7 @@ impl EightBitCopies {
 /// `layer` applied to `x` `[rows, inputs]`, then `activation`. On the CPU, for the few rows of
 /// the live analysis, [`Dense`] where it is the faster way (in wasm): product, bias and ReLU in
 /// one pass over the weights, read from the layer's 8-bit copy in `copies` if it has one.
-pub fn linear(layer: &Linear, copies: &EightBitCopies, x: Tensor<2>, activation: Activation) -> Tensor<2> {
+pub fn linear(layer: &Linear, copies: &PackedCopies, x: Tensor<2>, activation: Activation) -> Tensor<2> {
     let preferred = dense_shape(layer, &x).preferred();
     linear_choosing(layer, copies, x, activation, preferred)
 }
@@ -118,7 +149,7 @@ fn dense_shape(layer: &Linear, x: &Tensor<2>) -> Dense {
 /// [`linear`], through [`Dense`] if `kernel` (and the shape and the tensors allow it).
 fn linear_choosing(
     layer: &Linear,
-    copies: &EightBitCopies,
+    copies: &PackedCopies,
     x: Tensor<2>,
     activation: Activation,
     kernel: bool,
@@ -128,7 +159,7 @@ fn linear_choosing(
     match on_cpu.zip(CpuValues::of(&x)) {
         Some(((weight, bias), input)) => {
             let bias = bias.as_ref().map(CpuValues::values);
-            let output = match copies.of_weight(&weight) {
+            let output = match copies.rows8(&weight) {
                 Some(packed) => shape.run_8bit(input.values(), packed, bias, activation),
                 None => shape.run(input.values(), weight.values(), bias, activation),
             };
@@ -143,14 +174,17 @@ fn linear_choosing(
 }
 
 /// A convolution layer applied to `[n, c, h, w]`. On the CPU, for the stride-1 "same" 5x5
-/// convolutions of the classifier, [`SameConv`].
-pub fn convolve(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+/// convolutions of the classifier, [`SameConv`]: in 16-bit integers where `copies` holds the
+/// layer's taps ([`PackedCopies`]) and the shape and input allow, otherwise in f32.
+pub fn convolve(conv: &Conv2d, copies: &PackedCopies, x: Tensor<4>) -> Tensor<4> {
     let shape = same_conv_shape(conv, x.dims()).filter(SameConv::supported);
     let on_cpu = shape.and_then(|shape| Some((shape, cpu_parameters(&conv.weight, conv.bias.as_ref())?)));
     match on_cpu.zip(CpuValues::of(&x)) {
         Some(((shape, (weight, bias)), input)) => {
             let bias = bias.as_ref().map(CpuValues::values);
-            let output = shape.run(input.values(), weight.values(), bias).expect("a supported shape");
+            let in_16bit = copies.taps16(&weight).and_then(|taps| shape.run_16bit(input.values(), taps, bias));
+            let output = in_16bit
+                .unwrap_or_else(|| shape.run(input.values(), weight.values(), bias).expect("a supported shape"));
             let dims = [shape.images, shape.channels_out, shape.height, shape.width];
             tensor_of(output, dims, &x.device())
         }
@@ -218,7 +252,7 @@ mod tests {
             for activation in [Activation::Identity, Activation::Relu] {
                 // Through the kernel on every target (natively `linear` keeps Burn's way).
                 let (ours, burns) = both_ways(&layer, x.clone(), |layer, x| {
-                    linear_choosing(layer, &EightBitCopies::default(), x, activation, true)
+                    linear_choosing(layer, &PackedCopies::default(), x, activation, true)
                 });
                 assert_eq!(ours.shape(), burns.shape());
                 ours.assert_approx_eq::<f32>(&burns, Tolerance::absolute(1e-4));
@@ -244,9 +278,9 @@ mod tests {
             [[1, 784, 400], [1, 400, 20], [1, 20, 400], [1, 400, 784], [3, 1568, 128], [1, 12, 3]]
         {
             let layer = eight_bit_layer(inputs, outputs, &device);
-            let copies = EightBitCopies::made(&[&layer], true);
+            let copies = PackedCopies::made(&[&layer], true, &[]);
             let weight = CpuValues::of(&layer.weight.val()).expect("on the CPU");
-            assert!(copies.of_weight(&weight).is_some(), "{inputs}x{outputs}: the layer finds its 8-bit copy");
+            assert!(copies.rows8(&weight).is_some(), "{inputs}x{outputs}: the layer finds its 8-bit copy");
             let x = Tensor::<2>::random([rows, inputs], Distribution::Normal(0.0, 1.0), &device);
             for activation in [Activation::Identity, Activation::Relu] {
                 let (ours, burns) =
@@ -260,15 +294,15 @@ mod tests {
     fn only_8_bit_weights_get_copies_and_a_replaced_weight_finds_none() {
         let device = Device::flex();
         let trained_here = LinearConfig::new(64, 32).init(&device);
-        assert!(EightBitCopies::made(&[&trained_here], true).is_empty(), "f32 weights are not 8-bit rows");
+        assert!(PackedCopies::made(&[&trained_here], true, &[]).is_empty(), "f32 weights are not 8-bit rows");
         let read = eight_bit_layer(64, 32, &device);
-        let copies = EightBitCopies::made(&[&read, &trained_here], true);
+        let copies = PackedCopies::made(&[&read, &trained_here], true, &[]);
         assert_eq!(copies.len(), 1);
-        assert!(EightBitCopies::made(&[&read], false).is_empty(), "none where the kernel is not wanted");
+        assert!(PackedCopies::made(&[&read], false, &[]).is_empty(), "none where the kernel is not wanted");
         // The same values in new storage (a weight loaded or trained since): the old copy is not
         // used for it.
         let replaced = Param::from_tensor(read.weight.val() * 1.0);
-        assert!(copies.of_weight(&CpuValues::of(&replaced.val()).unwrap()).is_none());
+        assert!(copies.rows8(&CpuValues::of(&replaced.val()).unwrap()).is_none());
     }
 
     #[test]
@@ -277,7 +311,7 @@ mod tests {
         let layer = LinearConfig::new(8, 4).init(&device);
         let x = Tensor::<2>::random([64, 8], Distribution::Normal(0.0, 1.0), &device);
         assert!(!Dense { rows: 64, inputs: 8, outputs: 4 }.supported());
-        linear(&layer, &EightBitCopies::default(), x.clone(), Activation::Identity)
+        linear(&layer, &PackedCopies::default(), x.clone(), Activation::Identity)
             .into_data()
             .assert_approx_eq::<f32>(&layer.forward(x).into_data(), Tolerance::absolute(1e-6));
     }
@@ -296,10 +330,26 @@ mod tests {
             let dims = [images, channels_in, height, width];
             assert!(same_conv_shape(&conv, dims).is_some_and(|shape| shape.supported()), "{dims:?}");
             let x = Tensor::<4>::random(dims, Distribution::Normal(0.0, 1.0), &device);
-            let (ours, burns) = both_ways(&conv, x, convolve);
+            let (ours, burns) = both_ways(&conv, x, |conv, x| convolve(conv, &PackedCopies::default(), x));
             assert_eq!(ours.shape(), burns.shape());
             ours.assert_approx_eq::<f32>(&burns, Tolerance::absolute(1e-4));
         }
+    }
+
+    #[test]
+    fn sixteen_bit_copies_give_burns_convolution_to_within_their_rounding() {
+        let device = Device::flex();
+        let classifier = crate::models::Classifier::new(&device);
+        let copies = PackedCopies::made(&[], false, &[&classifier.conv1, &classifier.conv2]);
+        let taps_of = |conv: &Conv2d| copies.taps16(&CpuValues::of(&conv.weight.val()).unwrap()).is_some();
+        assert!(!taps_of(&classifier.conv1), "one input channel has no pair: f32");
+        assert!(taps_of(&classifier.conv2));
+        // The classifier's second layer on what its first gives (ReLU'd, pooled: non-negative).
+        let x = Tensor::<4>::random([3, 16, 14, 14], Distribution::Uniform(0.0, 2.0), &device);
+        let (ours, burns) = both_ways(&classifier.conv2, x, |conv, x| convolve(conv, &copies, x));
+        let largest = burns.iter::<f32>().fold(0.0f32, |m, v| m.max(v.abs()));
+        ours.assert_approx_eq::<f32>(&burns, Tolerance::absolute(1e-3 * largest));
+        assert_ne!(ours, burns, "the 16-bit way rounds: it was taken");
     }
 
     #[test]

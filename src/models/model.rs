@@ -66,15 +66,14 @@ impl Model {
         }
     }
 
-    /// The model with 8-bit copies of its linear layers' weights where they are 8-bit already,
-    /// for inference on the CPU (`layers::EightBitCopies`; the GAN's layers do not take the
-    /// dense kernel).
-    pub fn with_eight_bit_copies(self) -> Self {
+    /// The model with its layers' weights also packed for the CPU's kernels, for inference on
+    /// the CPU (`layers::PackedCopies`; the GAN's layers take none of those kernels).
+    pub fn with_packed_copies(self) -> Self {
         match self {
-            Model::Ae(ae) => Model::Ae(ae.with_eight_bit_copies()),
-            Model::Vae(vae) => Model::Vae(vae.with_eight_bit_copies()),
-            Model::Vae2d(vae) => Model::Vae2d(vae.with_eight_bit_copies()),
-            Model::Classifier(classifier) => Model::Classifier(classifier.with_eight_bit_copies()),
+            Model::Ae(ae) => Model::Ae(ae.with_packed_copies()),
+            Model::Vae(vae) => Model::Vae(vae.with_packed_copies()),
+            Model::Vae2d(vae) => Model::Vae2d(vae.with_packed_copies()),
+            Model::Classifier(classifier) => Model::Classifier(classifier.with_packed_copies()),
             gan @ Model::Gan(_) => gan,
         }
     }

@@ -10,7 +10,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Distribution, Tensor};
 
-use super::layers::{Activation, EightBitCopies, linear};
+use super::layers::{Activation, PackedCopies, linear};
 pub use super::spec::{HIDDEN, LATENT, LATENT_RANGE, ReconstructionLoss, check_latent};
 
 /// The path of the mean head's weight (`[HIDDEN, latent]`), whose width is the latent size.
@@ -34,9 +34,9 @@ pub struct Vae {
     pub fc22: Linear,
     pub fc3: Linear,
     pub fc4: Linear,
-    /// The layers' 8-bit copies for the CPU's dense kernel ([`Vae::with_eight_bit_copies`]).
+    /// The layers' weights packed for the CPU's kernels ([`Vae::with_packed_copies`]).
     #[module(skip)]
-    pub eight_bit: EightBitCopies,
+    pub packed: PackedCopies,
 }
 
 /// What the encoder says about one batch, and the decoder's answer for a sampled z.
@@ -55,15 +55,15 @@ impl Vae {
             fc22: LinearConfig::new(HIDDEN, latent).init(device),
             fc3: LinearConfig::new(latent, HIDDEN).init(device),
             fc4: LinearConfig::new(HIDDEN, 784).init(device),
-            eight_bit: EightBitCopies::default(),
+            packed: PackedCopies::default(),
         }
     }
 
-    /// The model with 8-bit copies of its layers' weights where they are 8-bit already
-    /// ([`EightBitCopies`]): for inference on the CPU.
-    pub fn with_eight_bit_copies(self) -> Self {
-        let eight_bit = EightBitCopies::of(&[&self.fc1, &self.fc21, &self.fc22, &self.fc3, &self.fc4]);
-        Self { eight_bit, ..self }
+    /// The model with its layers' weights also packed for the CPU's kernels ([`PackedCopies`]):
+    /// for inference on the CPU.
+    pub fn with_packed_copies(self) -> Self {
+        let packed = PackedCopies::of(&[&self.fc1, &self.fc21, &self.fc22, &self.fc3, &self.fc4], &[]);
+        Self { packed, ..self }
     }
 
     pub fn latent_size(&self) -> usize {
@@ -72,8 +72,8 @@ impl Vae {
 
     /// Pixels `[n, 784]` in [0, 1] to the mean and log-variance of q(z|x).
     pub fn encode(&self, pixels: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
-        let h = linear(&self.fc1, &self.eight_bit, pixels, Activation::Relu);
-        let copies = &self.eight_bit;
+        let h = linear(&self.fc1, &self.packed, pixels, Activation::Relu);
+        let copies = &self.packed;
         (
             linear(&self.fc21, copies, h.clone(), Activation::Identity),
             linear(&self.fc22, copies, h, Activation::Identity),
@@ -82,7 +82,7 @@ impl Vae {
 
     /// Latent codes to logits of the pixels.
     pub fn decode_logits(&self, z: Tensor<2>) -> Tensor<2> {
-        let copies = &self.eight_bit;
+        let copies = &self.packed;
         linear(&self.fc4, copies, linear(&self.fc3, copies, z, Activation::Relu), Activation::Identity)
     }
 

@@ -16,7 +16,7 @@ mod same_conv;
 
 pub use dense::{Activation, Dense, Weights8};
 pub use pool::max_pool_2x2_relu;
-pub use same_conv::SameConv;
+pub use same_conv::{SameConv, Taps16};
 
 use std::borrow::Cow;
 
