@@ -93,12 +93,22 @@ impl Dense {
         if self.outputs == 0 {
             return output;
         }
-        // Block by block, each row in turn: a block's weights are read from memory for the first
-        // row and from the cache for the others.
+        // Block by block, two rows at a time: a block's weights are read from memory for the
+        // first two rows and from the cache for the others, and each weight read is made an f32
+        // once for two rows (the classifier's three rows: two, then one).
         let blocks = self.outputs / BLOCK;
         for at in (0..blocks).map(|block| block * BLOCK) {
-            for (row, out) in x.chunks_exact(self.inputs).zip(output.chunks_exact_mut(self.outputs)) {
-                out[at..at + BLOCK].copy_from_slice(&block_16(row, weights.rows(at, BLOCK), &bias[at..at + BLOCK]));
+            let bias = &bias[at..at + BLOCK];
+            for (pair, out) in x.chunks(2 * self.inputs).zip(output.chunks_mut(2 * self.outputs)) {
+                match pair.len() / self.inputs {
+                    2 => {
+                        let (first, second) = pair.split_at(self.inputs);
+                        let [sums_first, sums_second] = block_16([first, second], weights.rows(at, BLOCK), bias);
+                        out[at..at + BLOCK].copy_from_slice(&sums_first);
+                        out[self.outputs + at..][..BLOCK].copy_from_slice(&sums_second);
+                    }
+                    _ => out[at..at + BLOCK].copy_from_slice(&block_16([pair], weights.rows(at, BLOCK), bias)[0]),
+                }
             }
         }
         for (row, out) in x.chunks_exact(self.inputs).zip(output.chunks_exact_mut(self.outputs)) {
@@ -251,24 +261,35 @@ impl WeightRows for Weights8 {
     }
 }
 
-/// Outputs `at..at + 16` of one row, each input's 16 weights given by `rows`: four vectors that
-/// stay in registers while every input is added in (one variable each rather than an array, for
-/// the reason `same_conv`'s row kernels give).
-fn block_16<'a, W: Weight + 'a>(x: &[f32], rows: impl Iterator<Item = &'a [W]>, bias: &[f32]) -> [f32; BLOCK] {
-    let (mut a, mut b) = (f32x4::from(lanes(bias)), f32x4::from(lanes(&bias[4..])));
-    let (mut c, mut d) = (f32x4::from(lanes(&bias[8..])), f32x4::from(lanes(&bias[12..])));
-    for (input, weights) in x.iter().zip(rows) {
-        let input = f32x4::splat(*input);
-        a += input * W::vector(weights);
-        b += input * W::vector(&weights[4..]);
-        c += input * W::vector(&weights[8..]);
-        d += input * W::vector(&weights[12..]);
+/// Outputs `at..at + 16` of `ROWS` rows, each input's 16 weights given by `rows`: four vectors
+/// a row that stay in registers while every input is added in (arrays unrolled: this crate is
+/// built at `opt-level = 3`), each weight vector made once for all the rows.
+fn block_16<'a, W: Weight + 'a, const ROWS: usize>(
+    x: [&[f32]; ROWS],
+    rows: impl Iterator<Item = &'a [W]>,
+    bias: &[f32],
+) -> [[f32; BLOCK]; ROWS] {
+    let inputs = x[0].len();
+    assert!(x.iter().all(|row| row.len() == inputs), "rows of one length");
+    let start: [f32x4; 4] = std::array::from_fn(|vector| f32x4::from(lanes(&bias[4 * vector..])));
+    let mut sums = [start; ROWS];
+    // The first row's values by iterator, the others' by index (within: the lengths are one).
+    for (input, (weights, first)) in rows.zip(x[0]).enumerate() {
+        let weights: [f32x4; 4] = std::array::from_fn(|vector| W::vector(&weights[4 * vector..]));
+        for (row, sums) in sums.iter_mut().enumerate() {
+            let value = f32x4::splat(if row == 0 { *first } else { x[row][input] });
+            for (sum, weights) in sums.iter_mut().zip(weights) {
+                *sum += value * weights;
+            }
+        }
     }
-    let mut sums = [0.0; BLOCK];
-    for (part, vector) in sums.chunks_exact_mut(4).zip([a, b, c, d]) {
-        part.copy_from_slice(&vector.to_array());
-    }
-    sums
+    sums.map(|vectors| {
+        let mut block = [0.0; BLOCK];
+        for (part, vector) in block.chunks_exact_mut(4).zip(vectors) {
+            part.copy_from_slice(&vector.to_array());
+        }
+        block
+    })
 }
 
 #[cfg(test)]
