@@ -95,11 +95,11 @@ pub async fn analyse_drawing(
         (to_classify.push(recon.clone()), gather.push(recon), gather.push(code))
     });
     let vae = models.vae().map(|vae| {
-        let mean = vae.encode(x.clone()).0;
+        let mean = vae.encode_mean(x.clone());
         let recon = vae.decode(mean.clone());
         (to_classify.push(recon.clone()), gather.push(recon), gather.push(mean))
     });
-    let vae2d = models.vae2d().map(|vae| gather.push(vae.encode(x.clone()).0));
+    let vae2d = models.vae2d().map(|vae| gather.push(vae.encode_mean(x.clone())));
     let classified = models
         .classifier()
         .map(|classifier| gather.push(softmax(classifier.forward(Tensor::cat(to_classify.tensors, 0)), 1)));

@@ -87,6 +87,10 @@ fn forward_passes_have_the_expected_shapes() {
     assert_eq!(Autoencoder::new(&device).encode(x.clone()).dims(), [3, 3]);
     let out = Vae::new(20, &device).forward(x.clone());
     assert_eq!((out.logits.dims(), out.mu.dims()), ([3, 784], [3, 20]));
+    // The mean alone (the live analysis's) is the encoder's first output.
+    let vae = Vae::new(20, &device);
+    let drawn = Tensor::<2>::random([3, 784], burn::tensor::Distribution::Uniform(0.0, 1.0), &device);
+    assert_eq!(vae.encode_mean(drawn.clone()).into_data(), vae.encode(drawn).0.into_data());
     assert_eq!(Classifier::new(&device).forward(x.clone()).dims(), [3, 10]);
     assert_eq!(Classifier::new(&device).features(x.clone()).dims(), [3, 128]);
     let gan = Gan::new(&device);

@@ -72,12 +72,22 @@ impl Vae {
 
     /// Pixels `[n, 784]` in [0, 1] to the mean and log-variance of q(z|x).
     pub fn encode(&self, pixels: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
-        let h = linear(&self.fc1, &self.packed, pixels, Activation::Relu);
-        let copies = &self.packed;
-        (
-            linear(&self.fc21, copies, h.clone(), Activation::Identity),
-            linear(&self.fc22, copies, h, Activation::Identity),
-        )
+        let h = self.hidden(pixels);
+        (self.mean_of(h.clone()), linear(&self.fc22, &self.packed, h, Activation::Identity))
+    }
+
+    /// Pixels `[n, 784]` in [0, 1] to the mean of q(z|x) alone: what the live analysis shows and
+    /// decodes, without the log-variance head.
+    pub fn encode_mean(&self, pixels: Tensor<2>) -> Tensor<2> {
+        self.mean_of(self.hidden(pixels))
+    }
+
+    fn hidden(&self, pixels: Tensor<2>) -> Tensor<2> {
+        linear(&self.fc1, &self.packed, pixels, Activation::Relu)
+    }
+
+    fn mean_of(&self, hidden: Tensor<2>) -> Tensor<2> {
+        linear(&self.fc21, &self.packed, hidden, Activation::Identity)
     }
 
     /// Latent codes to logits of the pixels.
@@ -106,7 +116,7 @@ impl Vae {
 
     /// The deterministic reconstruction the playground and the CLI show: decode the mean.
     pub fn reconstruct_mean(&self, pixels: Tensor<2>) -> Tensor<2> {
-        self.decode(self.encode(pixels).0)
+        self.decode(self.encode_mean(pixels))
     }
 }
 
