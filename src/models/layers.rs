@@ -67,8 +67,8 @@ enum Packed {
     /// the shipped ones are), where the dense kernel is the faster way (in wasm; none natively).
     Rows8(Weights8),
     /// A convolution's 16-bit taps ([`Taps16`]: twice the multiply-adds per instruction), for the
-    /// convolutions with input channels in pairs (the classifier's second); their values round
-    /// to about 1 part in 2300, so only the inference models get them, not the evaluation's.
+    /// convolutions the 16-bit kernel takes (the classifier's two); their values round to 1 part
+    /// in a few thousand, so only the inference models get them, not the evaluation's.
     Taps16(Taps16),
 }
 
@@ -341,15 +341,18 @@ mod tests {
         let device = Device::flex();
         let classifier = crate::models::Classifier::new(&device);
         let copies = PackedCopies::made(&[], false, &[&classifier.conv1, &classifier.conv2]);
-        let taps_of = |conv: &Conv2d| copies.taps16(&CpuValues::of(&conv.weight.val()).unwrap()).is_some();
-        assert!(!taps_of(&classifier.conv1), "one input channel has no pair: f32");
-        assert!(taps_of(&classifier.conv2));
-        // The classifier's second layer on what its first gives (ReLU'd, pooled: non-negative).
-        let x = Tensor::<4>::random([3, 16, 14, 14], Distribution::Uniform(0.0, 2.0), &device);
-        let (ours, burns) = both_ways(&classifier.conv2, x, |conv, x| convolve(conv, &copies, x));
-        let largest = burns.iter::<f32>().fold(0.0f32, |m, v| m.max(v.abs()));
-        ours.assert_approx_eq::<f32>(&burns, Tolerance::absolute(1e-3 * largest));
-        assert_ne!(ours, burns, "the 16-bit way rounds: it was taken");
+        // Each layer on inputs like its own: pixels standardised, then what the first layer
+        // gives (ReLU'd, pooled: non-negative).
+        for (conv, input) in [
+            (&classifier.conv1, Tensor::<4>::random([3, 1, 28, 28], Distribution::Normal(0.0, 1.0), &device)),
+            (&classifier.conv2, Tensor::<4>::random([3, 16, 14, 14], Distribution::Uniform(0.0, 2.0), &device)),
+        ] {
+            assert!(copies.taps16(&CpuValues::of(&conv.weight.val()).unwrap()).is_some());
+            let (ours, burns) = both_ways(conv, input, |conv, x| convolve(conv, &copies, x));
+            let largest = burns.iter::<f32>().fold(0.0f32, |m, v| m.max(v.abs()));
+            ours.assert_approx_eq::<f32>(&burns, Tolerance::absolute(1e-3 * largest));
+            assert_ne!(ours, burns, "the 16-bit way rounds: it was taken");
+        }
     }
 
     #[test]

@@ -9,10 +9,9 @@
 //! (`wide::f32x4`: wasm SIMD in the browser, SSE natively). Training keeps Burn's convolution,
 //! which has gradients; latent-lab's `models::layers` tests compare the two.
 //!
-//! A layer whose input channels pair up (the classifier's second) also has a 16-bit integer
-//! kernel ([`Taps16`], [`SameConv::run_16bit`]) for the live analysis: in Node's wasm, linked as
-//! the CPU inference worker's module, the classifier for three images took 1.03 ms with the f32
-//! kernel, 0.74 ms with this one.
+//! Both layers also have a 16-bit integer kernel ([`Taps16`], [`SameConv::run_16bit`]) for the
+//! live analysis: in Node's wasm, linked as the CPU inference worker's module, the classifier
+//! for three images took 1.03 ms with the f32 kernel, 0.74 ms with the second layer's in 16 bits.
 
 use wide::{f32x4, i16x8, i32x4};
 
@@ -209,23 +208,82 @@ macro_rules! row_kernel {
 row_kernel!(rows_16, 16, 20, [a0 b0 0] [a1 b1 4] [a2 b2 8] [a3 b3 12]);
 row_kernel!(rows_28, 28, 32, [a0 b0 0] [a1 b1 4] [a2 b2 8] [a3 b3 12] [a4 b4 16] [a5 b5 20] [a6 b6 24]);
 
-/// The one row width (in f32 lanes) with a 16-bit kernel built: the classifier's second layer
-/// (14 wide), nearly nine tenths of its multiply-adds.
-const LANES_16BIT: usize = 16;
-/// 4-lane vectors in a row of the 16-bit kernel.
-const VECTORS_16BIT: usize = LANES_16BIT / 4;
-/// A padded row of the 16-bit kernel's input in i16 values: `LANES_16BIT + KERNEL - 1` pixels,
-/// each holding a pair of input channels side by side.
-const PAIR_ROW: usize = (LANES_16BIT + KERNEL - 1) * 2;
+/// What the 16-bit kernel holds side by side in each pair of i16 values, which one
+/// `i16x8::dot` lane multiplies by a pair of weights and adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pairing {
+    /// Two input channels at the same pixel (an even number of input channels; the classifier's
+    /// second layer): a row of taps is `KERNEL` steps of one pixel.
+    Channels,
+    /// A pixel and its right-hand neighbour in the one input channel (the classifier's first
+    /// layer): a row of taps is `KERNEL.div_ceil(2)` steps of two pixels, the last step's second
+    /// weight zero.
+    Neighbours,
+}
+
+impl Pairing {
+    fn of(channels_in: usize) -> Option<Self> {
+        match channels_in {
+            1 => Some(Self::Neighbours),
+            _ if channels_in > 0 && channels_in.is_multiple_of(2) => Some(Self::Channels),
+            _ => None,
+        }
+    }
+
+    /// The row width, in f32 lanes, with a kernel built for this pairing: the classifier's
+    /// layers' (28 wide for the first, 14 for the second). Each is one more copy of the kernel.
+    fn lanes(self) -> usize {
+        match self {
+            Self::Channels => 16,
+            Self::Neighbours => 28,
+        }
+    }
+
+    /// Planes of pairs in an image.
+    fn planes(self, channels_in: usize) -> usize {
+        match self {
+            Self::Channels => channels_in / 2,
+            Self::Neighbours => 1,
+        }
+    }
+
+    /// Steps along a row of taps.
+    fn steps(self) -> usize {
+        match self {
+            Self::Channels => KERNEL,
+            Self::Neighbours => KERNEL.div_ceil(2),
+        }
+    }
+
+    /// Pixels from one step to the next.
+    fn stride(self) -> usize {
+        match self {
+            Self::Channels => 1,
+            Self::Neighbours => 2,
+        }
+    }
+
+    /// The pair of weights at `step` of row `ky` of plane `plane`, from one output channel's
+    /// `filter` (`[channels_in, KERNEL, KERNEL]`).
+    fn weights(self, filter: &[i16], plane: usize, ky: usize, step: usize) -> [i16; 2] {
+        let tap =
+            |channel: usize, kx: usize| if kx < KERNEL { filter[(channel * KERNEL + ky) * KERNEL + kx] } else { 0 };
+        match self {
+            Self::Channels => [tap(2 * plane, step), tap(2 * plane + 1, step)],
+            Self::Neighbours => [tap(0, 2 * step), tap(0, 2 * step + 1)],
+        }
+    }
+}
 
 /// A convolution's weights as 16-bit integers for [`SameConv::run_16bit`], one scale per output
 /// channel (weight `[o, c, ky, kx]` is the integer times `scales[o]`).
 ///
 /// Why: a wasm SIMD instruction (`i32x4.dot_i16x8_s`, `i16x8::dot`) multiplies eight pairs of
-/// 16-bit integers and adds neighbouring products: with input channels in pairs side by side, it
-/// does eight multiply-adds where f32 vectors (wasm has no fused multiply-add) do four in two
-/// instructions, and reads half the bytes. The cost is rounding: inputs and weights to about
-/// 1 part in 2300 of each one's largest magnitude (the range that keeps every sum within i32).
+/// 16-bit integers and adds neighbouring products: with input values in pairs side by side
+/// ([`Pairing`]), it does eight multiply-adds where f32 vectors (wasm has no fused multiply-add)
+/// do four in two instructions, and reads half the bytes. The cost is rounding: inputs and
+/// weights to 1 part in [`largest_integer`] of each one's largest magnitude (2317 for the
+/// classifier's second layer, 9268 for its first: the ranges that keep every sum within i32).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Taps16 {
     /// `[channels_out, channels_in, kernel]`.
@@ -233,38 +291,42 @@ pub struct Taps16 {
     /// The largest integer used, for the weights and the inputs alike.
     largest: i32,
     scales: Vec<f32>,
-    /// `[channels_out / CHANNEL_BLOCK, channels_in / 2, kernel, kernel, CHANNEL_BLOCK]`: each
-    /// tap's weights for a pair of input channels, the first in the lower half of an i32, so
-    /// that one splat makes the vector an input vector is dotted with.
+    /// `[channels_out / CHANNEL_BLOCK, planes, KERNEL, steps, CHANNEL_BLOCK]` ([`Pairing`]):
+    /// each step's pair of weights, the first in the lower half of an i32, so that one splat
+    /// makes the vector a pair of input vectors is dotted with.
     packed: Vec<i32>,
 }
 
 impl Taps16 {
     /// `weight` `[channels_out, channels_in, kernel, kernel]` (row-major, `dims` its shape) in
-    /// 16-bit integers; `None` for a shape the 16-bit kernel cannot take (odd channel counts, a
-    /// kernel not square) or a weight that is not finite.
+    /// 16-bit integers; `None` for a shape the 16-bit kernel cannot take (an odd number of input
+    /// channels other than one, an odd number of output channels, a kernel other than 5x5) or a
+    /// weight that is not finite.
     pub fn of(weight: &[f32], dims: [usize; 4]) -> Option<Self> {
         let [channels_out, channels_in, kernel, kernel_width] = dims;
-        let pairs_fit = channels_in > 0 && channels_in.is_multiple_of(2) && channels_out.is_multiple_of(CHANNEL_BLOCK);
-        if !pairs_fit || kernel != kernel_width || weight.len() != dims.iter().product::<usize>() {
+        let pairing = Pairing::of(channels_in)?;
+        let shape_fits = channels_out.is_multiple_of(CHANNEL_BLOCK) && kernel == KERNEL && kernel_width == KERNEL;
+        if !shape_fits || weight.len() != dims.iter().product::<usize>() {
             return None;
         }
-        let largest = largest_integer(channels_in * kernel * kernel);
-        let per_channel = channels_in * kernel * kernel;
+        let per_channel = channels_in * KERNEL * KERNEL;
+        let largest = largest_integer(per_channel);
         let mut steps = Vec::with_capacity(weight.len());
         let mut scales = Vec::with_capacity(channels_out);
         for filter in weight.chunks_exact(per_channel) {
             scales.push(quantise(filter, largest, &mut steps)?);
         }
-        let taps = kernel * kernel;
-        let mut packed = vec![0; weight.len() / 2];
+        let (planes, row_steps) = (pairing.planes(channels_in), pairing.steps());
+        let mut packed = vec![0; channels_out * planes * KERNEL * row_steps];
         for (channel, filter) in steps.chunks_exact(per_channel).enumerate() {
             let (block, within) = (channel / CHANNEL_BLOCK, channel % CHANNEL_BLOCK);
-            for (pair, planes) in filter.chunks_exact(2 * taps).enumerate() {
-                for tap in 0..taps {
-                    let both = (planes[tap] as u16 as i32) | ((planes[taps + tap] as i32) << 16);
-                    let at = ((block * channels_in / 2 + pair) * taps + tap) * CHANNEL_BLOCK + within;
-                    packed[at] = both;
+            for plane in 0..planes {
+                for ky in 0..KERNEL {
+                    for step in 0..row_steps {
+                        let [first, second] = pairing.weights(filter, plane, ky, step);
+                        let at = (((block * planes + plane) * KERNEL + ky) * row_steps + step) * CHANNEL_BLOCK + within;
+                        packed[at] = (first as u16 as i32) | ((second as i32) << 16);
+                    }
                 }
             }
         }
@@ -296,11 +358,9 @@ impl SameConv {
     /// Whether [`SameConv::run_16bit`] computes this shape.
     pub fn supported_16bit(&self) -> bool {
         self.kernel == KERNEL
-            && self.channels_in > 0
-            && self.channels_in.is_multiple_of(2)
             && self.channels_out.is_multiple_of(CHANNEL_BLOCK)
             && self.height > 0
-            && lanes_for(self.width) == LANES_16BIT
+            && Pairing::of(self.channels_in).is_some_and(|pairing| pairing.lanes() == lanes_for(self.width))
     }
 
     /// [`SameConv::run`] in 16-bit integers ([`Taps16`]): each image's input scaled to the
@@ -315,53 +375,84 @@ impl SameConv {
         assert_eq!(input.len(), self.images * self.channels_in * self.height * self.width, "input size");
         let bias = &*crate::bias_or_zeros(bias, self.channels_out);
         assert_eq!(bias.len(), self.channels_out, "bias size");
-        let (planes, image_scales) = self.pair_planes(input, taps.largest)?;
+        // The padded row's length (2 x (lanes + KERNEL - 1)) and the steps are spelled out:
+        // stable Rust cannot compute them from the other constants.
+        match Pairing::of(self.channels_in)? {
+            Pairing::Channels => self.run_pairs::<4, 40, 5, 1>(input, taps, bias, Pairing::Channels),
+            Pairing::Neighbours => self.run_pairs::<7, 64, 3, 2>(input, taps, bias, Pairing::Neighbours),
+        }
+    }
+
+    /// [`SameConv::run_16bit`] with `VECTORS` 4-lane vectors a row, padded rows of `PAIR_ROW`
+    /// i16 values, `STEPS` steps of `STRIDE` pixels along a row of taps.
+    fn run_pairs<const VECTORS: usize, const PAIR_ROW: usize, const STEPS: usize, const STRIDE: usize>(
+        &self,
+        input: &[f32],
+        taps: &Taps16,
+        bias: &[f32],
+        pairing: Pairing,
+    ) -> Option<Vec<f32>> {
+        const { assert!(PAIR_ROW == 2 * (4 * VECTORS + KERNEL - 1), "a padded row holds every window") };
+        assert_eq!((4 * VECTORS, STEPS, STRIDE), (pairing.lanes(), pairing.steps(), pairing.stride()), "its kernel");
+        let (planes, image_scales) = self.pair_planes(input, taps.largest, pairing, PAIR_ROW)?;
         let plane_len = (self.height + KERNEL - 1) * PAIR_ROW;
-        let image_planes = self.channels_in / 2 * plane_len;
-        let block_taps = self.channels_in / 2 * KERNEL * KERNEL * CHANNEL_BLOCK;
+        let image_planes = pairing.planes(self.channels_in) * plane_len;
+        let block_taps = pairing.planes(self.channels_in) * KERNEL * STEPS * CHANNEL_BLOCK;
         Some(self.output_by_block(|image, block, out| {
             let planes = &planes[image * image_planes..][..image_planes];
             let block_taps = &taps.packed[block * block_taps..][..block_taps];
             for y in 0..self.height {
-                let sums = rows_16bit(planes, block_taps, y, plane_len);
+                let sums = rows_16bit::<VECTORS, PAIR_ROW, STEPS, STRIDE>(planes, block_taps, y, plane_len);
                 for (within, sums) in sums.iter().enumerate() {
                     let channel = block * CHANNEL_BLOCK + within;
                     let scale = f32x4::splat(image_scales[image] * taps.scales[channel]);
                     let bias = f32x4::splat(bias[channel]);
-                    let mut row = [0.0; LANES_16BIT];
-                    for (lanes, sum) in row.chunks_exact_mut(4).zip(sums) {
-                        lanes.copy_from_slice(&(sum.round_float() * scale + bias).to_array());
-                    }
-                    self.put_row(out, within, y, &row);
+                    let row = sums.map(|sum| (sum.round_float() * scale + bias).to_array());
+                    self.put_row(out, within, y, row.as_flattened());
                 }
             }
         }))
     }
 
     /// Each image's input as integers up to `largest` (one scale per image) in padded planes of
-    /// channel pairs, `[images, channels_in / 2, height + KERNEL - 1, PAIR_ROW]`, and the images'
+    /// pairs ([`Pairing`]), `[images, planes, height + KERNEL - 1, pair_row]`, and the images'
     /// scales; `None` if a value is not finite.
-    fn pair_planes(&self, input: &[f32], largest: i32) -> Option<(Vec<i16>, Vec<f32>)> {
+    fn pair_planes(
+        &self,
+        input: &[f32],
+        largest: i32,
+        pairing: Pairing,
+        pair_row: usize,
+    ) -> Option<(Vec<i16>, Vec<f32>)> {
         let pad = KERNEL / 2;
-        let plane_len = (self.height + KERNEL - 1) * PAIR_ROW;
-        let mut planes = vec![0; self.images * self.channels_in / 2 * plane_len];
+        let plane_len = (self.height + KERNEL - 1) * pair_row;
+        let planes_per_image = pairing.planes(self.channels_in);
+        let mut planes = vec![0; self.images * planes_per_image * plane_len];
         let mut scales = Vec::with_capacity(self.images);
-        let mut steps = Vec::with_capacity(self.channels_in * self.height * self.width);
-        let image_len = self.channels_in * self.height * self.width;
-        let pair_planes = planes.chunks_exact_mut(self.channels_in / 2 * plane_len);
-        for (image, pairs_out) in input.chunks_exact(image_len).zip(pair_planes) {
+        let (channel_len, image_len) = (self.height * self.width, self.channels_in * self.height * self.width);
+        let mut steps = Vec::with_capacity(image_len);
+        let image_planes = planes.chunks_exact_mut(planes_per_image * plane_len);
+        for (image, planes_out) in input.chunks_exact(image_len).zip(image_planes) {
             steps.clear();
             scales.push(quantise(image, largest, &mut steps)?);
-            let pairs_in = steps.chunks_exact(2 * self.height * self.width);
-            for (pair_in, pair_out) in pairs_in.zip(pairs_out.chunks_exact_mut(plane_len)) {
-                let (first, second) = pair_in.split_at(self.height * self.width);
-                let rows_out = pair_out.chunks_exact_mut(PAIR_ROW).skip(pad);
-                for ((first, second), row_out) in
-                    first.chunks_exact(self.width).zip(second.chunks_exact(self.width)).zip(rows_out)
-                {
-                    let pixels_out = row_out[2 * pad..].chunks_exact_mut(2);
-                    for ((a, b), pixel) in first.iter().zip(second).zip(pixels_out) {
-                        pixel.copy_from_slice(&[*a, *b]);
+            for (plane, plane_out) in planes_out.chunks_exact_mut(plane_len).enumerate() {
+                // The channels of the pair, and how far right the second value sits.
+                let (first, second, shift) = match pairing {
+                    Pairing::Channels => (2 * plane, 2 * plane + 1, 0),
+                    Pairing::Neighbours => (0, 0, 1),
+                };
+                let rows_out = plane_out.chunks_exact_mut(pair_row).skip(pad);
+                for (y, row_out) in rows_out.take(self.height).enumerate() {
+                    let row = |channel: usize| &steps[channel * channel_len + y * self.width..][..self.width];
+                    let (first, second) = (row(first), row(second));
+                    // Padded column e holds image column e - pad (first) and e + shift - pad
+                    // (second), zero outside the image (as made). Slices zipped, not each column
+                    // checked: this ran at a tenth of the classifier's time that way.
+                    for (pair, value) in row_out[2 * pad..].chunks_exact_mut(2).zip(first) {
+                        pair[0] = *value;
+                    }
+                    for (pair, value) in row_out[2 * (pad - shift)..].chunks_exact_mut(2).zip(second) {
+                        pair[1] = *value;
                     }
                 }
             }
@@ -370,21 +461,26 @@ impl SameConv {
     }
 }
 
-/// Row `y` of a block of two output channels in integer sums: for every pair of input planes
-/// and tap, the pair's padded row shifted by the tap, dotted with the tap's two weights. The
-/// sums are arrays here, unlike the f32 kernels' variables: this crate is built at
-/// `opt-level = 3`, which unrolls these fixed loops and keeps the sums in registers.
-fn rows_16bit(planes: &[i16], taps: &[i32], y: usize, plane_len: usize) -> [[i32x4; VECTORS_16BIT]; CHANNEL_BLOCK] {
-    let mut sums = [[i32x4::ZERO; VECTORS_16BIT]; CHANNEL_BLOCK];
-    let pair_taps = taps.chunks_exact(KERNEL * KERNEL * CHANNEL_BLOCK);
-    for (plane, pair_taps) in planes.chunks_exact(plane_len).zip(pair_taps) {
-        for (ky, row_taps) in pair_taps.chunks_exact(KERNEL * CHANNEL_BLOCK).enumerate() {
+/// Row `y` of a block of two output channels in integer sums: for every plane of pairs and step
+/// along each row of taps, the plane's padded row shifted by the step, dotted with the step's
+/// pair of weights. The sums are arrays here, unlike the f32 kernels' variables: this crate is
+/// built at `opt-level = 3`, which unrolls these fixed loops and keeps the sums in registers.
+fn rows_16bit<const VECTORS: usize, const PAIR_ROW: usize, const STEPS: usize, const STRIDE: usize>(
+    planes: &[i16],
+    taps: &[i32],
+    y: usize,
+    plane_len: usize,
+) -> [[i32x4; VECTORS]; CHANNEL_BLOCK] {
+    let mut sums = [[i32x4::ZERO; VECTORS]; CHANNEL_BLOCK];
+    let plane_taps = taps.chunks_exact(KERNEL * STEPS * CHANNEL_BLOCK);
+    for (plane, plane_taps) in planes.chunks_exact(plane_len).zip(plane_taps) {
+        for (ky, row_taps) in plane_taps.chunks_exact(STEPS * CHANNEL_BLOCK).enumerate() {
             let row: &[i16; PAIR_ROW] = plane[(y + ky) * PAIR_ROW..][..PAIR_ROW].try_into().expect("whole rows");
-            for kx in 0..KERNEL {
+            for step in 0..STEPS {
                 let weights: [i16x8; CHANNEL_BLOCK] =
-                    std::array::from_fn(|within| bytemuck::cast(i32x4::splat(row_taps[kx * CHANNEL_BLOCK + within])));
-                for vector in 0..VECTORS_16BIT {
-                    let pixels = &row[2 * (kx + 4 * vector)..][..8];
+                    std::array::from_fn(|within| bytemuck::cast(i32x4::splat(row_taps[step * CHANNEL_BLOCK + within])));
+                for vector in 0..VECTORS {
+                    let pixels = &row[2 * (step * STRIDE + 4 * vector)..][..8];
                     let x = i16x8::from(<[i16; 8]>::try_from(pixels).expect("eight lanes"));
                     for (sums, weights) in sums.iter_mut().zip(weights) {
                         sums[vector] += x.dot(weights);
@@ -417,9 +513,9 @@ mod tests {
 
     #[test]
     fn sixteen_bit_gives_the_f32_values_to_within_its_rounding() {
-        // The classifier's second layer, a width rounded up to whole vectors, a single row.
+        // The classifier's two layers, widths rounded up to whole vectors, a single row.
         for (images, channels_in, channels_out, height, width) in
-            [(3, 16, 32, 14, 14), (2, 2, 4, 5, 13), (1, 4, 2, 1, 16)]
+            [(3, 16, 32, 14, 14), (3, 1, 16, 28, 28), (2, 2, 4, 5, 13), (2, 1, 2, 4, 27), (1, 4, 2, 1, 16)]
         {
             let shape = SameConv { images, channels_in, channels_out, height, width, kernel: 5 };
             assert!(shape.supported_16bit(), "{shape:?}");
@@ -455,7 +551,9 @@ mod tests {
     #[test]
     fn sixteen_bit_declines_what_it_cannot_take() {
         let shape = SameConv { images: 1, channels_in: 2, channels_out: 2, height: 3, width: 14, kernel: 5 };
-        assert!(Taps16::of(&[0.0; 25 * 2], [2, 1, 5, 5]).is_none(), "one input channel has no pair");
+        assert!(Taps16::of(&[0.0; 25 * 6], [2, 3, 5, 5]).is_none(), "three input channels do not pair up");
+        assert!(Taps16::of(&[0.0; 9 * 4], [2, 2, 3, 3]).is_none(), "no 3x3 kernel built");
+        assert!(!SameConv { channels_in: 1, ..shape }.supported_16bit(), "no 14-wide kernel for one input channel");
         assert!(Taps16::of(&[f32::NAN; 25 * 4], [2, 2, 5, 5]).is_none(), "weights not finite");
         let taps = Taps16::of(&[0.5; 25 * 4], [2, 2, 5, 5]).expect("even channel counts");
         let mut input = vec![1.0; 2 * 3 * 14];
