@@ -216,7 +216,7 @@ impl Weights8 {
         let mut steps = Vec::with_capacity(weight.len());
         let mut scales = Vec::with_capacity(inputs);
         for row in weight.chunks_exact(outputs) {
-            let largest = row.iter().fold(0.0f32, |m, v| if v.abs() > m { v.abs() } else { m });
+            let largest = crate::largest_finite_magnitude(row)?;
             let scale = largest / 127.0;
             let inverse = if scale > 0.0 { 1.0 / scale } else { 0.0 };
             for &value in row {

@@ -24,3 +24,15 @@ use std::borrow::Cow;
 fn bias_or_zeros(bias: Option<&[f32]>, len: usize) -> Cow<'_, [f32]> {
     bias.map_or_else(|| Cow::Owned(vec![0.0; len]), Cow::Borrowed)
 }
+
+/// The larger of two values, as a comparison: `f32::max` (which ignores a NaN) is a call to libm's
+/// `fmaxf` in wasm, and took more time than the rest of the pooling.
+fn larger(a: f32, b: f32) -> f32 {
+    if a > b { a } else { b }
+}
+
+/// The largest magnitude among `values` (0 for none), or `None` if one is not finite: the scale
+/// of a row or filter of integers (`Weights8`, `Taps16`).
+fn largest_finite_magnitude(values: &[f32]) -> Option<f32> {
+    values.iter().try_fold(0.0f32, |largest, v| v.is_finite().then(|| larger(v.abs(), largest)))
+}

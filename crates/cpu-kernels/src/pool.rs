@@ -6,6 +6,8 @@
 //! view) were about a sixth of the classifier's pass for three images (1.17 ms), this loop about a
 //! twentieth of the faster pass.
 
+use crate::larger;
+
 /// `planes` of `height` x `width` values each (both even), laid end to end, to planes of
 /// `height / 2` x `width / 2`: each value the largest of its 2x2 window, or zero if that is larger.
 #[inline(never)]
@@ -21,12 +23,6 @@ pub fn max_pool_2x2_relu(planes: &[f32], height: usize, width: usize) -> Vec<f32
         }
     }
     pooled
-}
-
-/// The larger of two values, as a comparison: `f32::max` (which ignores a NaN) is a call to libm's
-/// `fmaxf` in wasm, and took more time than the rest of the pooling.
-fn larger(a: f32, b: f32) -> f32 {
-    if a > b { a } else { b }
 }
 
 #[cfg(test)]

@@ -344,9 +344,7 @@ fn largest_integer(terms: usize) -> i32 {
 /// `values` as integers up to `largest` in magnitude, appended to `steps`; the scale (a value is
 /// its integer times it), or `None` if a value is not finite.
 fn quantise(values: &[f32], largest: i32, steps: &mut Vec<i16>) -> Option<f32> {
-    // A comparison, not `f32::max` (a call to libm's `fmaxf` in wasm).
-    let magnitude =
-        values.iter().try_fold(0.0f32, |m, v| v.is_finite().then(|| if v.abs() > m { v.abs() } else { m }))?;
+    let magnitude = crate::largest_finite_magnitude(values)?;
     let scale = magnitude / largest as f32;
     let inverse = if scale > 0.0 { 1.0 / scale } else { 0.0 };
     // Ties to even: wasm's own rounding instruction (`round` is a libm call there).
