@@ -108,7 +108,11 @@ mod engine {
     /// caller falls back to the CPU.
     #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
     pub async fn webgpu() -> Result<Device, String> {
-        Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU is not available here ({e:?})"))
+        let device =
+            Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU is not available here ({e:?})"))?;
+        // A software adapter gets the layers' products from another kernel (models::product).
+        crate::models::product::set_software_adapter(crate::web::gpu::adapter_is_software().await);
+        Ok(device)
     }
 
     /// A module built without WebGPU (the page's first inference module) has none.

@@ -16,6 +16,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use std::sync::Arc;
 
+use super::product::product;
 pub use cpu_kernels::Activation;
 use cpu_kernels::{Dense, SameConv, Taps16, Weights8, max_pool_2x2_relu};
 
@@ -167,9 +168,19 @@ fn linear_choosing(
             tensor_of(output, [shape.rows, shape.outputs], &x.device())
         }
         None => match activation {
-            Activation::Identity => layer.forward(x),
-            Activation::Relu => relu(layer.forward(x)),
+            Activation::Identity => affine(layer, x),
+            Activation::Relu => relu(affine(layer, x)),
         },
+    }
+}
+
+/// Burn's way of `layer.forward(x)`, its product through [`product`] (which picks the kernel for
+/// the backend, WebGPU's software adapter included).
+fn affine(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
+    let y = product(x, layer.weight.val());
+    match &layer.bias {
+        Some(bias) => y + bias.val().unsqueeze(),
+        None => y,
     }
 }
 

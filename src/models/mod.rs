@@ -15,6 +15,8 @@ pub mod layers;
 #[cfg(feature = "engine")]
 mod model;
 #[cfg(feature = "engine")]
+pub mod product;
+#[cfg(feature = "engine")]
 pub mod tensors;
 #[cfg(feature = "engine")]
 pub mod vae;
