@@ -76,11 +76,9 @@ mod cube {
     /// `lhs · rhs` through cubek's naive kernel: one invocation per output value, no tiling.
     fn naive_product(lhs: CubeTensor, rhs: CubeTensor) -> Result<CubeTensor, MatmulSetupError> {
         let out = init_matmul_output(&lhs, &rhs, lhs.dtype);
-        let elem = |tensor: &CubeTensor| dtype_to_storage_type(tensor.dtype);
-        let mut elems =
-            MatmulElems::from_globals(&MatmulGlobalElems { lhs: elem(&lhs), rhs: elem(&rhs), out: elem(&out) });
+        let [lhs_elem, rhs_elem, out_elem] = [lhs.dtype, rhs.dtype, out.dtype].map(dtype_to_storage_type);
+        let mut elems = MatmulElems::from_globals(&MatmulGlobalElems { lhs: lhs_elem, rhs: rhs_elem, out: out_elem });
         let client = out.client.clone();
-        let (lhs_elem, rhs_elem) = (elem(&lhs), elem(&rhs));
         launch_ref(
             &Strategy::MultiLevel(multi_level::Strategy::Naive),
             &client,
