@@ -21,11 +21,22 @@ impl Backend {
     }
 }
 
+/// What kind of WebGPU adapter the browser gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adapter {
+    /// A GPU.
+    Hardware,
+    /// A fallback adapter (SwiftShader, say) that runs the shaders on the CPU: on this project's
+    /// machines every model trained 30-40 times slower on it than on the CPU path, and a GAN grid
+    /// took 8x as long (README, "Auto on a software adapter"), so Auto leaves it alone.
+    Software,
+}
+
 /// Which backend the person asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum BackendChoice {
-    /// WebGPU where there is one, but live single-image work on whichever backend measured
-    /// faster for it.
+    /// WebGPU where there is a hardware adapter, but live single-image work on whichever backend
+    /// measured faster for it; the CPU on a software adapter.
     #[default]
     Auto,
     Cpu,
@@ -54,7 +65,7 @@ pub use engine::*;
 mod engine {
     use burn::tensor::Device;
 
-    use super::{Backend, BackendChoice, Work};
+    use super::{Adapter, Backend, BackendChoice, Work};
 
     /// Burn's portable CPU backend, seeded so that weight initialisation and sampling repeat.
     pub fn cpu(seed: u64) -> Device {
@@ -69,11 +80,13 @@ mod engine {
     pub struct Devices {
         pub cpu: Device,
         pub gpu: Option<Device>,
+        /// The adapter `gpu` was made on (Hardware when there is no `gpu`).
+        pub adapter: Adapter,
     }
 
     impl Devices {
         pub fn cpu_only(seed: u64) -> Self {
-            Self { cpu: cpu(seed), gpu: None }
+            Self { cpu: cpu(seed), gpu: None, adapter: Adapter::Hardware }
         }
 
         pub fn get(&self, backend: Backend) -> Option<&Device> {
@@ -89,10 +102,12 @@ mod engine {
         }
 
         /// The backend a piece of work runs on: the choice where it can be honoured, the CPU
-        /// otherwise; Auto sends live work to the CPU when it measured faster there (`live_on_cpu`).
+        /// otherwise; Auto leaves a software adapter alone and sends live work to the CPU when it
+        /// measured faster there (`live_on_cpu`).
         pub fn backend_for(&self, choice: BackendChoice, work: Work, live_on_cpu: bool) -> Backend {
             match (choice, self.gpu.is_some(), work) {
                 (BackendChoice::Cpu, _, _) | (_, false, _) => Backend::Cpu,
+                (BackendChoice::Auto, true, _) if self.adapter == Adapter::Software => Backend::Cpu,
                 (BackendChoice::Auto, true, Work::Live) if live_on_cpu => Backend::Cpu,
                 _ => Backend::WebGpu,
             }
@@ -104,20 +119,54 @@ mod engine {
         }
     }
 
-    /// Initialises Burn's WebGPU device, once per worker. `Err` says why there is none, so the
-    /// caller falls back to the CPU.
+    /// Initialises Burn's WebGPU device, once per worker, and says what kind of adapter it is on.
+    /// `Err` says why there is none, so the caller falls back to the CPU.
     #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
-    pub async fn webgpu() -> Result<Device, String> {
+    pub async fn webgpu() -> Result<(Device, Adapter), String> {
         let device =
             Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU is not available here ({e:?})"))?;
+        let adapter = crate::web::gpu::webgpu_adapter().await.unwrap_or(Adapter::Hardware);
         // A software adapter gets the layers' products from another kernel (models::product).
-        crate::models::product::set_software_adapter(crate::web::gpu::adapter_is_software().await);
-        Ok(device)
+        crate::models::product::set_software_adapter(adapter == Adapter::Software);
+        Ok((device, adapter))
     }
 
     /// A module built without WebGPU (the page's first inference module) has none.
     #[cfg(all(target_arch = "wasm32", not(feature = "webgpu")))]
-    pub async fn webgpu() -> Result<Device, String> {
+    pub async fn webgpu() -> Result<(Device, Adapter), String> {
         Err("this module computes on the CPU only".into())
+    }
+}
+
+#[cfg(all(test, feature = "engine"))]
+mod tests {
+    use super::*;
+
+    /// Devices with a stand-in "GPU" (another CPU device: only its presence matters here).
+    fn with_gpu(adapter: Adapter) -> Devices {
+        Devices { cpu: cpu(0), gpu: Some(cpu(1)), adapter }
+    }
+
+    #[test]
+    fn auto_uses_a_hardware_adapter_but_not_a_software_one() {
+        let hardware = with_gpu(Adapter::Hardware);
+        let software = with_gpu(Adapter::Software);
+        for work in [Work::Live, Work::Batch] {
+            assert_eq!(hardware.backend_for(BackendChoice::Auto, work, false), Backend::WebGpu);
+            assert_eq!(software.backend_for(BackendChoice::Auto, work, false), Backend::Cpu);
+            // The person's choice is honoured on either.
+            assert_eq!(software.backend_for(BackendChoice::WebGpu, work, true), Backend::WebGpu);
+            assert_eq!(hardware.backend_for(BackendChoice::Cpu, work, false), Backend::Cpu);
+        }
+        assert_eq!(hardware.backend_for(BackendChoice::Auto, Work::Live, true), Backend::Cpu);
+        assert_eq!(hardware.backend_for(BackendChoice::Auto, Work::Batch, true), Backend::WebGpu);
+    }
+
+    #[test]
+    fn without_a_gpu_everything_runs_on_the_cpu() {
+        let devices = Devices::cpu_only(0);
+        for choice in [BackendChoice::Auto, BackendChoice::WebGpu, BackendChoice::Cpu] {
+            assert_eq!(devices.backend_for(choice, Work::Batch, false), Backend::Cpu);
+        }
     }
 }

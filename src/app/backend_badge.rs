@@ -5,8 +5,11 @@ use leptos::prelude::*;
 
 use super::lab::{GpuStatus, Timings};
 use super::use_lab;
-use crate::device::BackendChoice;
+use crate::device::{Adapter, BackendChoice};
 use crate::link::Lock;
+
+/// Why Auto computes on the CPU although the browser offers WebGPU.
+const SOFTWARE_ADAPTER: &str = "WebGPU here is a software adapter, slower than the CPU";
 
 fn describe(choice: BackendChoice, gpu: &GpuStatus, timings: Timings) -> String {
     let ms = |v: Option<f64>| v.map(|v| format!("{v:.1} ms")).unwrap_or_else(|| "-".into());
@@ -14,13 +17,18 @@ fn describe(choice: BackendChoice, gpu: &GpuStatus, timings: Timings) -> String 
         (BackendChoice::Cpu, _) | (_, GpuStatus::Unavailable(_)) => "CPU (Flex)".to_string(),
         // The CPU module serves the panels while the GPU module loads.
         (_, GpuStatus::Checking) => "CPU (Flex) · Checking for WebGPU…".to_string(),
-        (BackendChoice::WebGpu, GpuStatus::Ready) => "WebGPU".to_string(),
-        (BackendChoice::Auto, GpuStatus::Ready) if timings.live_on_cpu() => format!(
+        (BackendChoice::WebGpu, GpuStatus::SoftwareOnly) => "CPU (Flex) · Loading WebGPU…".to_string(),
+        (BackendChoice::Auto, GpuStatus::SoftwareOnly | GpuStatus::Ready(Adapter::Software)) => {
+            format!("CPU (Flex) · {SOFTWARE_ADAPTER}")
+        }
+        (BackendChoice::WebGpu, GpuStatus::Ready(Adapter::Software)) => "WebGPU (software adapter)".to_string(),
+        (BackendChoice::WebGpu, GpuStatus::Ready(Adapter::Hardware)) => "WebGPU".to_string(),
+        (BackendChoice::Auto, GpuStatus::Ready(Adapter::Hardware)) if timings.live_on_cpu() => format!(
             "WebGPU · live drawing on CPU (faster for one image: {} vs {})",
             ms(timings.cpu_ms),
             ms(timings.gpu_ms)
         ),
-        (BackendChoice::Auto, GpuStatus::Ready) => "WebGPU".to_string(),
+        (BackendChoice::Auto, GpuStatus::Ready(Adapter::Hardware)) => "WebGPU".to_string(),
     };
     if let (Some(last), Some(backend)) = (timings.last_ms, timings.last_backend) {
         text.push_str(&format!(" · last forward {last:.1} ms on {}", backend.label()));
@@ -37,7 +45,11 @@ pub fn BackendBadge() -> impl IntoView {
         let (choice, gpu, timings) = (lab.choice.get(), lab.gpu.get(), lab.timings.get());
         describe(choice, &gpu, timings)
     };
-    let uses_gpu = move || lab.gpu.get() == GpuStatus::Ready && lab.choice.get() != BackendChoice::Cpu;
+    let uses_gpu = move || match lab.choice.get() {
+        BackendChoice::Cpu => false,
+        BackendChoice::Auto => lab.gpu.get().auto_uses_gpu(),
+        BackendChoice::WebGpu => lab.gpu.get().is_ready(),
+    };
     let gpu_note = move || match lab.gpu.get() {
         GpuStatus::Unavailable(message) => Some(message),
         _ => None,
@@ -63,7 +75,7 @@ pub fn BackendBadge() -> impl IntoView {
                     <select on:change=on_change aria-label="Compute backend">
                         <option value="auto" selected=move || lab.choice.get() == BackendChoice::Auto>"Auto"</option>
                         <option value="webgpu" selected=move || lab.choice.get() == BackendChoice::WebGpu
-                            disabled=move || lab.gpu.get() != GpuStatus::Ready>"WebGPU"</option>
+                            disabled=move || !matches!(lab.gpu.get(), GpuStatus::Ready(_) | GpuStatus::SoftwareOnly)>"WebGPU"</option>
                         <option value="cpu" selected=move || lab.choice.get() == BackendChoice::Cpu>"CPU"</option>
                     </select>
                 </label>

@@ -1,5 +1,6 @@
 //! The inference worker with WebGPU. The page becomes usable on the CPU module (0.4 MB gzip);
-//! then, where the browser has a WebGPU adapter and the person has not chosen the CPU, the page
+//! then, where the browser has a WebGPU adapter that Auto would use (a hardware one) or the person
+//! chose WebGPU, the page
 //! starts the same worker built with WebGPU (1.9 MB more), lets it load the models and time its
 //! backends, hands it every change made to the first worker meanwhile, and swaps it in. Until
 //! then, and wherever it cannot be used, every panel works on the CPU module.
@@ -10,15 +11,16 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::lab::{GpuStatus, Inference, Lab};
-use crate::device::BackendChoice;
+use crate::device::{Adapter, BackendChoice};
 use crate::models::ModelKind;
 use crate::protocol::{InferenceEvent, PAGE_MODELS, Role, WeightState};
-use crate::web::gpu::has_webgpu_adapter;
+use crate::web::gpu::webgpu_adapter;
 
 /// Where the GPU module stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GpuModule {
-    /// Not started: the models are still loading, or the person chose the CPU.
+    /// Not started: the models are still loading, or the person chose the CPU, or Auto found a
+    /// software adapter.
     Waiting,
     /// Downloading, loading the models, timing its backends.
     Loading,
@@ -40,13 +42,23 @@ struct Warmed {
     gpu_ms: f64,
 }
 
+/// Whether the page wants the GPU module, given the person's choice and what it knows of WebGPU:
+/// not for the CPU, nor for Auto on a software adapter, which computes on the CPU.
+pub fn wants_gpu_module(choice: BackendChoice, gpu: &GpuStatus) -> bool {
+    match choice {
+        BackendChoice::Cpu => false,
+        BackendChoice::Auto => *gpu != GpuStatus::SoftwareOnly,
+        BackendChoice::WebGpu => true,
+    }
+}
+
 impl Lab {
-    /// Starts the GPU module if it is time: the CPU module's models are in and the person has not
-    /// chosen the CPU.
+    /// Starts the GPU module if it is time: the CPU module's models are in and the person's choice
+    /// wants it.
     pub fn consider_gpu_module(self) {
         if self.models_settled_untracked()
             && self.gpu_module.get_untracked() == GpuModule::Waiting
-            && self.choice.get_untracked() != BackendChoice::Cpu
+            && wants_gpu_module(self.choice.get_untracked(), &self.gpu.get_untracked())
         {
             self.gpu_module.set(GpuModule::Loading);
             spawn_local(self.load_gpu_module());
@@ -54,7 +66,14 @@ impl Lab {
     }
 
     async fn load_gpu_module(self) {
-        match self.warm_gpu_module().await {
+        let adapter = webgpu_adapter().await;
+        if adapter == Some(Adapter::Software) && self.choice.get_untracked() == BackendChoice::Auto {
+            // Nothing to download: Auto computes on the CPU. Picking WebGPU loads the module.
+            self.gpu.set(GpuStatus::SoftwareOnly);
+            self.gpu_module.set(GpuModule::Waiting);
+            return;
+        }
+        match self.warm_gpu_module(adapter).await {
             Ok(()) => {
                 self.gpu_module.set(GpuModule::InUse);
                 spawn_local(async {
@@ -72,10 +91,8 @@ impl Lab {
     }
 
     /// Starts the GPU module's worker and, once it holds every model the panels have, swaps it in.
-    async fn warm_gpu_module(self) -> Result<(), String> {
-        if !has_webgpu_adapter().await {
-            return Err("this browser offers no WebGPU adapter".into());
-        }
+    async fn warm_gpu_module(self, adapter: Option<Adapter>) -> Result<(), String> {
+        let adapter = adapter.ok_or("this browser offers no WebGPU adapter")?;
         let (said, mut warming) = unbounded();
         let stopped = said.clone();
         let client = Inference::spawn(
@@ -106,7 +123,7 @@ impl Lab {
         self.inference.set_value(Some(client));
         self.changes.set_value(None);
         self.timings.update(|t| (t.cpu_ms, t.gpu_ms, t.calibrated) = (warmed.cpu_ms, Some(warmed.gpu_ms), true));
-        self.gpu.set(GpuStatus::Ready);
+        self.gpu.set(GpuStatus::Ready(adapter));
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 
 use crate::data::DatasetKind;
 use crate::data::first_view::CLOUD_POINTS;
-use crate::device::{Backend, BackendChoice, live_on_cpu};
+use crate::device::{Adapter, Backend, BackendChoice, live_on_cpu};
 use crate::models::ModelKind;
 use crate::protocol::{
     DrawingAnalysis, Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, PAGE_MODELS, Role,
@@ -15,7 +15,7 @@ use crate::protocol::{
 };
 use crate::web::client::{RequestError, WorkerClient};
 
-use super::gpu_module::GpuModule;
+use super::gpu_module::{GpuModule, wants_gpu_module};
 
 pub type Inference = WorkerClient<InferenceRequest, InferenceReply, InferenceError, InferenceEvent>;
 
@@ -23,8 +23,23 @@ pub type Inference = WorkerClient<InferenceRequest, InferenceReply, InferenceErr
 #[derive(Debug, Clone, PartialEq)]
 pub enum GpuStatus {
     Checking,
-    Ready,
+    /// The browser's adapter is a software one: the GPU module loads only if the person picks
+    /// WebGPU, since Auto computes on the CPU there (`device::Adapter`).
+    SoftwareOnly,
+    /// The GPU module is in use, on this kind of adapter.
+    Ready(Adapter),
     Unavailable(String),
+}
+
+impl GpuStatus {
+    pub fn is_ready(&self) -> bool {
+        matches!(self, GpuStatus::Ready(_))
+    }
+
+    /// Whether Auto computes on WebGPU with this status (live work may still go to the CPU).
+    pub fn auto_uses_gpu(&self) -> bool {
+        *self == GpuStatus::Ready(Adapter::Hardware)
+    }
 }
 
 /// Measured milliseconds of one live analysis (AE + VAE + classifier on one drawing).
@@ -215,7 +230,7 @@ impl Lab {
         self.models_settled()
             && match self.gpu_module.get() {
                 GpuModule::Loading => false,
-                GpuModule::Waiting => self.choice.get() == BackendChoice::Cpu,
+                GpuModule::Waiting => !wants_gpu_module(self.choice.get(), &self.gpu.get()),
                 GpuModule::InUse | GpuModule::NotUsed => true,
             }
     }

@@ -16,7 +16,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::fetch::Http;
 use super::message::{receive, send};
-use crate::device::{self, Devices};
+use crate::device::{self, Adapter, Devices};
 use crate::protocol::{FromWorker, InferenceError, InferenceEvent, InferenceReply, Request, Role};
 use crate::worker::{Emit, InferenceWorker};
 
@@ -69,8 +69,8 @@ fn emitter<R: Serialize + 'static, X: Serialize + 'static, E: Serialize + 'stati
 async fn devices() -> (Devices, Result<(), String>) {
     let cpu = device::cpu(0);
     match device::webgpu().await {
-        Ok(gpu) => (Devices { cpu, gpu: Some(gpu) }, Ok(())),
-        Err(why) => (Devices { cpu, gpu: None }, Err(why)),
+        Ok((gpu, adapter)) => (Devices { cpu, gpu: Some(gpu), adapter }, Ok(())),
+        Err(why) => (Devices { cpu, gpu: None, adapter: Adapter::Hardware }, Err(why)),
     }
 }
 

@@ -12,9 +12,13 @@
 //                             heap, the longest main-thread task; every LATENT_LAB_SOAK_CONTROL_EVERY
 //                             minutes (default 3) a fresh page trains the same model for 30 s beside it,
 //                             so that the machine's own slowdowns are told apart from the run's
-//   node bench.mjs            page, training and responsive (the soak only when asked for)
+//   node bench.mjs auto       on a software WebGPU adapter (SwiftShader), what Auto (the default) does:
+//                             the backend each model trains on and its ms per step, the wasm fetched
+//   node bench.mjs            page, training and responsive (the soak and auto only when asked for)
 // LATENT_LAB_DIST=folder measures another build (e.g. an older one, for before and after), with
 // LATENT_LAB_RESULTS=file to write its results elsewhere.
+// page, auto: the page as opened, with Auto; training, responsive, soak: with WebGPU chosen on
+//   the WebGPU browser (?backend=webgpu), since Auto computes on the CPU on a software adapter.
 // page:
 //   live reconstruction: one analysis of a drawing (AE + VAE + 2-D VAE encoder + the classifier on
 //     the drawing and both reconstructions), median over three rounds of one digit per class, from
@@ -44,7 +48,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import {
   ROOT, DIST, serveSite, serveSiteWithBaseline, launch, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, waitForModels,
-  installProbes, probeNow, timedAnalysis, probeWindow, latentLabStep,
+  installProbes, probeNow, timedAnalysis, probeWindow, latentLabStep, pageUrl,
 } from './harness.mjs';
 
 const RESULTS = join(ROOT, 'tests/browser/bench-results.json');
@@ -227,7 +231,7 @@ async function trainingBench(mode) {
   const site = await serveSiteWithBaseline();
   const browser = await launch(mode);
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
-  await page.goto(site.url);
+  await page.goto(pageUrl(site, mode));
   await waitForModels(page);
   await page.waitForFunction(() => !document.querySelector('[data-testid=backend-badge]').textContent.includes('Checking'));
   const result = { backend: await page.getByTestId('backend-badge').textContent(), latent_lab: {}, tfjs: {}, tfjs_details: {} };
@@ -263,6 +267,31 @@ async function trainingBench(mode) {
       }
     }
   }
+  await browser.close();
+  await site.close();
+  return result;
+}
+
+/// What a person whose browser's WebGPU is a software adapter (SwiftShader here) gets from Auto,
+/// the page's default: the badge, and for each model the backend it trains on and its ms per step
+/// (SwiftShader's step counts, so that a build that trains on SwiftShader finishes too).
+async function autoBench(mode) {
+  if (!mode.webgpu) return undefined;
+  const site = await serveSite();
+  const browser = await launch(mode);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+  await page.goto(site.url);
+  await waitForModels(page);
+  await page.waitForFunction(() => !document.querySelector('[data-testid=backend-badge]').textContent.includes('Checking'));
+  const result = { badge: await page.getByTestId('backend-badge').textContent(), trained_on: {}, ms_per_step: {} };
+  const counts = STEPS.webgpu;
+  for (const model of TRAINED) {
+    const timed = model === 'gan' ? counts.ganTimed : counts.timed;
+    result.ms_per_step[model] = await latentLabStep(page, model, { warmup: counts.warmup, timed });
+    result.trained_on[model] = (await page.getByTestId('train-status').textContent()).match(/on ([^·]+)$/)?.[1];
+    console.log(`auto (${mode.name} browser) ${model}: ${result.ms_per_step[model].toFixed(1)} ms/step on ${result.trained_on[model]}`);
+  }
+  result.requested_files = [...new Set(site.sent.map((s) => s.path))].filter((p) => p.endsWith('.wasm'));
   await browser.close();
   await site.close();
   return result;
@@ -324,7 +353,7 @@ async function responsiveBench(mode) {
   const site = await serveSite();
   const browser = await launch(mode);
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
-  await page.goto(site.url);
+  await page.goto(pageUrl(site, mode));
   await waitForPlayground(page, mode);
   await installProbes(page);
   const seconds = WATCH_SECONDS[mode.name];
@@ -360,7 +389,7 @@ async function freshControl(browser, site, page, model, mode) {
   await page.getByTestId('train-pause').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=train-status]').dataset.state === 'paused', null, { timeout: 600_000 });
   const fresh = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
-  await fresh.goto(site.url);
+  await fresh.goto(pageUrl(site, mode));
   await waitForPlayground(fresh, mode);
   await installProbes(fresh);
   await startTraining(fresh, model, 1000, 1);
@@ -447,7 +476,7 @@ async function soakBench(mode) {
   // last few seconds.
   const browser = await launch(mode, ['--enable-precise-memory-info', '--js-flags=--expose-gc']);
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
-  await page.goto(site.url);
+  await page.goto(pageUrl(site, mode));
   await waitForPlayground(page, mode);
   await installProbes(page);
   const result = { backend: await page.getByTestId('backend-badge').textContent(), minutes };
@@ -463,7 +492,7 @@ async function soakBench(mode) {
   return result;
 }
 
-const BENCHES = { page: pageBench, live: liveBench, training: trainingBench, responsive: responsiveBench, soak: soakBench };
+const BENCHES = { page: pageBench, live: liveBench, training: trainingBench, responsive: responsiveBench, soak: soakBench, auto: autoBench };
 const parts = process.argv[2] ? [process.argv[2]] : ['page', 'training', 'responsive'];
 // LATENT_LAB_RESULTS=file keeps the results of another build apart from the current ones.
 const RESULTS_FILE = process.env.LATENT_LAB_RESULTS || RESULTS;

@@ -7,7 +7,7 @@
 // (a CPU emulation) says so. Step counts: LATENT_LAB_GPU_WARMUP (default 3) untimed steps, then
 // LATENT_LAB_GPU_STEPS (default 10) timed ones; the GAN half as many.
 import {
-  serveSiteWithBaseline, launch, mnistTest, oneDigitPerClass, waitForModels, installProbes, timedAnalysis, latentLabStep,
+  serveSiteWithBaseline, launch, mnistTest, oneDigitPerClass, waitForModels, installProbes, timedAnalysis, latentLabStep, pageUrl,
 } from './harness.mjs';
 
 const WARMUP = Number(process.env.LATENT_LAB_GPU_WARMUP ?? 3);
@@ -22,7 +22,7 @@ const site = await serveSiteWithBaseline();
 const browser = await launch({ webgpu: true }, GPU_FLAGS.slice(1));
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
-  await page.goto(site.url);
+  await page.goto(pageUrl(site, { webgpu: true }));
   await waitForModels(page);
   // Auto's calibration: a live analysis timed on each backend.
   await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').dataset.cpuMs, null, { timeout: 300_000 });

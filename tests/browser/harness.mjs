@@ -73,6 +73,10 @@ export async function launch({ webgpu }, extraArgs = []) {
   return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args });
 }
 
+/// The page's address for a mode: with WebGPU chosen where the mode has WebGPU, since Auto
+/// computes on the CPU on a software adapter such as these tests' SwiftShader.
+export const pageUrl = (site, { webgpu = false } = {}) => (webgpu ? `${site.url}?backend=webgpu` : site.url);
+
 /// Opens the page and records any request that leaves the site's origin, and every uncaught
 /// error, console error (a missing file, a refused script) and Content-Security-Policy
 /// violation. `init`, if given, runs in the page before any of its own scripts; `device` sets

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   ROOT, serveSite, launch, openPage, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, labelOf, waitForModels,
-  workerNamed, intoWorkers, stepTo,
+  workerNamed, intoWorkers, stepTo, pageUrl,
 } from './harness.mjs';
 import { firstCallsOfExports } from './wasm-module.mjs';
 
@@ -17,12 +17,13 @@ const SHOTS = process.env.LATENT_LAB_SCREENSHOTS ? resolve(process.env.LATENT_LA
 mkdirSync(SHOTS, { recursive: true });
 const mnist = mnistTest();
 
-/// Serves the site, opens it in a fresh browser, waits for the models, runs `body`, closes all.
+/// Serves the site, opens it in a fresh browser (with WebGPU chosen where it has WebGPU: Auto
+/// computes on the CPU on SwiftShader), waits for the models, runs `body`, closes all.
 async function withPage({ webgpu = false, replace, prepend, init } = {}, body) {
   const site = await serveSite({ replace, prepend });
   const browser = await launch({ webgpu });
   try {
-    const opened = await openPage(browser, site, { init });
+    const opened = await openPage(browser, site, { init, url: pageUrl(site, { webgpu }) });
     await waitForModels(opened.page);
     return await body(opened);
   } finally {
@@ -130,7 +131,7 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
   before(async () => {
     site = await serveSite();
     browser = await launch(mode);
-    ({ page, foreign, errors } = await openPage(browser, site));
+    ({ page, foreign, errors } = await openPage(browser, site, { url: pageUrl(site, mode) }));
     await waitForModels(page);
   });
 
@@ -155,8 +156,8 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     await waitForAnalysis(page);
     assert.equal(await labelOf(page, 'ae-label'), '7');
     assert.equal(await labelOf(page, 'vae-label'), '7');
-    // Before Auto has timed the backends, live work goes to the CPU (a cold SwiftShader took 6.9 s).
-    assert.match(await page.getByTestId('backend-badge').textContent(), /last forward [\d.]+ ms on CPU \(Flex\)/);
+    // The CPU module analyses the example before the WebGPU module is in (a cold SwiftShader took 6.9 s).
+    if (!mode.webgpu) assert.match(await page.getByTestId('backend-badge').textContent(), /last forward [\d.]+ ms on CPU \(Flex\)/);
     await page.waitForFunction(() => document.querySelector('[data-testid=gan-summary]')?.dataset.labels, null, { timeout: 120_000 });
     assert.equal(await page.getByTestId('gan-summary').getAttribute('data-seed'), '1');
     await page.waitForFunction(() => /^3000 test images/.test(document.querySelector('[data-testid=codes-status]')?.textContent ?? ''), null, { timeout: 120_000 });
@@ -192,7 +193,7 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     assert.ok(aeRight >= 8, `AE right on ${aeRight}/10: ${seen.join('; ')}`);
     assert.ok(vaeRight >= 8, `VAE right on ${vaeRight}/10: ${seen.join('; ')}`);
     const badge = await page.getByTestId('backend-badge').textContent();
-    assert.match(badge, /last forward [\d.]+ ms/, badge);
+    assert.match(badge, mode.webgpu ? /last forward [\d.]+ ms on WebGPU$/ : /last forward [\d.]+ ms on CPU \(Flex\)$/, badge);
   });
 
   test(`${mode.name}: Generate with digit 3 draws threes, and a typed seed reproduces the grid`, async () => {
@@ -1075,6 +1076,16 @@ test('WebGPU: a corrupt 2-D VAE file leaves the page on WebGPU; only the latent 
   });
 });
 
+/// Picks a backend in the switch and waits for the drawing's analysis that follows.
+async function reanalyseOn(page, backend) {
+  const count = await page.getByTestId('drawing-label').getAttribute('data-count');
+  await page.getByLabel('Compute backend').selectOption(backend);
+  await page.waitForFunction((before) => {
+    const el = document.querySelector('[data-testid=drawing-label]');
+    return el.dataset.idle === 'true' && el.dataset.count !== before;
+  }, count, { timeout: 120_000 });
+}
+
 // The page is usable on the inference worker's CPU module (no WebGPU in it: 0.4 MB gzip, not
 // 2.3); the WebGPU module, held back here, takes over afterwards with what changed meanwhile.
 test('WebGPU: the page works on the CPU module first; the WebGPU module takes over with the model opened meanwhile', async () => {
@@ -1083,7 +1094,7 @@ test('WebGPU: the page works on the CPU module first; the WebGPU module takes ov
   const site = await serveSite({ hold: { 'gpu-inference-worker_bg.wasm': held } });
   const browser = await launch({ webgpu: true });
   try {
-    const { page, errors } = await openPage(browser, site);
+    const { page, errors } = await openPage(browser, site, { url: pageUrl(site, { webgpu: true }) });
     await page.waitForFunction(() => document.querySelector('main.panels')?.dataset.draw === 'ready', null, { timeout: 120_000 });
     await clear(page);
     await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[2]]);
@@ -1104,13 +1115,10 @@ test('WebGPU: the page works on the CPU module first; the WebGPU module takes ov
     assert.match(await page.getByTestId('backend-badge').textContent(), /^WebGPU/);
     assert.deepEqual(await untilWorkers(page, ['inference-gpu']), ['inference-gpu'], "the CPU module's worker ended");
     assert.match(await page.getByTestId('weights-sources').textContent(), /VAE: vae\.pth/);
-    // On WebGPU the new worker reconstructs the drawing with the opened VAE, as the first did.
-    const count = await page.getByTestId('drawing-label').getAttribute('data-count');
-    await page.getByLabel('Compute backend').selectOption('webgpu');
-    await page.waitForFunction((before) => {
-      const el = document.querySelector('[data-testid=drawing-label]');
-      return el.dataset.idle === 'true' && el.dataset.count !== before;
-    }, count, { timeout: 120_000 });
+    // On WebGPU the new worker reconstructs the drawing with the opened VAE, as the first did
+    // (the switch, through the CPU and back, has it analyse the drawing again).
+    await reanalyseOn(page, 'cpu');
+    await reanalyseOn(page, 'webgpu');
     assert.match(await page.getByTestId('backend-badge').textContent(), /last forward [\d.]+ ms on WebGPU$/);
     const onGpu = await pixelsOf(page, 'vae-image');
     assert.ok(meanDiff(onGpu, opened) < 3, `the same reconstruction on WebGPU (mean |diff| ${meanDiff(onGpu, opened)})`);
@@ -1125,6 +1133,45 @@ test('WebGPU: the page works on the CPU module first; the WebGPU module takes ov
     assert.deepEqual(errors, []);
   } finally {
     release();
+    await browser.close();
+    await site.close();
+  }
+});
+
+// SwiftShader runs WebGPU's shaders on the CPU, far slower than the CPU path (README, "Auto on a
+// software adapter"): Auto leaves it alone, and the person can still pick it.
+test('WebGPU on a software adapter: Auto computes and trains on the CPU without downloading the WebGPU module; picking WebGPU loads it', async () => {
+  const site = await serveSite();
+  const browser = await launch({ webgpu: true });
+  try {
+    const { page, errors } = await openPage(browser, site);
+    await waitForModels(page);
+    const badge = page.getByTestId('backend-badge');
+    await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').textContent.includes('software adapter'));
+    assert.match(await badge.textContent(), /^CPU \(Flex\) · WebGPU here is a software adapter, slower than the CPU( · |$)/);
+    assert.equal(await badge.getAttribute('class'), 'badge');
+    await clear(page);
+    await drawDigit(page, mnist.images[oneDigitPerClass(mnist)[4]]);
+    await waitForAnalysis(page);
+    assert.match(await badge.textContent(), /last forward [\d.]+ ms on CPU \(Flex\)$/);
+    await page.getByTestId('train-model').selectOption('ae');
+    await page.getByTestId('train-start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]').dataset.step) >= 3, null, { timeout: 120_000 });
+    assert.match(await page.getByTestId('train-status').textContent(), /on CPU \(Flex\)$/);
+    await page.getByTestId('train-pause').click();
+    assert.ok(!site.sent.some((s) => s.path === 'gpu-inference-worker_bg.wasm'), 'the WebGPU module was downloaded');
+    await page.locator('header').screenshot({ path: join(SHOTS, 'webgpu-software-auto-header.png') });
+    await page.screenshot({ path: join(SHOTS, 'webgpu-software-auto.png') });
+
+    // WebGPU is one choice away: its module loads, and the drawing is analysed on it.
+    await reanalyseOn(page, 'webgpu');
+    await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').textContent.startsWith('WebGPU (software adapter)'), null, { timeout: 180_000 });
+    assert.ok(site.sent.some((s) => s.path === 'gpu-inference-worker_bg.wasm'));
+    await reanalyseOn(page, 'auto');
+    await reanalyseOn(page, 'webgpu');
+    assert.match(await badge.textContent(), /^WebGPU \(software adapter\) · last forward [\d.]+ ms on WebGPU$/);
+    assert.deepEqual(errors, []);
+  } finally {
     await browser.close();
     await site.close();
   }

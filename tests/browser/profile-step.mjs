@@ -2,7 +2,7 @@
 // passes, buffers, uploads, submits) in the training worker, for latent-lab and for the TF.js
 // baseline on the same adapter. Diagnostic only (results are printed, not kept).
 //   node profile-step.mjs [ae|vae|vae2d|gan] [warm-up steps]
-import { serveSiteWithBaseline, launch, waitForModels, stepTo, stepMsTotal, workerNamed, intoWorkers } from './harness.mjs';
+import { serveSiteWithBaseline, launch, waitForModels, stepTo, stepMsTotal, workerNamed, intoWorkers, pageUrl } from './harness.mjs';
 
 const model = process.argv[2] || 'ae';
 const warmup = Number(process.argv[3] || 3);
@@ -39,7 +39,7 @@ const site = await serveSiteWithBaseline({ prepend: intoWorkers(COUNT_GPU_CALLS)
 const browser = await launch({ webgpu: true });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
-  await page.goto(site.url);
+  await page.goto(pageUrl(site, { webgpu: true }));
   await waitForModels(page);
   await page.waitForFunction(() => !document.querySelector('[data-testid=backend-badge]').textContent.includes('Checking'));
   await page.getByTestId('train-model').selectOption(model);
