@@ -27,8 +27,8 @@ pub enum Adapter {
     /// A GPU.
     Hardware,
     /// A fallback adapter (SwiftShader, say) that runs the shaders on the CPU: on this project's
-    /// machines every model trained 30-40 times slower on it than on the CPU path, and a GAN grid
-    /// took 8x as long (README, "Auto on a software adapter"), so Auto leaves it alone.
+    /// machine each model's training step took 16-26 times as long on it as on the CPU path, and a
+    /// GAN grid 13 times (README, "Auto on a software adapter"), so Auto leaves it alone.
     Software,
 }
 

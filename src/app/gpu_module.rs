@@ -1,9 +1,8 @@
 //! The inference worker with WebGPU. The page becomes usable on the CPU module (0.4 MB gzip);
-//! then, where the browser has a WebGPU adapter that Auto would use (a hardware one) or the person
-//! chose WebGPU, the page
-//! starts the same worker built with WebGPU (1.9 MB more), lets it load the models and time its
-//! backends, hands it every change made to the first worker meanwhile, and swaps it in. Until
-//! then, and wherever it cannot be used, every panel works on the CPU module.
+//! then, where the browser has a WebGPU adapter that Auto uses (a hardware one) or the person
+//! chose WebGPU, the page starts the same worker built with WebGPU (1.9 MB more), lets it load the
+//! models and time its backends, hands it every change made to the first worker meanwhile, and
+//! swaps it in. Until then, and wherever it cannot be used, every panel works on the CPU module.
 
 use futures::StreamExt;
 use futures::channel::mpsc::{UnboundedReceiver, unbounded};
