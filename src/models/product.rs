@@ -1,12 +1,13 @@
 //! The matrix product of the models' linear layers, as a Burn backend extension so that each
 //! backend can choose its kernel while autodiff still differentiates it.
 //!
-//! Why: on a software WebGPU adapter (SwiftShader, which every machine without a GPU has, and
-//! which runs the shaders on the CPU) Burn's default kernel for the layers' shapes is the tiled
-//! one made for real GPUs, and it took 1.5-1.7x as long as cubek's naive kernel on every product
-//! of an AE or VAE training step (measured in headless Chromium, README "Training speed in the
-//! browser"). On a real GPU the tiled kernel is the one to keep, so the naive one is chosen only
-//! where the adapter says it is a fallback (software) adapter ([`set_software_adapter`]).
+//! Why: on a software WebGPU adapter (such as Chromium's SwiftShader, which runs the shaders on
+//! the CPU; Auto computes on the CPU path there, so this serves a person who picks WebGPU) Burn's
+//! default kernel for the layers' shapes is the tiled one made for real GPUs, and it took 1.5-1.7x
+//! as long as cubek's naive kernel on every product of an AE or VAE training step (measured in
+//! headless Chromium, README "Training speed in the browser"). On a real GPU the tiled kernel is
+//! the one to keep, so the naive one is chosen only where the adapter says it is a fallback
+//! (software) adapter ([`set_software_adapter`], set from the same reading as `device::Adapter`).
 //! Everywhere else (Flex, a hardware adapter) this is exactly Burn's `matmul`.
 
 use burn::backend::backend_extension;

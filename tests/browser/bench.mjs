@@ -15,6 +15,8 @@
 //   node bench.mjs auto       on a software WebGPU adapter (SwiftShader), what Auto (the default) does:
 //                             the backend each model trains on and its ms per step, the wasm fetched
 //   node bench.mjs            page, training and responsive (the soak and auto only when asked for)
+// LATENT_LAB_AUTO=1 opens the page with Auto in the WebGPU browser only (responsive: what a
+// visitor with a software adapter feels).
 // LATENT_LAB_DIST=folder measures another build (e.g. an older one, for before and after), with
 // LATENT_LAB_RESULTS=file to write its results elsewhere.
 // page, auto: the page as opened, with Auto; training, responsive, soak: with WebGPU chosen on
@@ -53,7 +55,10 @@ import {
 
 const RESULTS = join(ROOT, 'tests/browser/bench-results.json');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const MODES = [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: false }];
+// LATENT_LAB_AUTO=1: the WebGPU browser only, the page opened with Auto (what a visitor gets).
+const MODES = process.env.LATENT_LAB_AUTO
+  ? [{ name: 'webgpu', webgpu: true, auto: true }]
+  : [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: false }];
 const TRAINED = ['ae', 'vae', 'vae2d', 'gan'];
 /// Untimed and timed steps per model: SwiftShader runs the convolutions of the GAN very slowly.
 const STEPS = { cpu: { warmup: 5, timed: 20, ganTimed: 10 }, webgpu: { warmup: 2, timed: 10, ganTimed: 2 } };
@@ -310,7 +315,7 @@ async function waitForPlayground(page, mode) {
   await page.waitForFunction((gpu) => {
     const badge = document.querySelector('[data-testid=backend-badge]').dataset;
     return badge.cpuMs && (badge.gpuMs || !gpu);
-  }, mode.webgpu, { timeout: 600_000 });
+  }, mode.webgpu && !mode.auto, { timeout: 600_000 });
 }
 
 /// Seconds of training watched per model (SwiftShader's steps take seconds: a longer window),

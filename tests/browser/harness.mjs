@@ -74,8 +74,10 @@ export async function launch({ webgpu }, extraArgs = []) {
 }
 
 /// The page's address for a mode: with WebGPU chosen where the mode has WebGPU, since Auto
-/// computes on the CPU on a software adapter such as these tests' SwiftShader.
-export const pageUrl = (site, { webgpu = false } = {}) => (webgpu ? `${site.url}?backend=webgpu` : site.url);
+/// computes on the CPU on a software adapter such as these tests' SwiftShader; as a visitor opens
+/// it (Auto) where the mode says `auto`.
+export const pageUrl = (site, { webgpu = false, auto = false } = {}) =>
+  (webgpu && !auto ? `${site.url}?backend=webgpu` : site.url);
 
 /// Opens the page and records any request that leaves the site's origin, and every uncaught
 /// error, console error (a missing file, a refused script) and Content-Security-Policy

@@ -17,15 +17,15 @@ const SHOTS = process.env.LATENT_LAB_SCREENSHOTS ? resolve(process.env.LATENT_LA
 mkdirSync(SHOTS, { recursive: true });
 const mnist = mnistTest();
 
-/// Serves the site, opens it in a fresh browser (with WebGPU chosen where it has WebGPU: Auto
-/// computes on the CPU on SwiftShader), waits for the models, runs `body`, closes all.
-async function withPage({ webgpu = false, replace, prepend, init } = {}, body) {
+/// Serves the site, opens it in a fresh browser (with WebGPU chosen where it has WebGPU, unless
+/// `auto`: Auto computes on the CPU on SwiftShader), waits for the models, runs `body`, closes all.
+async function withPage({ webgpu = false, auto = false, replace, prepend, init } = {}, body) {
   const site = await serveSite({ replace, prepend });
   const browser = await launch({ webgpu });
   try {
-    const opened = await openPage(browser, site, { init, url: pageUrl(site, { webgpu }) });
+    const opened = await openPage(browser, site, { init, url: pageUrl(site, { webgpu, auto }) });
     await waitForModels(opened.page);
-    return await body(opened);
+    return await body({ ...opened, site });
   } finally {
     await browser.close();
     await site.close();
@@ -1141,11 +1141,7 @@ test('WebGPU: the page works on the CPU module first; the WebGPU module takes ov
 // SwiftShader runs WebGPU's shaders on the CPU, far slower than the CPU path (README, "Auto on a
 // software adapter"): Auto leaves it alone, and the person can still pick it.
 test('WebGPU on a software adapter: Auto computes and trains on the CPU without downloading the WebGPU module; picking WebGPU loads it', async () => {
-  const site = await serveSite();
-  const browser = await launch({ webgpu: true });
-  try {
-    const { page, errors } = await openPage(browser, site);
-    await waitForModels(page);
+  await withPage({ webgpu: true, auto: true }, async ({ page, errors, site }) => {
     const badge = page.getByTestId('backend-badge');
     await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').textContent.includes('software adapter'));
     assert.match(await badge.textContent(), /^CPU \(Flex\) · WebGPU here is a software adapter, slower than the CPU( · |$)/);
@@ -1171,10 +1167,7 @@ test('WebGPU on a software adapter: Auto computes and trains on the CPU without 
     await reanalyseOn(page, 'webgpu');
     assert.match(await badge.textContent(), /^WebGPU \(software adapter\) · last forward [\d.]+ ms on WebGPU$/);
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-    await site.close();
-  }
+  });
 });
 
 // Links: a teacher sets the page up, copies the link, a student opens it.
