@@ -31,6 +31,13 @@ pub trait Host {
     /// Waits `ms` milliseconds while the event loop runs (what the browser reports as an event,
     /// such as a lost GPU, arrives meanwhile).
     fn pause(&self, ms: u32) -> impl Future<Output = ()>;
+
+    /// Lets the messages that came meanwhile in before going on (a long job does this between
+    /// its parts, so that a live request waits for one part, not the whole job). Natively no
+    /// message comes while a job runs: nothing to wait for.
+    fn yield_now(&self) -> impl Future<Output = ()> {
+        async {}
+    }
 }
 
 /// A site that is a folder on disk (natively: the repository, laid out as the built site is).

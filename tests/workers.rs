@@ -164,6 +164,30 @@ fn the_inference_worker_loads_every_model_and_answers_the_panels() {
     assert_eq!((codes.0.len(), labels.len()), (150, 50));
 }
 
+/// The codes cloud of an AE other than the shipped one is encoded in the worker, part by part
+/// on the CPU (so that a live analysis can come in between): the parts join into the codes the
+/// shipped file gives for the same weights.
+#[test]
+fn the_codes_cloud_of_an_opened_ae_is_encoded_in_parts_into_the_shipped_codes() {
+    let (worker, _) = inference(TestSite::new(&[]));
+    // More than two of the CPU's parts (256 rows), the last one short.
+    let points = 600;
+    let cloud = |worker: &InferenceWorker<TestSite>| match block_on(worker.handle(InferenceRequest::CodeCloud { points })) {
+        Ok(InferenceReply::Cloud { codes, labels }) => (codes.0, labels.into_vec()),
+        other => panic!("{other:?}"),
+    };
+    let (shipped, shipped_labels) = cloud(&worker);
+    let ae = std::fs::read(repo_path("pretrained/ae.llw")).unwrap();
+    let opened = block_on(worker.handle(InferenceRequest::OpenFile { name: "my-ae.llw".into(), bytes: ae.into() }));
+    assert_eq!(opened, Ok(InferenceReply::Opened(ModelKind::Ae)));
+    let (encoded, labels) = cloud(&worker);
+    assert_eq!(labels, shipped_labels);
+    assert_eq!(encoded.len(), points * 3);
+    // The shipped codes are rounded to 1e-4.
+    let worst = encoded.iter().zip(&shipped).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    assert!(worst < 1e-3, "codes differ by up to {worst}");
+}
+
 #[test]
 fn a_corrupt_model_fails_alone_and_is_not_a_lost_device() {
     let mut corrupt = std::fs::read(repo_path("pretrained/vae2d.llw")).unwrap();

@@ -62,6 +62,19 @@ fn percentile_spans(codes: &[f32], size: usize) -> Vec<(f32, f32)> {
         .collect()
 }
 
+/// Sets `signal` only to a different value: the analysis of a drawing again, because another
+/// model changed (every few training steps while the panels follow a model trained here), gives
+/// the explored model's code unchanged, and its image need not be decoded again.
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    signal.maybe_update(|old| {
+        let changed = *old != value;
+        if changed {
+            *old = value;
+        }
+        changed
+    });
+}
+
 /// The traversal: for each dimension, `STEPS` copies of `code` with that dimension swept across
 /// its range (row-major, a row per dimension).
 fn traversal(code: &[f32], ranges: &[(f32, f32)]) -> Vec<f32> {
@@ -90,11 +103,18 @@ pub fn LatentExplorer() -> impl IntoView {
     let size = Memo::new(move |_| code.with(|c| c.as_ref().map_or(0, Vec::len)));
     let bounds = Memo::new(move |_| ae_spans.with(|spans| ranges(explored.get(), size.get(), spans.as_deref())));
 
+    // The explored model's version: its images are decoded again when its weights change.
+    let (vae_version, ae_version) = (lab.model_signal(ModelKind::Vae), lab.model_signal(ModelKind::Ae));
+    let explored_version = Memo::new(move |_| match explored.get() {
+        Explored::Vae => vae_version.get(),
+        Explored::Ae => ae_version.get(),
+    });
+
     // A new drawing (or the other model chosen) sets the sliders to the drawing's code.
     Effect::new(move |_| {
         let which = explored.get();
         let drawn = lab.analysis.with(|a| a.as_ref().and_then(|a| which.code_of(a)));
-        code.set(drawn.clone());
+        set_if_changed(code, drawn.clone());
         settled_code.set(drawn);
     });
 
@@ -141,19 +161,30 @@ pub fn LatentExplorer() -> impl IntoView {
     // Sweeps asked of the worker (a data attribute: tests tell when the grid was asked for).
     let sweeps = RwSignal::new(0u32);
     Effect::new(move |_| {
+        explored_version.track();
         if let Some(z) = code.get() {
             decode(z, live, paint_image, image);
         }
     });
     // The grid waits while the pen is down and while an analysis runs (a sweep decodes seven
     // codes a dimension, tens of ms on the CPU path: the live analysis of the next frame would
-    // wait behind it in the worker).
+    // wait behind it in the worker), and is swept once for each code, ranges and model: an
+    // analysis that leaves them as they were (another model changed: while the AE trains here
+    // with its weights in the panels, every 25 steps) sweeps nothing. A profile while the AE
+    // trained found these repeated sweeps at a quarter of the worker's busy time.
+    let last_sweep = StoredValue::new(None::<(Vec<f32>, Vec<(f32, f32)>, Option<u32>)>);
     Effect::new(move |_| {
+        let version = explored_version.get();
         if lab.analysing.get() || lab.pen_down.get() {
             return;
         }
         let ranges = bounds.get();
         if let Some(z) = settled_code.get().filter(|z| z.len() == ranges.len()) {
+            let key = Some((z.clone(), ranges.clone(), version));
+            if last_sweep.with_value(|last| *last == key) {
+                return;
+            }
+            last_sweep.set_value(key);
             sweeps.update(|n| *n += 1);
             decode(traversal(&z, &ranges), swept, |canvas, pixels| paint_grid(canvas, pixels, STEPS), grid);
         }

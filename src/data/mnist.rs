@@ -189,7 +189,14 @@ impl Dataset {
 
     /// Pixels of the given images, scaled to [0, 1], one row per image.
     pub fn pixels_unit(&self, indices: &[usize]) -> Vec<f32> {
-        indices.iter().flat_map(|&i| self.image_bytes(i).iter().map(|&p| p as f32 / 255.0)).collect()
+        // Image by image into a vector of the final size: a `flat_map` has no size to reserve
+        // and converts value by value (a profile of the inference worker found it at a third of
+        // the time the AE took to encode the same 3,000 images).
+        let mut pixels = Vec::with_capacity(indices.len() * IMAGE_PIXELS);
+        for &index in indices {
+            pixels.extend(self.image_bytes(index).iter().map(|&p| f32::from(p) / 255.0));
+        }
+        pixels
     }
 
     /// Consecutive batches over the whole set in order (for evaluation).

@@ -1,11 +1,12 @@
 //! The browser as a worker's host: the site's own files over HTTP, by URL relative to the worker
 //! (it lives at the site's root), so that the site works from any static host and any sub-path,
-//! and pauses by timer. It calls the globals `fetch` and `setTimeout`, as a worker has them.
+//! pauses by timer and yields by a message to itself. It calls the globals `fetch` and
+//! `setTimeout`, as a worker has them.
 
 use js_sys::{Function, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, Response};
+use web_sys::{MessageChannel, ReadableStreamDefaultReader, Response};
 
 use crate::host::{FetchError, Host};
 
@@ -31,6 +32,17 @@ impl Host for Http {
             if let Ok(set_timeout) = set_timeout {
                 let _ = set_timeout.call2(&JsValue::NULL, &resolve, &ms.into());
             }
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    /// A message to itself: a task, so the messages already queued come first (a resolved
+    /// promise would not let them in), and without the 4 ms that nested timers are clamped to.
+    async fn yield_now(&self) {
+        let Ok(channel) = MessageChannel::new() else { return };
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            channel.port1().set_onmessage(Some(&resolve));
+            let _ = channel.port2().post_message(&JsValue::NULL);
         });
         let _ = JsFuture::from(promise).await;
     }

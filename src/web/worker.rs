@@ -97,10 +97,8 @@ async fn run_inference() {
 /// The training worker's loop: only its module has the trainers.
 #[cfg(feature = "training")]
 mod training {
-    use wasm_bindgen_futures::JsFuture;
-    use web_sys::MessageChannel;
-
     use super::*;
+    use crate::host::Host;
     use crate::protocol::{TrainingError, TrainingEvent, TrainingReply};
     use crate::worker::TrainingWorker;
 
@@ -118,21 +116,11 @@ mod training {
                 }
                 None if worker.running() => {
                     worker.run_burst().await;
-                    yield_to_messages().await;
+                    // The page's messages (Pause, a new plan) come in between bursts.
+                    Http.yield_now().await;
                 }
                 None => break,
             }
         }
-    }
-
-    /// Lets the worker's queued messages in: a message to itself (a task, unlike a resolved
-    /// promise, and without the 4 ms that nested timers are clamped to).
-    async fn yield_to_messages() {
-        let Ok(channel) = MessageChannel::new() else { return };
-        let promise = js_sys::Promise::new(&mut |resolve, _| {
-            channel.port1().set_onmessage(Some(&resolve));
-            let _ = channel.port2().post_message(&JsValue::NULL);
-        });
-        let _ = JsFuture::from(promise).await;
     }
 }

@@ -4,12 +4,14 @@
 //! lost GPU moves its work to the CPU; any other failure is an answer to the request that met it.
 //!
 //! Requests run side by side (each holds its device and models, cloned cheaply, while it
-//! awaits), so that a long job on a slow GPU never holds up the live analysis on the CPU. The
-//! worker's state is borrowed only between awaits.
+//! awaits), so that a long job on a slow GPU never holds up the live analysis on the CPU; on the
+//! CPU a job over many images or codes runs in parts, so that a live analysis that comes
+//! meanwhile waits for one part. The worker's state is borrowed only between awaits.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::ops::Range;
 use std::rc::Rc;
 
 use burn::tensor::Device;
@@ -35,6 +37,11 @@ const PRETRAINED_SOURCE: &str = "pretrained";
 /// compiles shaders or fills caches).
 const CALIBRATION_RUNS: usize = 7;
 const CALIBRATION_WARMUP: usize = 2;
+/// Rows a job over many images or codes takes at a time on the CPU: between parts the worker
+/// answers what came meanwhile, so a live analysis waits for one part (a few ms), not for the
+/// whole job (the codes cloud's 3,000 test digits, each time the AE trained in the page changes).
+/// On a GPU the job goes in one piece: its work is queued, not done, while the worker waits.
+const CPU_PART_ROWS: usize = 256;
 
 /// The weights a model was loaded from (pretrained, or the person's file), kept so that they
 /// come back after trained weights replaced them.
@@ -88,9 +95,18 @@ impl State {
         self.loaded.remove(&kind);
     }
 
+    /// The latent size of the model of `kind` (the same on every device), if it has one.
+    fn latent_size(&self, kind: ModelKind) -> Option<usize> {
+        self.models.values().find_map(|models| models.get(kind)).and_then(Model::latent_size)
+    }
+
+    fn backend_for(&self, work: Work) -> Backend {
+        self.devices.backend_for(self.choice, work, self.live_on_cpu)
+    }
+
     /// The backend, device and models for a piece of work now.
     fn engine(&self, work: Work) -> (Backend, Device, Models) {
-        let backend = self.devices.backend_for(self.choice, work, self.live_on_cpu);
+        let backend = self.backend_for(work);
         (backend, self.device(backend).clone(), self.models.get(&backend).cloned().unwrap_or_default())
     }
 }
@@ -241,6 +257,30 @@ impl<H: Host> InferenceWorker<H> {
         Ok((job(cpu, models).await?, Backend::Cpu))
     }
 
+    /// Runs `job` over `rows` rows, part by part on the CPU (`CPU_PART_ROWS`, letting other
+    /// requests in between), in one go on a GPU; the parts' outputs, in order. The job gets the
+    /// range of rows of its part.
+    async fn run_in_parts<F, Fut>(&self, work: Work, rows: usize, job: F) -> Result<Vec<f32>, InferenceError>
+    where
+        F: Fn(Device, Models, Range<usize>) -> Fut,
+        Fut: Future<Output = Result<Vec<f32>, InferenceError>>,
+    {
+        let part_rows = match self.state.borrow().backend_for(work) {
+            Backend::Cpu => CPU_PART_ROWS,
+            Backend::WebGpu => rows.max(1),
+        };
+        let mut outputs = Vec::new();
+        for start in (0..rows).step_by(part_rows) {
+            if start > 0 {
+                self.host.yield_now().await;
+            }
+            let part = start..(start + part_rows).min(rows);
+            let (values, _) = self.run(work, |device, models| job(device, models, part.clone())).await?;
+            outputs.extend(values);
+        }
+        Ok(outputs)
+    }
+
     /// Stops using the GPU (once, whichever job met the loss first) and says so.
     fn gpu_lost(&self, error: ReadbackError) {
         let mut state = self.state.borrow_mut();
@@ -275,8 +315,8 @@ impl<H: Host> InferenceWorker<H> {
                     .await?;
                 Ok(InferenceReply::Analysis { analysis, ms: started.elapsed().as_secs_f64() * 1e3, backend })
             }
-            DecodeGrid { grid } => self.decode_2d(Work::Batch, grid.latents()).await,
-            DecodeLatent { z } => self.decode_2d(Work::Live, z.to_vec()).await,
+            DecodeGrid { grid } => self.decode(Work::Batch, ModelKind::Vae2d, grid.latents()).await,
+            DecodeLatent { z } => self.decode(Work::Live, ModelKind::Vae2d, z.to_vec()).await,
             Generate { seed, digit, count } => {
                 let (generated, _) = self
                     .run(Work::Batch, |device, models| async move {
@@ -297,16 +337,8 @@ impl<H: Host> InferenceWorker<H> {
                 Ok(InferenceReply::Images(Floats(pixels)))
             }
             CodeCloud { points } => self.code_cloud(points).await,
-            DecodeLatents { kind, latents } => self.decode_latents(kind, latents.0).await,
-            DecodeCode { code } => {
-                let (pixels, _) = self
-                    .run(Work::Live, |device, models| async move {
-                        let ae = models.ae().ok_or(InferenceError::ModelMissing(ModelKind::Ae))?;
-                        Ok(infer::decode_codes(ae, code.to_vec(), &device).await?)
-                    })
-                    .await?;
-                Ok(InferenceReply::Images(Floats(pixels)))
-            }
+            DecodeLatents { kind, latents } => self.decode(Work::Live, kind, latents.0).await,
+            DecodeCode { code } => self.decode(Work::Live, ModelKind::Ae, code.to_vec()).await,
             OpenFile { name, bytes } => {
                 let file_error = |error: LoadError| InferenceError::File { name: name.clone(), error };
                 let file = read_file(&bytes, None).map_err(file_error)?;
@@ -338,36 +370,21 @@ impl<H: Host> InferenceWorker<H> {
     }
 
     /// Decodes latent codes of the AE, the VAE or the 2-D VAE (whole codes of its size only).
-    async fn decode_latents(&self, kind: ModelKind, latents: Vec<f32>) -> Result<InferenceReply, InferenceError> {
-        let (pixels, _) = self
-            .run(Work::Live, |device, models| {
-                let latents = latents.clone();
+    async fn decode(&self, work: Work, kind: ModelKind, latents: Vec<f32>) -> Result<InferenceReply, InferenceError> {
+        let size = self.state.borrow().latent_size(kind).ok_or(InferenceError::ModelMissing(kind))?;
+        if !latents.len().is_multiple_of(size) {
+            let why = format!("{} values are not whole codes of {size}", latents.len());
+            return Err(InferenceError::BadRequest(crate::protocol::BadRequest(why)));
+        }
+        let pixels = self
+            .run_in_parts(work, latents.len() / size, |device, models, rows| {
+                let latents = latents[rows.start * size..rows.end * size].to_vec();
                 async move {
-                    let model = models.get(kind).ok_or(InferenceError::ModelMissing(kind))?;
-                    let size = model.latent_size().ok_or(InferenceError::ModelMissing(kind))?;
-                    if !latents.len().is_multiple_of(size) {
-                        let why = format!("{} values are not whole codes of {size}", latents.len());
-                        return Err(InferenceError::BadRequest(crate::protocol::BadRequest(why)));
-                    }
-                    Ok(match model {
-                        Model::Ae(ae) => infer::decode_codes(ae, latents, &device).await?,
-                        Model::Vae(vae) | Model::Vae2d(vae) => infer::decode_latents(vae, latents, &device).await?,
+                    Ok(match models.get(kind) {
+                        Some(Model::Ae(ae)) => infer::decode_codes(ae, latents, &device).await?,
+                        Some(Model::Vae(vae) | Model::Vae2d(vae)) => infer::decode_latents(vae, latents, &device).await?,
                         _ => return Err(InferenceError::ModelMissing(kind)),
                     })
-                }
-            })
-            .await?;
-        Ok(InferenceReply::Images(Floats(pixels)))
-    }
-
-    /// Decodes points of the 2-D VAE's latent space.
-    async fn decode_2d(&self, work: Work, latents: Vec<f32>) -> Result<InferenceReply, InferenceError> {
-        let (pixels, _) = self
-            .run(work, |device, models| {
-                let latents = latents.clone();
-                async move {
-                    let vae = models.vae2d().ok_or(InferenceError::ModelMissing(ModelKind::Vae2d))?;
-                    Ok(infer::decode_latents(vae, latents, &device).await?)
                 }
             })
             .await?;
@@ -380,18 +397,19 @@ impl<H: Host> InferenceWorker<H> {
         if let Some(shipped) = self.shipped_codes(points).await {
             return Ok(shipped);
         }
-        let test = self.test_digits().await?.first(points);
-        let pixels = test.pixels_unit(&(0..test.len()).collect::<Vec<_>>());
-        let (codes, _) = self
-            .run(Work::Batch, |device, models| {
-                let pixels = pixels.clone();
+        let test = self.test_digits().await?;
+        let points = points.min(test.len());
+        let codes = self
+            .run_in_parts(Work::Batch, points, |device, models, rows| {
+                // Each part's pixels when it runs: the whole cloud's would be 9 MB of f32.
+                let pixels = test.pixels_unit(&rows.collect::<Vec<_>>());
                 async move {
                     let ae = models.ae().ok_or(InferenceError::ModelMissing(ModelKind::Ae))?;
                     Ok(infer::encode_codes(ae, pixels, &device).await?)
                 }
             })
             .await?;
-        Ok(InferenceReply::Cloud { codes: Floats(codes), labels: Bytes::from(test.labels().to_vec()) })
+        Ok(InferenceReply::Cloud { codes: Floats(codes), labels: Bytes::from(test.labels()[..points].to_vec()) })
     }
 
     /// The shipped codes, if the shipped autoencoder is the one in use and the file is its.

@@ -295,6 +295,19 @@ for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: fal
     assert.equal(await sweeps(), whileDown, 'no sweep while the pen is down');
     await page.mouse.up();
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid=dims-grid]').dataset.sweeps) > n, whileDown, { timeout: 60_000 });
+    // Swept once for each code: when another model changes (here the classifier, opened from a
+    // file; every 25 steps while a model trains here with its weights in the panels), the
+    // drawing is analysed again, the VAE's code is as it was, and no sweep is asked for.
+    await waitForAnalysis(page);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const settled = await sweeps();
+    const analysed = Number(await page.getByTestId('drawing-label').getAttribute('data-count'));
+    const classifier = readFileSync(join(ROOT, 'pretrained/classifier.llw'));
+    await page.getByTestId('weights-file').setInputFiles({ name: 'my-classifier.llw', mimeType: 'application/octet-stream', buffer: classifier });
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=drawing-label]').dataset.count) > n, analysed, { timeout: 60_000 });
+    await waitForAnalysis(page);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal(await sweeps(), settled, 'no sweep for an unchanged code');
   });
 
   test(`${mode.name}: by keyboard alone: every control is reached with a visible focus; a test digit is picked and edited, the grids and the cloud answer keys`, async () => {
