@@ -172,10 +172,11 @@ fn the_codes_cloud_of_an_opened_ae_is_encoded_in_parts_into_the_shipped_codes() 
     let (worker, _) = inference(TestSite::new(&[]));
     // More than two of the CPU's parts (256 rows), the last one short.
     let points = 600;
-    let cloud = |worker: &InferenceWorker<TestSite>| match block_on(worker.handle(InferenceRequest::CodeCloud { points })) {
-        Ok(InferenceReply::Cloud { codes, labels }) => (codes.0, labels.into_vec()),
-        other => panic!("{other:?}"),
-    };
+    let cloud =
+        |worker: &InferenceWorker<TestSite>| match block_on(worker.handle(InferenceRequest::CodeCloud { points })) {
+            Ok(InferenceReply::Cloud { codes, labels }) => (codes.0, labels.into_vec()),
+            other => panic!("{other:?}"),
+        };
     let (shipped, shipped_labels) = cloud(&worker);
     let ae = std::fs::read(repo_path("pretrained/ae.llw")).unwrap();
     let opened = block_on(worker.handle(InferenceRequest::OpenFile { name: "my-ae.llw".into(), bytes: ae.into() }));

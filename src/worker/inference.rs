@@ -382,7 +382,9 @@ impl<H: Host> InferenceWorker<H> {
                 async move {
                     Ok(match models.get(kind) {
                         Some(Model::Ae(ae)) => infer::decode_codes(ae, latents, &device).await?,
-                        Some(Model::Vae(vae) | Model::Vae2d(vae)) => infer::decode_latents(vae, latents, &device).await?,
+                        Some(Model::Vae(vae) | Model::Vae2d(vae)) => {
+                            infer::decode_latents(vae, latents, &device).await?
+                        }
                         _ => return Err(InferenceError::ModelMissing(kind)),
                     })
                 }
