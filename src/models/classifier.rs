@@ -10,7 +10,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::{Device, Int, Tensor};
 
-use super::layers::{Activation, PackedCopies, convolve, linear, max_pool_relu};
+use super::layers::{Activation, PackedCopies, convolve_pool_relu, linear};
 
 pub const ARCHITECTURE: &str = "CNN conv5x5(16)-pool-conv5x5(32)-pool-fc128-fc10 (ReLU, dropout 0.3); features = fc128";
 pub const FEATURES: usize = 128;
@@ -60,8 +60,8 @@ impl Classifier {
     pub fn features(&self, pixels: Tensor<2>) -> Tensor<2> {
         let [n, _] = pixels.dims();
         let x = ((pixels - PIXEL_MEAN) / PIXEL_STD).reshape([n, 1, 28, 28]);
-        let x = max_pool_relu(convolve(&self.conv1, &self.packed, x));
-        let x = max_pool_relu(convolve(&self.conv2, &self.packed, x));
+        let x = convolve_pool_relu(&self.conv1, &self.packed, x);
+        let x = convolve_pool_relu(&self.conv2, &self.packed, x);
         linear(&self.fc1, &self.packed, x.reshape([n, 32 * 7 * 7]), Activation::Relu)
     }
 

@@ -16,6 +16,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use std::sync::Arc;
 
+use super::conv_pool::same_conv_pool_relu;
 use super::product::product;
 pub use cpu_kernels::Activation;
 use cpu_kernels::{Dense, SameConv, Taps16, Weights8, max_pool_2x2_relu};
@@ -213,6 +214,13 @@ fn same_conv_shape(conv: &Conv2d, [images, channels_in, height, width]: [usize; 
         && conv.groups == 1
         && conv.padding == PaddingConfig2d::Explicit(pad, pad, pad, pad);
     same.then_some(SameConv { images, channels_in, channels_out, height, width, kernel })
+}
+
+/// `relu(max_pool_2x2(conv(x)))`, the classifier's convolution block: in one kernel on a software
+/// WebGPU adapter for inference ([`same_conv_pool_relu`]), otherwise [`convolve`] then
+/// [`max_pool_relu`].
+pub fn convolve_pool_relu(conv: &Conv2d, copies: &PackedCopies, x: Tensor<4>) -> Tensor<4> {
+    same_conv_pool_relu(conv, &x).unwrap_or_else(|| max_pool_relu(convolve(conv, copies, x)))
 }
 
 /// ReLU of 2x2 max pooling with stride 2 of `[n, c, h, w]` (h and w even; the two commute, and

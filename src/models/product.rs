@@ -35,7 +35,7 @@ impl Product for burn::backend::Flex {
 }
 
 #[cfg(feature = "webgpu")]
-pub use cube::set_software_adapter;
+pub use cube::{on_software_adapter, set_software_adapter};
 
 #[cfg(feature = "webgpu")]
 mod cube {
@@ -59,10 +59,16 @@ mod cube {
         SOFTWARE_ADAPTER.store(software, Ordering::Relaxed);
     }
 
+    /// Whether [`set_software_adapter`] said the adapter is a software one: our kernels
+    /// (this one, `conv_pool`'s) serve it.
+    pub fn on_software_adapter() -> bool {
+        SOFTWARE_ADAPTER.load(Ordering::Relaxed)
+    }
+
     impl Product for Cube {
         fn product(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
             let plain = lhs.qparams.is_none() && rhs.qparams.is_none();
-            if plain && SOFTWARE_ADAPTER.load(Ordering::Relaxed) {
+            if plain && on_software_adapter() {
                 return blocked_product(lhs, rhs);
             }
             Self::float_matmul(lhs, rhs)
@@ -232,7 +238,7 @@ mod autodiff {
 }
 
 #[cfg(all(test, feature = "training"))]
-mod tests {
+pub mod tests {
     use super::product;
     use burn::tensor::{Device, Distribution, Tensor, Tolerance};
 
@@ -284,15 +290,26 @@ mod tests {
             .assert_approx_eq::<f32>(&x.matmul(w).into_data(), Tolerance::absolute(1e-5));
     }
 
-    /// The blocked kernel a software adapter gets, on this machine's wgpu adapter: tests/run-all.sh
-    /// points wgpu at SwiftShader's Vulkan driver, the one Chromium ships, so this runs the same
-    /// software adapter the browser tests do. Shapes: whole blocks, ragged edges in every
+    /// This machine's wgpu adapter, initialised once for every test that needs it (a second
+    /// initialisation fails), treated as a software one: tests/run-all.sh points wgpu at
+    /// SwiftShader's Vulkan driver, the one Chromium ships, the software adapter the browser
+    /// tests run WebGPU on.
+    #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
+    pub fn software_adapter() -> Device {
+        static DEVICE: std::sync::OnceLock<Device> = std::sync::OnceLock::new();
+        let device = DEVICE.get_or_init(|| {
+            Device::wgpu_options().init().expect("a wgpu adapter (tests/run-all.sh names SwiftShader's)")
+        });
+        super::set_software_adapter(true);
+        device.clone()
+    }
+
+    /// The blocked kernel a software adapter gets, on [`software_adapter`]. Shapes: whole blocks, ragged edges in every
     /// dimension, a single drawing's row, and the layers' own.
     #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
     #[test]
     fn on_a_software_adapter_gives_burns_product_and_gradients() {
-        let device = Device::wgpu_options().init().expect("a wgpu adapter (tests/run-all.sh names SwiftShader's)");
-        super::set_software_adapter(true);
+        let device = software_adapter();
         for shape in [[16, 8, 16], [13, 37, 11], [1, 784, 400], [3, 5, 2], [128, 784, 128], [128, 20, 400]] {
             assert_gives_burns_product_and_gradients(&device, shape);
         }
@@ -307,7 +324,7 @@ mod tests {
     #[test]
     #[ignore]
     fn time_products_on_this_adapter() {
-        let device = Device::wgpu_options().init().expect("a wgpu adapter");
+        let device = software_adapter();
         // `[m, k] · [k, n]`, and whether the product takes a transposed view of each operand.
         let products = [
             ("x · w, 784 -> 400", [128, 784, 400], false, false),
