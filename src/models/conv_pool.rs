@@ -31,9 +31,10 @@ pub fn same_conv_pool_relu(conv: &Conv2d, x: &Tensor<4>) -> Option<Tensor<4>> {
 
 #[cfg(feature = "webgpu")]
 mod cube {
+    use crate::models::layers::same_conv_shape;
+    use crate::models::product::on_software_adapter;
     use burn::backend::Cube;
     use burn::backend::cubecl::dtype_to_storage_type;
-    use burn::nn::PaddingConfig2d;
     use burn::nn::conv::Conv2d;
     use burn::tensor::Shape;
     use burn_cubecl::ops::numeric::empty_device_dtype;
@@ -48,17 +49,10 @@ mod cube {
     type Map = burn::tensor::Tensor<4>;
 
     pub fn same_conv_pool_relu(conv: &Conv2d, x: &Map) -> Option<Map> {
-        let [_, _, height, width] = x.dims();
-        let [_, _, kernel, kernel_width] = conv.weight.dims();
-        let pad = kernel / 2;
-        let same = kernel % 2 == 1
-            && kernel == kernel_width
-            && conv.stride == [1, 1]
-            && conv.dilation == [1, 1]
-            && conv.groups == 1
-            && conv.padding == PaddingConfig2d::Explicit(pad, pad, pad, pad);
-        let fits = same && height % 2 == 0 && width % 2 == 0;
-        if !fits || x.device().is_autodiff() || !super::super::product::on_software_adapter() {
+        // The kernel pads by half an odd kernel on each side and pools whole 2x2 windows.
+        let shape = same_conv_shape(conv, x.dims())?;
+        let fits = shape.kernel % 2 == 1 && shape.height % 2 == 0 && shape.width % 2 == 0;
+        if !fits || x.device().is_autodiff() || !on_software_adapter() {
             return None;
         }
         let on_gpu = |tensor: Map| tensor.try_into_primitive::<Cube>().ok();

@@ -205,7 +205,7 @@ pub fn convolve(conv: &Conv2d, copies: &PackedCopies, x: Tensor<4>) -> Tensor<4>
 }
 
 /// The shape of `conv` applied to `[n, c, h, w]` when it is a stride-1 "same" convolution.
-fn same_conv_shape(conv: &Conv2d, [images, channels_in, height, width]: [usize; 4]) -> Option<SameConv> {
+pub(crate) fn same_conv_shape(conv: &Conv2d, [images, channels_in, height, width]: [usize; 4]) -> Option<SameConv> {
     let [channels_out, _, kernel, kernel_width] = conv.weight.dims();
     let pad = kernel / 2;
     let same = kernel == kernel_width
