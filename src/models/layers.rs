@@ -17,8 +17,8 @@ use burn::tensor::{Device, Tensor, TensorData};
 use std::sync::Arc;
 
 use super::conv_pool::same_conv_pool_relu;
-use super::product::product;
-pub use cpu_kernels::Activation;
+pub use super::product::Activation;
+use super::product::{dense, product};
 use cpu_kernels::{Dense, SameConv, Taps16, Weights8, max_pool_2x2_relu};
 
 /// A float tensor's values on the CPU, borrowed from Flex's storage: there when the tensor lives
@@ -168,20 +168,19 @@ fn linear_choosing(
             let output = output.expect("a supported shape");
             tensor_of(output, [shape.rows, shape.outputs], &x.device())
         }
-        None => match activation {
-            Activation::Identity => affine(layer, x),
-            Activation::Relu => relu(affine(layer, x)),
-        },
+        None => affine(layer, x, activation),
     }
 }
 
-/// Burn's way of `layer.forward(x)`, its product through [`product`] (which picks the kernel for
-/// the backend, WebGPU's software adapter included).
-fn affine(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
-    let y = product(x, layer.weight.val());
+/// `layer.forward(x)`, then `activation`, through [`dense`] (which picks the kernels for the
+/// backend: one on WebGPU's software adapter, Burn's operations elsewhere).
+fn affine(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
     match &layer.bias {
-        Some(bias) => y + bias.val().unsqueeze(),
-        None => y,
+        Some(bias) => dense(x, layer.weight.val(), bias.val(), activation),
+        None => match activation {
+            Activation::Identity => product(x, layer.weight.val()),
+            Activation::Relu => relu(product(x, layer.weight.val())),
+        },
     }
 }
 

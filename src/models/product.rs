@@ -10,16 +10,33 @@
 //! keep, so ours is chosen only where the adapter says it is a fallback (software) adapter
 //! ([`set_software_adapter`], set from the same reading as `device::Adapter`). Everywhere else
 //! (Flex, a hardware adapter) this is exactly Burn's `matmul`.
+//!
+//! A linear layer ([`dense`]: the product, its bias and its activation) is an operation of its
+//! own for the same reason: on a software adapter the bias and the ReLU are added in the product's
+//! kernel as each output is written, where Burn's way is three kernels (two more dispatches and two
+//! more passes over the output per layer, forwards; `README`, "Linear layers in one kernel").
 
 use burn::backend::backend_extension;
+use burn::backend::TensorMetadata;
+use burn::backend::ops::FloatTensorOps;
 use burn::backend::tensor::FloatTensor;
-use burn::tensor::Tensor;
+use burn::tensor::{Shape, Tensor};
+pub use cpu_kernels::Activation;
 
-/// `lhs · rhs` for 2-D float tensors, each backend with its own kernel.
+/// `lhs · rhs` for 2-D float tensors, and a linear layer around it, each backend with its own
+/// kernels.
 #[backend_extension(Autodiff: cfg(feature = "training"), Flex, Cube: cfg(feature = "webgpu"))]
 pub trait Product: burn::backend::Backend {
     /// `[m, k] · [k, n] -> [m, n]`.
     fn product(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// `activation(x · weight + bias)`: `[m, k] · [k, n]`, a bias of `n`, `-> [m, n]`.
+    fn dense(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        activation: Activation,
+    ) -> FloatTensor<Self>;
 }
 
 /// `lhs · rhs`: Burn's `matmul` values, through the kernel [`Product`] picks on `lhs`'s backend.
@@ -27,10 +44,41 @@ pub fn product(lhs: Tensor<2>, rhs: Tensor<2>) -> Tensor<2> {
     Tensor::from_dispatch(<burn::backend::Dispatch as Product>::product(lhs.into_dispatch(), rhs.into_dispatch()))
 }
 
+/// `activation(x · weight + bias)`, a linear layer: the values of Burn's `matmul`, bias add and
+/// activation, through the kernels [`Product`] picks on `x`'s backend (one on a software adapter).
+pub fn dense(x: Tensor<2>, weight: Tensor<2>, bias: Tensor<1>, activation: Activation) -> Tensor<2> {
+    let dense = <burn::backend::Dispatch as Product>::dense;
+    Tensor::from_dispatch(dense(x.into_dispatch(), weight.into_dispatch(), bias.into_dispatch(), activation))
+}
+
+/// [`Product::dense`] as Burn computes it, one operation after another: for the backends (and
+/// adapters) without a kernel of their own for it.
+fn dense_by_parts<B: Product>(
+    x: FloatTensor<B>,
+    weight: FloatTensor<B>,
+    bias: FloatTensor<B>,
+    activation: Activation,
+) -> FloatTensor<B> {
+    let outputs = bias.shape().dims::<1>()[0];
+    let y = B::float_add(B::product(x, weight), B::float_reshape(bias, Shape::new([1, outputs])));
+    match activation {
+        Activation::Identity => y,
+        Activation::Relu => B::relu(y),
+    }
+}
+
 impl Product for burn::backend::Flex {
     fn product(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        use burn::backend::ops::FloatTensorOps;
         Self::float_matmul(lhs, rhs)
+    }
+
+    fn dense(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        activation: Activation,
+    ) -> FloatTensor<Self> {
+        dense_by_parts::<Self>(x, weight, bias, activation)
     }
 }
 
@@ -39,7 +87,7 @@ pub use cube::{on_software_adapter, set_software_adapter};
 
 #[cfg(feature = "webgpu")]
 mod cube {
-    use super::Product;
+    use super::{Activation, Product, dense_by_parts};
     use burn::backend::Cube;
     use burn::backend::cubecl::dtype_to_storage_type;
     use burn::backend::ops::FloatTensorOps;
@@ -69,9 +117,22 @@ mod cube {
         fn product(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
             let plain = lhs.qparams.is_none() && rhs.qparams.is_none();
             if plain && on_software_adapter() {
-                return blocked_product(lhs, rhs);
+                return blocked_product(lhs, rhs, None, false);
             }
             Self::float_matmul(lhs, rhs)
+        }
+
+        fn dense(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            bias: FloatTensor<Self>,
+            activation: Activation,
+        ) -> FloatTensor<Self> {
+            let plain = [&x, &weight, &bias].iter().all(|tensor| tensor.qparams.is_none());
+            if plain && on_software_adapter() {
+                return blocked_product(x, weight, Some(bias), activation == Activation::Relu);
+            }
+            dense_by_parts::<Self>(x, weight, bias, activation)
         }
     }
 
@@ -79,8 +140,9 @@ mod cube {
     /// of the blocks tried on SwiftShader (1x4 to 16x16; `time_products_on_this_adapter` below).
     const BLOCK: usize = 8;
 
-    /// `lhs · rhs` with each invocation computing a block of the output in registers, reading
-    /// both operands through their strides (a transposed view needs no copy).
+    /// `lhs · rhs` (`+ bias`, then ReLU where `relu`) with each invocation computing a block of
+    /// the output in registers, reading both operands through their strides (a transposed view
+    /// needs no copy).
     ///
     /// Why not one of cubek's kernels: on a software adapter an invocation's loads cost far more
     /// than its multiply-adds, and a block of `r x c` outputs loads `r + c` values per step of
@@ -88,7 +150,7 @@ mod cube {
     /// invocation) loads 2 per multiply-add and first copies its right operand into column-major
     /// order on every call; its tiled kernels stage through workgroup memory, whose barriers a
     /// software adapter runs as thread switches.
-    fn blocked_product(lhs: CubeTensor, rhs: CubeTensor) -> CubeTensor {
+    fn blocked_product(lhs: CubeTensor, rhs: CubeTensor, bias: Option<CubeTensor>, relu: bool) -> CubeTensor {
         let out = init_matmul_output(&lhs, &rhs, lhs.dtype);
         let [rows, cols] = out.meta.shape().dims();
         // A short output (a single drawing's row) takes a block no taller than it: the rows past
@@ -101,7 +163,8 @@ mod cube {
         let cube_count = calculate_cube_count_elemwise(&client, units, cube_dim);
         let dtype = dtype_to_storage_type(out.dtype);
         // SAFETY: every index the kernel reads is clamped into its operand (rows and columns to
-        // the last one, the inner dimension to its length) and every write is bounds-checked.
+        // the last one, the inner dimension to its length), the bias is read only at the columns
+        // written, and every write is bounds-checked.
         unsafe {
             blocked_product_kernel::launch_unchecked(
                 &client,
@@ -109,9 +172,11 @@ mod cube {
                 cube_dim,
                 lhs.into_tensor_arg(),
                 rhs.into_tensor_arg(),
+                bias.map(|bias| bias.into_tensor_arg()).into(),
                 out.clone().into_tensor_arg(),
                 block_rows,
                 block_cols,
+                relu,
                 dtype,
             );
         }
@@ -119,15 +184,18 @@ mod cube {
     }
 
     /// One invocation: the `block_rows x block_cols` block of `out` at its position, summed over
-    /// the inner dimension in registers. Rows and columns past the end of `out` read the last
-    /// row or column (so the loop has no branch) and are not written.
+    /// the inner dimension in registers, each sum written with its column's bias added and ReLU
+    /// applied where asked. Rows and columns past the end of `out` read the last row or column
+    /// (so the loop has no branch) and are not written.
     #[cube(launch_unchecked)]
     fn blocked_product_kernel<E: Float>(
         lhs: &Tensor<E>,
         rhs: &Tensor<E>,
+        bias: ComptimeOption<&Tensor<E>>,
         out: &mut Tensor<E>,
         #[comptime] block_rows: usize,
         #[comptime] block_cols: usize,
+        #[comptime] relu: bool,
         #[define(E)] _dtype: ElemType,
     ) {
         let rows = out.shape(0);
@@ -180,7 +248,12 @@ mod cube {
             for j in 0..block_cols {
                 let (row, col) = (first_row + i, first_col + j);
                 if row < rows && col < cols {
-                    out[row * out_row_step + col * out_col_step] = sums[i * block_cols + j];
+                    let offset: ComptimeOption<E> = bias.as_ref().map(|bias| bias[col * bias.stride(0)]);
+                    let mut value = sums[i * block_cols + j] + offset.unwrap_or(E::new(0.0));
+                    if relu {
+                        value = max(value, E::new(0.0));
+                    }
+                    out[row * out_row_step + col * out_col_step] = value;
                 }
             }
         }
@@ -189,14 +262,15 @@ mod cube {
 
 #[cfg(feature = "training")]
 mod autodiff {
-    use super::Product;
-    use burn::backend::Backend;
+    use super::{Activation, Product};
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
     use burn::backend::autodiff::grads::Gradients;
     use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, binary};
     use burn::backend::autodiff::{Autodiff, NodeId};
     use burn::backend::tensor::FloatTensor;
+    use burn::backend::{Backend, TensorMetadata};
+    use burn::tensor::Shape;
 
     /// The product's backward pass: for `y = x · w`, `dL/dx = g · wᵀ` and `dL/dw = xᵀ · g`,
     /// both through [`Product`] again (so the software adapter's kernel serves them too).
@@ -222,6 +296,41 @@ mod autodiff {
         }
     }
 
+    /// A linear layer's backward pass: for `y = act(x · w + b)`, the gradient `g` is first taken
+    /// through the activation (ReLU passes it where the output is positive), then `dL/dx = g · wᵀ`,
+    /// `dL/dw = xᵀ · g` (through [`Product`], as the product's) and `dL/db` sums `g` over the rows.
+    #[derive(Debug)]
+    struct DenseBackward;
+
+    impl<B: Backend + Product> Backward<B, 3> for DenseBackward {
+        /// `x` when the weight needs a gradient, the weight when `x` does, and the output when the
+        /// activation is ReLU (where it is zero, so is the gradient).
+        type State = (Option<NodeId>, Option<NodeId>, Option<FloatTensor<B>>);
+
+        fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
+            let [x_node, weight_node, bias_node] = ops.parents;
+            let (x, weight, relu_output) = ops.state;
+            let grad = grads.consume::<B>(&ops.node);
+            let grad = match relu_output {
+                Some(output) => B::relu_backward(output, grad),
+                None => grad,
+            };
+            let mut retrieve = |id: Option<NodeId>| -> FloatTensor<B> {
+                checkpointer.retrieve_node_output(id.expect("checkpointed when its partner is tracked"))
+            };
+            if let Some(node) = x_node {
+                grads.register::<B>(node.id, B::product(grad.clone(), B::float_transpose(retrieve(weight))));
+            }
+            if let Some(node) = weight_node {
+                grads.register::<B>(node.id, B::product(B::float_transpose(retrieve(x)), grad.clone()));
+            }
+            if let Some(node) = bias_node {
+                let outputs = grad.shape().dims::<2>()[1];
+                grads.register::<B>(node.id, B::float_reshape(B::float_sum_dim(grad, 0), Shape::new([outputs])));
+            }
+        }
+    }
+
     impl<B: Backend + Product, C: CheckpointStrategy> Product for Autodiff<B, C> {
         fn product(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
             let (lhs_tracked, rhs_tracked) = (lhs.is_tracked(), rhs.is_tracked());
@@ -234,13 +343,37 @@ mod autodiff {
                 OpsKind::UnTracked(prep) => prep.finish(B::product(lhs.into_primitive(), rhs.into_primitive())),
             }
         }
+
+        fn dense(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            bias: FloatTensor<Self>,
+            activation: Activation,
+        ) -> FloatTensor<Self> {
+            let (x_tracked, weight_tracked) = (x.is_tracked(), weight.is_tracked());
+            let nodes = [x.node(), weight.node(), bias.node()];
+            let forward = |x: Self::FloatTensorPrimitive, weight: Self::FloatTensorPrimitive, bias: Self::FloatTensorPrimitive| {
+                B::dense(x.into_primitive(), weight.into_primitive(), bias.into_primitive(), activation)
+            };
+            match DenseBackward.prepare::<C>(nodes).compute_bound().stateful() {
+                OpsKind::Tracked(mut prep) => {
+                    let x_state = weight_tracked.then(|| prep.checkpoint(&x));
+                    let weight_state = x_tracked.then(|| prep.checkpoint(&weight));
+                    let output = forward(x, weight, bias);
+                    let relu_output = (activation == Activation::Relu).then(|| output.clone());
+                    prep.finish((x_state, weight_state, relu_output), output)
+                }
+                OpsKind::UnTracked(prep) => prep.finish(forward(x, weight, bias)),
+            }
+        }
     }
 }
 
 #[cfg(all(test, feature = "training"))]
 pub mod tests {
-    use super::product;
-    use burn::tensor::{Device, Distribution, Tensor, Tolerance};
+    use super::{Activation, dense, product};
+    use burn::tensor::activation::relu;
+    use burn::tensor::{Device, Distribution, Tensor, TensorData, Tolerance};
 
     /// `x · w` and the gradients of a loss that weighs its outputs unequally (so that a wrong
     /// gradient shows), with fresh autodiff leaves for each run (a graph backs one pass only).
@@ -280,6 +413,55 @@ pub mod tests {
         assert_gives_burns_product_and_gradients(&Device::flex(), [5, 7, 3]);
     }
 
+    /// `activation(x · w + b)` and the gradients of every operand for a loss that weighs its
+    /// outputs unequally, with fresh autodiff leaves, as [`product_and_gradients`] does.
+    fn dense_and_gradients(
+        layer: impl Fn(Tensor<2>, Tensor<2>, Tensor<1>) -> Tensor<2>,
+        [x, w, weights]: [&Tensor<2>; 3],
+        b: &Tensor<1>,
+    ) -> [TensorData; 4] {
+        let (x, w) = (x.clone().autodiff().require_grad(), w.clone().autodiff().require_grad());
+        let b = b.clone().autodiff().require_grad();
+        let y = layer(x.clone(), w.clone(), b.clone());
+        let gradients = (y.clone() * weights.clone().autodiff()).sum().backward();
+        let gradient = |leaf: &Tensor<2>| leaf.grad(&gradients).expect("a gradient for each operand").into_data();
+        let bias_gradient = b.grad(&gradients).expect("a gradient for the bias").into_data();
+        [y.detach().into_data(), gradient(&x), gradient(&w), bias_gradient]
+    }
+
+    /// [`dense`] on `device`, with and without ReLU, against Burn's product, bias add and ReLU
+    /// on Flex: the output and the gradients of the input, the weight and the bias.
+    fn assert_gives_burns_dense_layer(device: &Device, [m, k, n]: [usize; 3]) {
+        let flex = Device::flex();
+        let normal = |dims: [usize; 2]| Tensor::<2>::random(dims, Distribution::Normal(0.0, 1.0), &flex);
+        let on_device = |tensor: &Tensor<2>| Tensor::<2>::from_data(tensor.to_data(), device);
+        let (x, w, weights) = (normal([m, k]), normal([k, n]), normal([m, n]));
+        let b = Tensor::<1>::random([n], Distribution::Normal(0.0, 1.0), &flex);
+        for activation in [Activation::Identity, Activation::Relu] {
+            let ours = dense_and_gradients(
+                |x, w, b| dense(x, w, b, activation),
+                [&x, &w, &weights].map(on_device).each_ref(),
+                &Tensor::from_data(b.to_data(), device),
+            );
+            let burns = dense_and_gradients(
+                |x, w, b| {
+                    let y = x.matmul(w) + b.unsqueeze();
+                    if activation == Activation::Relu { relu(y) } else { y }
+                },
+                [&x, &w, &weights],
+                &b,
+            );
+            for (ours, burns) in ours.into_iter().zip(burns) {
+                ours.assert_approx_eq::<f32>(&burns, Tolerance::absolute(1e-3));
+            }
+        }
+    }
+
+    #[test]
+    fn dense_gives_burns_linear_layer_and_gradients() {
+        assert_gives_burns_dense_layer(&Device::flex(), [5, 7, 3]);
+    }
+
     #[test]
     fn without_autodiff_gives_burns_product() {
         let device = Device::flex();
@@ -312,6 +494,17 @@ pub mod tests {
         let device = software_adapter();
         for shape in [[16, 8, 16], [13, 37, 11], [1, 784, 400], [3, 5, 2], [128, 784, 128], [128, 20, 400]] {
             assert_gives_burns_product_and_gradients(&device, shape);
+        }
+    }
+
+    /// The same kernel with the bias and the ReLU added as it writes, on [`software_adapter`]:
+    /// ragged blocks, one row, and a layer's own shape.
+    #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
+    #[test]
+    fn on_a_software_adapter_gives_burns_dense_layer_and_gradients() {
+        let device = software_adapter();
+        for shape in [[13, 37, 11], [1, 784, 400], [128, 400, 20]] {
+            assert_gives_burns_dense_layer(&device, shape);
         }
     }
 
