@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::NUM_CLASSES;
@@ -57,9 +56,9 @@ impl Models {
     }
 }
 
-/// The most likely class of each row of probabilities.
-fn labels_from_probabilities(probabilities: &[f32]) -> Vec<Label> {
-    best_classes(probabilities).into_iter().map(|(class, confidence)| Label { class, confidence }).collect()
+/// The most likely class of each row of the classifier's logits.
+fn labels_from_logits(logits: &[f32]) -> Vec<Label> {
+    best_classes(logits).into_iter().map(|(class, confidence)| Label { class, confidence }).collect()
 }
 
 /// Collects outputs for one read-back and hands them out again by slot.
@@ -102,9 +101,9 @@ pub async fn analyse_drawing(
     let vae2d = models.vae2d().map(|vae| gather.push(vae.encode_mean(x.clone())));
     let classified = models
         .classifier()
-        .map(|classifier| gather.push(softmax(classifier.forward(Tensor::cat(to_classify.tensors, 0)), 1)));
+        .map(|classifier| gather.push(classifier.forward(Tensor::cat(to_classify.tensors, 0))));
     let values = read_all(gather.tensors).await?;
-    let labels = classified.map(|slot| labels_from_probabilities(&values[slot])).unwrap_or_default();
+    let labels = classified.map(|slot| labels_from_logits(&values[slot])).unwrap_or_default();
     let take = |slot: usize| values[slot].clone();
     let label_of = |row: usize| labels.get(row).copied();
     Ok(DrawingAnalysis {
@@ -133,10 +132,10 @@ async fn generate_weighted(
     let weights = Tensor::from_data(TensorData::new(class_weights, [n, NUM_CLASSES]), device);
     let images = gan::to_pixels(gan.generator.forward_mixed(noise, weights));
     let mut outputs = vec![images.clone()];
-    outputs.extend(classifier.map(|c| softmax(c.forward(images), 1)));
+    outputs.extend(classifier.map(|c| c.forward(images)));
     let mut values = read_all(outputs).await?.into_iter();
     let pixels = values.next().unwrap_or_default();
-    let labels = values.next().map(|p| labels_from_probabilities(&p)).unwrap_or_default();
+    let labels = values.next().map(|logits| labels_from_logits(&logits)).unwrap_or_default();
     Ok((pixels, labels))
 }
 

@@ -11,7 +11,6 @@ use latent_lab::infer::{self, Models};
 use latent_lab::models::ModelKind;
 use latent_lab::protocol::{DrawingAnalysis, Label};
 use latent_lab::readback::{block_on, read};
-use latent_lab::train::eval::best_classes;
 use latent_lab::weights::load_file;
 
 fn shipped(kinds: &[ModelKind], device: &burn::tensor::Device) -> Models {
@@ -24,11 +23,14 @@ fn shipped(kinds: &[ModelKind], device: &burn::tensor::Device) -> Models {
     models
 }
 
-/// The classifier's label for one image alone.
+/// The classifier's label for one image alone, from Burn's softmax (the analysis takes the
+/// softmax of the logits it reads back on the CPU).
 fn label_alone(models: &Models, pixels: &[f32], device: &burn::tensor::Device) -> Label {
     let classifier = models.classifier().unwrap();
     let probabilities = block_on(read(softmax(classifier.forward(images_tensor(pixels.to_vec(), device)), 1))).unwrap();
-    let (class, confidence) = best_classes(&probabilities)[0];
+    let (class, confidence) = probabilities.iter().copied().enumerate().fold((0, 0.0), |best, (class, p)| {
+        if p > best.1 { (class, p) } else { best }
+    });
     Label { class, confidence }
 }
 

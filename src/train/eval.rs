@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::frechet::{Gaussian, frechet_distance};
@@ -68,12 +67,18 @@ pub async fn vae_test_loss(model: &Vae, data: &Dataset, device: &Device, seed: u
     Ok(VaeMetrics { loss: (reconstruction + kl) / n, reconstruction: reconstruction / n, kl: kl / n })
 }
 
-/// The most likely class of each row of probabilities, with its probability.
-pub fn best_classes(probabilities: &[f32]) -> Vec<(usize, f32)> {
-    probabilities
+/// The most likely class of each row of the classifier's logits, with its softmax probability
+/// (`1 / Σ exp(logit - the best logit)`). Computed here from the logits read back, because the
+/// labels need only these few values, where Burn's softmax on WebGPU is five kernels (maximum,
+/// subtraction, exponential, sum, division) for them. A row of NaN gives class 0 with 0.
+pub fn best_classes(logits: &[f32]) -> Vec<(usize, f32)> {
+    logits
         .chunks_exact(NUM_CLASSES)
         .map(|row| {
-            row.iter().copied().enumerate().fold((0, f32::MIN), |best, (i, p)| if p > best.1 { (i, p) } else { best })
+            let pick = |best: (usize, f32), (i, logit): (usize, f32)| if logit > best.1 { (i, logit) } else { best };
+            let (class, best) = row.iter().copied().enumerate().fold((0, f32::NEG_INFINITY), pick);
+            let total: f32 = row.iter().map(|logit| (logit - best).exp()).sum();
+            (class, (1.0 / total).max(0.0))
         })
         .collect()
 }
@@ -82,8 +87,8 @@ pub fn best_classes(probabilities: &[f32]) -> Vec<(usize, f32)> {
 pub async fn classify(model: &Classifier, pixels: &[f32], device: &Device) -> Measured<Vec<(usize, f32)>> {
     let mut out = Vec::with_capacity(pixels.len() / IMAGE_PIXELS);
     for chunk in pixels.chunks(EVAL_BATCH * IMAGE_PIXELS) {
-        let probabilities = read(softmax(model.forward(images_tensor(chunk.to_vec(), device)), 1)).await?;
-        out.extend(best_classes(&probabilities));
+        let logits = read(model.forward(images_tensor(chunk.to_vec(), device))).await?;
+        out.extend(best_classes(&logits));
     }
     Ok(out)
 }
@@ -254,4 +259,29 @@ pub async fn headline(model: &Model, test: &Dataset, device: &Device) -> Measure
         }
         Model::Gan(_) => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::best_classes;
+
+    #[test]
+    fn best_classes_give_each_rows_likeliest_class_and_its_softmax_probability() {
+        // Row one: class 3 nine times as likely as the other nine together. Row two: a tie
+        // between classes 2 and 7 (the first wins), shifted by 100 (the softmax does not move).
+        let mut logits = vec![0.0; 20];
+        logits[3] = 81f32.ln();
+        for (class, logit) in logits[10..].iter_mut().enumerate() {
+            *logit = if class == 2 || class == 7 { 101.0 } else { 100.0 };
+        }
+        let tie = 1.0 / (2.0 + 8.0 / std::f32::consts::E);
+        let best = best_classes(&logits);
+        assert_eq!(best.iter().map(|(class, _)| *class).collect::<Vec<_>>(), [3, 2]);
+        assert!((best[0].1 - 0.9).abs() < 1e-6 && (best[1].1 - tie).abs() < 1e-6, "{best:?}");
+    }
+
+    #[test]
+    fn a_row_of_nan_gives_class_zero_with_nothing() {
+        assert_eq!(best_classes(&[f32::NAN; 10]), [(0, 0.0)]);
+    }
 }
