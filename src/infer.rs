@@ -99,9 +99,8 @@ pub async fn analyse_drawing(
         (to_classify.push(recon.clone()), gather.push(recon), gather.push(mean))
     });
     let vae2d = models.vae2d().map(|vae| gather.push(vae.encode_mean(x.clone())));
-    let classified = models
-        .classifier()
-        .map(|classifier| gather.push(classifier.forward(Tensor::cat(to_classify.tensors, 0))));
+    let classified =
+        models.classifier().map(|classifier| gather.push(classifier.forward(Tensor::cat(to_classify.tensors, 0))));
     let values = read_all(gather.tensors).await?;
     let labels = classified.map(|slot| labels_from_logits(&values[slot])).unwrap_or_default();
     let take = |slot: usize| values[slot].clone();

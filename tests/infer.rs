@@ -28,9 +28,11 @@ fn shipped(kinds: &[ModelKind], device: &burn::tensor::Device) -> Models {
 fn label_alone(models: &Models, pixels: &[f32], device: &burn::tensor::Device) -> Label {
     let classifier = models.classifier().unwrap();
     let probabilities = block_on(read(softmax(classifier.forward(images_tensor(pixels.to_vec(), device)), 1))).unwrap();
-    let (class, confidence) = probabilities.iter().copied().enumerate().fold((0, 0.0), |best, (class, p)| {
-        if p > best.1 { (class, p) } else { best }
-    });
+    let (class, confidence) = probabilities
+        .iter()
+        .copied()
+        .enumerate()
+        .fold((0, 0.0), |best, (class, p)| if p > best.1 { (class, p) } else { best });
     Label { class, confidence }
 }
 

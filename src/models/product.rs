@@ -16,8 +16,8 @@
 //! kernel as each output is written, where Burn's way is three kernels (two more dispatches and two
 //! more passes over the output per layer, forwards; `README`, "Linear layers in one kernel").
 
-use burn::backend::backend_extension;
 use burn::backend::TensorMetadata;
+use burn::backend::backend_extension;
 use burn::backend::ops::FloatTensorOps;
 use burn::backend::tensor::FloatTensor;
 use burn::tensor::{Shape, Tensor};
@@ -352,18 +352,19 @@ mod autodiff {
         ) -> FloatTensor<Self> {
             let (x_tracked, weight_tracked) = (x.is_tracked(), weight.is_tracked());
             let nodes = [x.node(), weight.node(), bias.node()];
-            let forward = |x: Self::FloatTensorPrimitive, weight: Self::FloatTensorPrimitive, bias: Self::FloatTensorPrimitive| {
-                B::dense(x.into_primitive(), weight.into_primitive(), bias.into_primitive(), activation)
+            let forward = |operands: [FloatTensor<Self>; 3]| {
+                let [x, weight, bias] = operands.map(|operand| operand.into_primitive());
+                B::dense(x, weight, bias, activation)
             };
             match DenseBackward.prepare::<C>(nodes).compute_bound().stateful() {
                 OpsKind::Tracked(mut prep) => {
                     let x_state = weight_tracked.then(|| prep.checkpoint(&x));
                     let weight_state = x_tracked.then(|| prep.checkpoint(&weight));
-                    let output = forward(x, weight, bias);
+                    let output = forward([x, weight, bias]);
                     let relu_output = (activation == Activation::Relu).then(|| output.clone());
                     prep.finish((x_state, weight_state, relu_output), output)
                 }
-                OpsKind::UnTracked(prep) => prep.finish(forward(x, weight, bias)),
+                OpsKind::UnTracked(prep) => prep.finish(forward([x, weight, bias])),
             }
         }
     }
