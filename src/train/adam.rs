@@ -4,13 +4,14 @@
 //! parameter at a time, thirteen to fifteen element-wise operations each, and without kernel
 //! fusion every operation is a GPU dispatch: about 240 of the AE's 322 dispatches per WebGPU step
 //! were the optimizer's (README, "WebGPU calls per training step"). Here the gradients are laid
-//! end to end in one vector, the moments and the step are computed once over that vector, and
+//! end to end in one vector, the moments and the step are computed over that vector in one
+//! operation with a kernel of its own on each backend ([`adam_step`](super::adam_step)), and
 //! each parameter subtracts its slice of the step: a copy and a subtraction per parameter
 //! instead of fifteen operations. The arithmetic is Burn's (and PyTorch's) Adam with L2 weight
 //! decay; `tests/adam.rs` checks that both give the same weights.
 //!
 //! A lost GPU must not cost the optimizer its moment estimates and step count: the state stays in
-//! two flat tensors on the training device, read back asynchronously when a copy is wanted
+//! one flat tensor on the training device, read back asynchronously when a copy is wanted
 //! (Burn's own ways out of an optimizer's state read the GPU synchronously, which panics on wasm,
 //! and nothing can be read from a device once it is lost), and fed back in after a move.
 
@@ -21,7 +22,8 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::readback::{ReadbackError, ranges_of, read_all, split_by};
+use super::adam_step::{AdamRule, adam_step};
+use crate::readback::{ReadbackError, ranges_of, read, split_by};
 
 const BETA_2: f32 = 0.999;
 /// PyTorch's epsilon (Burn's default is 1e-5).
@@ -39,14 +41,13 @@ pub struct SavedMoments {
 /// An optimizer's whole state in main memory, a parameter at a time in the model's order.
 pub type SavedAdam = Vec<SavedMoments>;
 
-/// The optimizer's state on the training device: both moments of every parameter, laid end to
-/// end in the model's order.
+/// The optimizer's state on the training device: the first moments of every parameter laid end
+/// to end in the model's order, then the second moments in the same order.
 #[derive(Clone)]
 struct Moments {
     time: usize,
     shapes: Vec<Vec<usize>>,
-    first: Tensor<1>,
-    second: Tensor<1>,
+    both: Tensor<1>,
 }
 
 /// The parameters that have a gradient, in the model's order, flattened (inner backend): their
@@ -148,15 +149,17 @@ impl Adam {
             return model;
         }
         let ranges = parameters.ranges();
-        let mut gradient = Tensor::cat(parameters.gradients, 0);
-        if self.weight_decay > 0.0 {
-            // L2 decay: the weights join the gradient (laid end to end too, for one operation).
-            gradient = Tensor::cat(parameters.values, 0).mul_scalar(self.weight_decay).add(gradient);
-        }
+        let gradient = Tensor::cat(parameters.gradients, 0);
+        // L2 decay: the weights join the gradient (laid end to end too, for one operation).
+        let weights = (self.weight_decay > 0.0).then(|| Tensor::cat(parameters.values, 0));
         let previous = self.previous(&parameters.shapes, &gradient.device());
-        let moments = self.advance(previous, parameters.shapes, gradient);
-        let delta = self.delta(&moments, lr);
-        self.moments = Some(moments);
+        let (time, both) = match previous {
+            Some(Moments { time, both, .. }) => (time + 1, both),
+            // Moments of zero: the first step's are then the gradient's share alone, to the bit.
+            None => (1, Tensor::zeros([2 * gradient.shape().num_elements()], &gradient.device())),
+        };
+        let (both, delta) = adam_step(gradient, weights, both, self.rule(time, lr));
+        self.moments = Some(Moments { time, shapes: parameters.shapes, both });
         model.map(&mut Descend { delta: &delta, ranges })
     }
 
@@ -170,42 +173,35 @@ impl Adam {
         self.moments.take().filter(|moments| moments.shapes == shapes)
     }
 
-    fn advance(&self, previous: Option<Moments>, shapes: Vec<Vec<usize>>, gradient: Tensor<1>) -> Moments {
-        let (keep_1, keep_2) = (self.beta_1, BETA_2);
-        let first_new = gradient.clone().mul_scalar(1.0 - keep_1);
-        let second_new = gradient.square().mul_scalar(1.0 - keep_2);
-        match previous {
-            Some(Moments { time, first, second, .. }) => Moments {
-                time: time + 1,
-                shapes,
-                first: first.mul_scalar(keep_1).add(first_new),
-                second: second.mul_scalar(keep_2).add(second_new),
-            },
-            None => Moments { time: 1, shapes, first: first_new, second: second_new },
-        }
-    }
-
-    /// What the step subtracts from the weights: the bias-corrected first moment over the root of
-    /// the bias-corrected second, written as Burn's Adam writes it (the corrections folded into
-    /// one factor), with the learning rate folded in as well.
-    fn delta(&self, moments: &Moments, lr: f64) -> Tensor<1> {
-        let time = moments.time as i32;
+    /// The numbers of step `time`: what the step subtracts from the weights is the
+    /// bias-corrected first moment over the root of the bias-corrected second, written as Burn's
+    /// Adam writes it (the corrections folded into one factor), with the learning rate folded in
+    /// as well.
+    fn rule(&self, time: usize, lr: f64) -> AdamRule {
+        let time = time as i32;
         let correction_2_root = (1.0 - BETA_2.powi(time)).sqrt();
         let factor = correction_2_root / (1.0 - self.beta_1.powi(time));
-        let denominator = moments.second.clone().sqrt().add_scalar(EPSILON * correction_2_root);
-        moments.first.clone().mul_scalar(factor as f64 * lr).div(denominator)
+        AdamRule {
+            weight_decay: self.weight_decay,
+            keep_1: self.beta_1,
+            new_1: 1.0 - self.beta_1,
+            keep_2: BETA_2,
+            new_2: 1.0 - BETA_2,
+            step_size: (factor as f64 * lr) as f32,
+            epsilon: EPSILON * correction_2_root,
+        }
     }
 
     /// The state after the latest step, read back in one transfer.
     pub async fn save(&self) -> Result<SavedAdam, ReadbackError> {
         let Some(moments) = &self.moments else { return Ok(Vec::new()) };
-        let mut values = read_all(vec![moments.first.clone(), moments.second.clone()]).await?.into_iter();
-        let (first, second) = (values.next().unwrap_or_default(), values.next().unwrap_or_default());
+        let both = read(moments.both.clone()).await?;
+        let (first, second) = both.split_at(both.len() / 2);
         let lengths = element_counts(&moments.shapes);
         Ok(moments
             .shapes
             .iter()
-            .zip(split_by(&first, &lengths).into_iter().zip(split_by(&second, &lengths)))
+            .zip(split_by(first, &lengths).into_iter().zip(split_by(second, &lengths)))
             .map(|(shape, (first, second))| SavedMoments { time: moments.time, shape: shape.clone(), first, second })
             .collect())
     }
@@ -231,15 +227,12 @@ fn to_moments(saved: &SavedAdam, shapes: &[Vec<usize>], device: &Device) -> Opti
     if !fits {
         return None;
     }
-    let joined = |part: fn(&SavedMoments) -> &Vec<f32>| {
-        let values: Vec<f32> = saved.iter().flat_map(|m| part(m).iter().copied()).collect();
-        let length = values.len();
-        Tensor::<1>::from_data(TensorData::new(values, [length]), device)
-    };
+    let firsts = saved.iter().flat_map(|m| &m.first);
+    let both: Vec<f32> = firsts.chain(saved.iter().flat_map(|m| &m.second)).copied().collect();
+    let length = both.len();
     Some(Moments {
         time: saved[0].time,
         shapes: shapes.to_vec(),
-        first: joined(|m| &m.first),
-        second: joined(|m| &m.second),
+        both: Tensor::<1>::from_data(TensorData::new(both, [length]), device),
     })
 }

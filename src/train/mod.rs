@@ -11,6 +11,8 @@ pub mod settings;
 #[cfg(feature = "training")]
 pub mod adam;
 #[cfg(feature = "training")]
+pub mod adam_step;
+#[cfg(feature = "training")]
 pub mod ae;
 #[cfg(feature = "training")]
 pub mod any;

@@ -10,10 +10,12 @@
 //!
 //! Each kernel says why it is hand-written rather than Burn's.
 
+mod adam;
 mod dense;
 mod pool;
 mod same_conv;
 
+pub use adam::{AdamRule, adam_step};
 pub use dense::{Activation, Dense, Weights8};
 pub use pool::max_pool_2x2_relu;
 pub use same_conv::{SameConv, Taps16};
