@@ -114,11 +114,14 @@ impl ModuleMapper for Descend<'_> {
         let (id, tensor, mapper) = param.consume();
         let Some(range) = self.ranges.remove(&id) else { return Param::from_mapped_value(id, tensor, mapper) };
         let change = self.delta.clone().slice(range).reshape(tensor.shape());
-        let mut updated = Tensor::from_inner(tensor.clone().inner() - change);
-        if let Some(strategy) = tensor.gradient_checkpointing_strategy() {
+        let (strategy, require_grad) = (tensor.gradient_checkpointing_strategy(), tensor.is_require_grad());
+        // The weights are consumed, not cloned: where nothing else holds them, the CPU backend
+        // subtracts in place instead of allocating a new tensor per parameter.
+        let mut updated = Tensor::from_inner(tensor.inner() - change);
+        if let Some(strategy) = strategy {
             updated = updated.with_gradient_checkpointing_strategy(strategy);
         }
-        if tensor.is_require_grad() {
+        if require_grad {
             updated = updated.require_grad();
         }
         Param::from_mapped_value(id, updated, mapper)
