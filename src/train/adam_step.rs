@@ -151,17 +151,19 @@ mod cube {
         let gradient = into_contiguous(gradient);
         let weights = weights.map(|weights| contiguous_like(weights, &gradient));
         let moments = contiguous_like(moments, &gradient);
+        let units = gradient.meta.num_elements();
+        assert_eq!(moments.meta.num_elements(), 2 * units, "Adam's moments are two per value");
+        assert!(weights.as_ref().is_none_or(|weights| weights.meta.num_elements() == units), "a weight per value");
         let (client, device, dtype) = (gradient.client.clone(), gradient.device.clone(), gradient.dtype);
         let next = empty_device_dtype(client.clone(), device.clone(), moments.meta.shape().clone(), dtype);
         let delta = empty_device_dtype(client.clone(), device, gradient.meta.shape().clone(), dtype);
-        let units = gradient.meta.num_elements();
         let cube_dim = CubeDim::new(&client, units);
         let cube_count = calculate_cube_count_elemwise(&client, units, cube_dim);
         let storage = dtype_to_storage_type(dtype);
         let scalar = |value: f32| InputScalar::new(value, storage);
         // SAFETY: each invocation reads and writes only its own value's positions, after
-        // checking it is within the gradient; the moments are twice its length and the delta
-        // its length (made so just above).
+        // checking it is within the gradient; the weights are its length and the moments twice
+        // it (asserted above), and so are the delta and the new moments (made so above).
         unsafe {
             adam_kernel::launch_unchecked(
                 &client,
