@@ -24,7 +24,7 @@ use cpu_kernels::{Dense, SameConv, Taps16, Weights8, max_pool_2x2_relu};
 /// A float tensor's values on the CPU, borrowed from Flex's storage: there when the tensor lives
 /// on Flex outside autodiff (where the kernels run) and holds f32.
 #[derive(Debug, Clone)]
-struct CpuValues(FlexTensor);
+pub(crate) struct CpuValues(FlexTensor);
 
 impl CpuValues {
     fn of<const D: usize>(tensor: &Tensor<D>) -> Option<Self> {
@@ -32,14 +32,23 @@ impl CpuValues {
         if device != Device::flex() || device.is_autodiff() {
             return None;
         }
-        // A clone shares the storage; only a strided view (none in the models) is copied.
-        let flex = tensor.clone().try_into_primitive::<Flex>().ok()?;
+        // A clone shares the storage.
+        Self::from_flex(tensor.clone().try_into_primitive::<Flex>().ok()?)
+    }
+
+    /// A Flex tensor's values, if it holds f32: laid out contiguously, which copies only a strided
+    /// view (none in the models).
+    pub(crate) fn from_flex(flex: FlexTensor) -> Option<Self> {
         let flex = if flex.as_slice::<f32>().is_some() { flex } else { flex.to_contiguous() };
         flex.as_slice::<f32>().is_some().then_some(Self(flex))
     }
 
-    fn values(&self) -> &[f32] {
+    pub(crate) fn values(&self) -> &[f32] {
         self.0.as_slice().expect("checked when made")
+    }
+
+    pub(crate) fn into_flex(self) -> FlexTensor {
+        self.0
     }
 }
 

@@ -55,25 +55,21 @@ pub fn adam_step(
 
 mod flex {
     use super::{AdamArithmetic, AdamRule};
+    use crate::models::layers::CpuValues;
     use burn::backend::Flex;
     use burn::backend::flex::FlexTensor;
-    use burn::backend::ops::FloatTensorOps;
-    use burn::tensor::{DType, FloatDType};
 
-    /// `tensor`'s values as f32, contiguous: a copy only where they are not already so.
-    fn f32_values(tensor: FlexTensor) -> FlexTensor {
-        let tensor = if tensor.dtype() == DType::F32 { tensor } else { Flex::float_cast(tensor, FloatDType::F32) };
-        if tensor.as_slice::<f32>().is_some() { tensor } else { tensor.to_contiguous() }
+    /// `tensor`'s values, contiguous: a copy only where they are not already so. Training is f32
+    /// only (the kernel is too).
+    fn f32_values(tensor: FlexTensor) -> CpuValues {
+        let dtype = tensor.dtype();
+        CpuValues::from_flex(tensor).unwrap_or_else(|| panic!("Adam's step takes f32 tensors, not {dtype:?}"))
     }
 
     /// The same, laid out alone in storage the tensor owns, to be updated in place: a copy only
     /// where it is not already so (a view, or storage shared with another tensor).
     fn owned_f32_values(tensor: FlexTensor) -> FlexTensor {
-        FlexTensor::from_data(f32_values(tensor).into_data())
-    }
-
-    fn values(tensor: &FlexTensor) -> &[f32] {
-        tensor.as_slice().expect("made contiguous f32")
+        FlexTensor::from_data(f32_values(tensor).into_flex().into_data())
     }
 
     impl AdamArithmetic for Flex {
@@ -97,14 +93,12 @@ mod flex {
         moments: FlexTensor,
         rule: AdamRule,
     ) -> (FlexTensor, FlexTensor) {
-        let dtype = gradient.dtype();
         // The gradient's storage receives the step (it is not needed after it).
         let mut delta = owned_f32_values(gradient);
         let weights = weights.map(f32_values);
         let mut moments = owned_f32_values(moments);
-        let weights = weights.as_ref().map(values);
+        let weights = weights.as_ref().map(CpuValues::values);
         cpu_kernels::adam_step(rule, delta.storage_mut(), weights, moments.storage_mut());
-        let delta = if dtype == DType::F32 { delta } else { Flex::float_cast(delta, dtype.into()) };
         (moments, delta)
     }
 }
@@ -114,16 +108,16 @@ mod cube {
     use super::{AdamArithmetic, AdamRule};
     use burn::backend::Cube;
     use burn::backend::cubecl::dtype_to_storage_type;
-    use burn::backend::ops::FloatTensorOps;
     use burn_cubecl::kernel::into_contiguous;
     use burn_cubecl::ops::numeric::empty_device_dtype;
     use burn_cubecl::tensor::CubeTensor;
     use cubecl::calculate_cube_count_elemwise;
     use cubecl::prelude::*;
 
-    /// `tensor` laid out contiguously in `like`'s dtype (the kernel reads every operand as one).
+    /// `tensor` laid out contiguously, in `like`'s dtype (the kernel reads every operand as one;
+    /// training casts nothing, so neither does this).
     fn contiguous_like(tensor: CubeTensor, like: &CubeTensor) -> CubeTensor {
-        let tensor = if tensor.dtype == like.dtype { tensor } else { Cube::float_cast(tensor, like.dtype.into()) };
+        assert_eq!(tensor.dtype, like.dtype, "Adam's operands share one dtype");
         into_contiguous(tensor)
     }
 
