@@ -4,7 +4,6 @@
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::tanh;
 use burn::tensor::{Device, Tensor};
 
 use super::layers::{Activation, PackedCopies, linear};
@@ -28,12 +27,14 @@ fn mlp(widths: &[usize], device: &Device) -> Vec<Linear> {
     widths.windows(2).map(|w| LinearConfig::new(w[0], w[1]).init(device)).collect()
 }
 
-/// Runs the layers with ReLU between them and nothing after the last.
-fn forward_mlp(layers: &[Linear], copies: &PackedCopies, input: Tensor<2>) -> Tensor<2> {
+/// Runs the layers with ReLU between them and `output` after the last (in the last layer's
+/// operation: on WebGPU's software adapter, in its kernel).
+fn forward_mlp(layers: &[Linear], copies: &PackedCopies, input: Tensor<2>, output: Activation) -> Tensor<2> {
     let last = layers.len() - 1;
-    layers.iter().enumerate().fold(input, |x, (i, layer)| {
-        linear(layer, copies, x, if i < last { Activation::Relu } else { Activation::Identity })
-    })
+    layers
+        .iter()
+        .enumerate()
+        .fold(input, |x, (i, layer)| linear(layer, copies, x, if i < last { Activation::Relu } else { output }))
 }
 
 impl Autoencoder {
@@ -63,12 +64,12 @@ impl Autoencoder {
 
     /// `[n, 784]` in [-1, 1] to `[n, 3]` codes.
     pub fn encode(&self, input: Tensor<2>) -> Tensor<2> {
-        forward_mlp(&self.encoder, &self.packed, input)
+        forward_mlp(&self.encoder, &self.packed, input, Activation::Identity)
     }
 
     /// `[n, 3]` codes to `[n, 784]` in [-1, 1].
     pub fn decode(&self, code: Tensor<2>) -> Tensor<2> {
-        tanh(forward_mlp(&self.decoder, &self.packed, code))
+        forward_mlp(&self.decoder, &self.packed, code, Activation::Tanh)
     }
 
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {

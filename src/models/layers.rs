@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use super::conv_pool::same_conv_pool_relu;
 pub use super::product::Activation;
-use super::product::{dense, product};
+use super::product::{activation_of, dense, product};
 use cpu_kernels::{Dense, SameConv, Taps16, Weights8, max_pool_2x2_relu};
 
 /// A float tensor's values on the CPU, borrowed from Flex's storage: there when the tensor lives
@@ -186,10 +186,7 @@ fn linear_choosing(
 fn affine(layer: &Linear, x: Tensor<2>, activation: Activation) -> Tensor<2> {
     match &layer.bias {
         Some(bias) => dense(x, layer.weight.val(), bias.val(), activation),
-        None => match activation {
-            Activation::Identity => product(x, layer.weight.val()),
-            Activation::Relu => relu(product(x, layer.weight.val())),
-        },
+        None => activation_of(product(x, layer.weight.val()), activation),
     }
 }
 
@@ -270,13 +267,13 @@ mod tests {
     }
 
     #[test]
-    fn our_dense_layers_give_burns_for_the_models_layers_with_and_without_relu() {
+    fn our_dense_layers_give_burns_for_the_models_layers_with_each_activation() {
         let device = Device::flex();
         // [rows, inputs, outputs]: the AE's, the VAE's and the classifier's shapes.
         for [rows, inputs, outputs] in [[1, 784, 128], [1, 12, 3], [1, 400, 20], [1, 20, 400], [3, 1568, 128]] {
             let layer = LinearConfig::new(inputs, outputs).init(&device);
             let x = Tensor::<2>::random([rows, inputs], Distribution::Normal(0.0, 1.0), &device);
-            for activation in [Activation::Identity, Activation::Relu] {
+            for activation in Activation::ALL {
                 // Through the kernel on every target (natively `linear` keeps Burn's way).
                 let (ours, burns) = both_ways(&layer, x.clone(), |layer, x| {
                     linear_choosing(layer, &PackedCopies::default(), x, activation, true)
@@ -309,7 +306,7 @@ mod tests {
             let weight = CpuValues::of(&layer.weight.val()).expect("on the CPU");
             assert!(copies.rows8(&weight).is_some(), "{inputs}x{outputs}: the layer finds its 8-bit copy");
             let x = Tensor::<2>::random([rows, inputs], Distribution::Normal(0.0, 1.0), &device);
-            for activation in [Activation::Identity, Activation::Relu] {
+            for activation in Activation::ALL {
                 let (ours, burns) =
                     both_ways(&layer, x.clone(), |layer, x| linear_choosing(layer, &copies, x, activation, true));
                 ours.assert_approx_eq::<f32>(&burns, Tolerance::absolute(1e-3));

@@ -16,10 +16,10 @@
 //! kernel as each output is written, where Burn's way is three kernels (two more dispatches and two
 //! more passes over the output per layer, forwards; `README`, "Linear layers in one kernel").
 
-use burn::backend::TensorMetadata;
 use burn::backend::backend_extension;
 use burn::backend::ops::FloatTensorOps;
 use burn::backend::tensor::FloatTensor;
+use burn::backend::{Backend, TensorMetadata};
 use burn::tensor::{Shape, Tensor};
 pub use cpu_kernels::Activation;
 
@@ -51,6 +51,11 @@ pub fn dense(x: Tensor<2>, weight: Tensor<2>, bias: Tensor<1>, activation: Activ
     Tensor::from_dispatch(dense(x.into_dispatch(), weight.into_dispatch(), bias.into_dispatch(), activation))
 }
 
+/// `activation` of each value of `y`, through Burn's operations.
+pub fn activation_of(y: Tensor<2>, activation: Activation) -> Tensor<2> {
+    Tensor::from_dispatch(activate::<burn::backend::Dispatch>(y.into_dispatch(), activation))
+}
+
 /// [`Product::dense`] as Burn computes it, one operation after another: for the backends (and
 /// adapters) without a kernel of their own for it.
 fn dense_by_parts<B: Product>(
@@ -61,9 +66,16 @@ fn dense_by_parts<B: Product>(
 ) -> FloatTensor<B> {
     let outputs = bias.shape().dims::<1>()[0];
     let y = B::float_add(B::product(x, weight), B::float_reshape(bias, Shape::new([1, outputs])));
+    activate::<B>(y, activation)
+}
+
+/// `activation` of each value of `y`, Burn's way.
+fn activate<B: Backend>(y: FloatTensor<B>, activation: Activation) -> FloatTensor<B> {
     match activation {
         Activation::Identity => y,
         Activation::Relu => B::relu(y),
+        Activation::Sigmoid => B::sigmoid(y),
+        Activation::Tanh => B::float_tanh(y),
     }
 }
 
@@ -117,7 +129,7 @@ mod cube {
         fn product(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
             let plain = lhs.qparams.is_none() && rhs.qparams.is_none();
             if plain && on_software_adapter() {
-                return blocked_product(lhs, rhs, None, false);
+                return blocked_product(lhs, rhs, None, Activation::Identity);
             }
             Self::float_matmul(lhs, rhs)
         }
@@ -130,7 +142,7 @@ mod cube {
         ) -> FloatTensor<Self> {
             let plain = [&x, &weight, &bias].iter().all(|tensor| tensor.qparams.is_none());
             if plain && on_software_adapter() {
-                return blocked_product(x, weight, Some(bias), activation == Activation::Relu);
+                return blocked_product(x, weight, Some(bias), activation);
             }
             dense_by_parts::<Self>(x, weight, bias, activation)
         }
@@ -140,7 +152,7 @@ mod cube {
     /// of the blocks tried on SwiftShader (1x4 to 16x16; `time_products_on_this_adapter` below).
     const BLOCK: usize = 8;
 
-    /// `lhs · rhs` (`+ bias`, then ReLU where `relu`) with each invocation computing a block of
+    /// `activation(lhs · rhs + bias)` (the bias where there is one) with each invocation computing a block of
     /// the output in registers, reading both operands through their strides (a transposed view
     /// needs no copy).
     ///
@@ -150,7 +162,12 @@ mod cube {
     /// invocation) loads 2 per multiply-add and first copies its right operand into column-major
     /// order on every call; its tiled kernels stage through workgroup memory, whose barriers a
     /// software adapter runs as thread switches.
-    fn blocked_product(lhs: CubeTensor, rhs: CubeTensor, bias: Option<CubeTensor>, relu: bool) -> CubeTensor {
+    fn blocked_product(
+        lhs: CubeTensor,
+        rhs: CubeTensor,
+        bias: Option<CubeTensor>,
+        activation: Activation,
+    ) -> CubeTensor {
         let out = init_matmul_output(&lhs, &rhs, lhs.dtype);
         let [rows, cols] = out.meta.shape().dims();
         // A short output (a single drawing's row) takes a block no taller than it: the rows past
@@ -176,7 +193,7 @@ mod cube {
                 out.clone().into_tensor_arg(),
                 block_rows,
                 block_cols,
-                relu,
+                activation as u32,
                 dtype,
             );
         }
@@ -184,8 +201,9 @@ mod cube {
     }
 
     /// One invocation: the `block_rows x block_cols` block of `out` at its position, summed over
-    /// the inner dimension in registers, each sum written with its column's bias added and ReLU
-    /// applied where asked. Rows and columns past the end of `out` read the last row or column
+    /// the inner dimension in registers, each sum written with its column's bias added and the
+    /// activation applied (`activation`: an [`Activation`] as a number, which a comptime argument
+    /// can be). Rows and columns past the end of `out` read the last row or column
     /// (so the loop has no branch) and are not written.
     #[cube(launch_unchecked)]
     fn blocked_product_kernel<E: Float>(
@@ -195,7 +213,7 @@ mod cube {
         out: &mut Tensor<E>,
         #[comptime] block_rows: usize,
         #[comptime] block_cols: usize,
-        #[comptime] relu: bool,
+        #[comptime] activation: u32,
         #[define(E)] _dtype: ElemType,
     ) {
         let rows = out.shape(0);
@@ -249,13 +267,24 @@ mod cube {
                 let (row, col) = (first_row + i, first_col + j);
                 if row < rows && col < cols {
                     let offset: ComptimeOption<E> = bias.as_ref().map(|bias| bias[col * bias.stride(0)]);
-                    let mut value = sums[i * block_cols + j] + offset.unwrap_or(E::new(0.0));
-                    if relu {
-                        value = max(value, E::new(0.0));
-                    }
-                    out[row * out_row_step + col * out_col_step] = value;
+                    let value = sums[i * block_cols + j] + offset.unwrap_or(E::new(0.0));
+                    out[row * out_row_step + col * out_col_step] = activate::<E>(value, activation);
                 }
             }
+        }
+    }
+
+    /// One value's activation; `activation` is [`Activation`] as a number (`as u32`).
+    #[cube]
+    fn activate<E: Float>(value: E, #[comptime] activation: u32) -> E {
+        if comptime!(activation == Activation::Relu as u32) {
+            max(value, E::new(0.0))
+        } else if comptime!(activation == Activation::Sigmoid as u32) {
+            E::new(1.0) / (E::new(1.0) + E::exp(-value))
+        } else if comptime!(activation == Activation::Tanh as u32) {
+            E::tanh(value)
+        } else {
+            value
         }
     }
 }
@@ -297,22 +326,23 @@ mod autodiff {
     }
 
     /// A linear layer's backward pass: for `y = act(x · w + b)`, the gradient `g` is first taken
-    /// through the activation (ReLU passes it where the output is positive), then `dL/dx = g · wᵀ`,
+    /// through the activation (from its output `y`: ReLU passes it where `y` is positive, the
+    /// sigmoid scales it by `y (1 - y)`, tanh by `1 - y²`), then `dL/dx = g · wᵀ`,
     /// `dL/dw = xᵀ · g` (through [`Product`], as the product's) and `dL/db` sums `g` over the rows.
     #[derive(Debug)]
     struct DenseBackward;
 
     impl<B: Backend + Product> Backward<B, 3> for DenseBackward {
-        /// `x` when the weight needs a gradient, the weight when `x` does, and the output when the
-        /// activation is ReLU (where it is zero, so is the gradient).
-        type State = (Option<NodeId>, Option<NodeId>, Option<FloatTensor<B>>);
+        /// `x` when the weight needs a gradient, the weight when `x` does, and the output with its
+        /// activation when there is one.
+        type State = (Option<NodeId>, Option<NodeId>, Option<(Activation, FloatTensor<B>)>);
 
         fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
             let [x_node, weight_node, bias_node] = ops.parents;
-            let (x, weight, relu_output) = ops.state;
+            let (x, weight, activated) = ops.state;
             let grad = grads.consume::<B>(&ops.node);
-            let grad = match relu_output {
-                Some(output) => B::relu_backward(output, grad),
+            let grad = match activated {
+                Some((activation, output)) => through_activation::<B>(activation, output, grad),
                 None => grad,
             };
             let mut retrieve = |id: Option<NodeId>| -> FloatTensor<B> {
@@ -327,6 +357,23 @@ mod autodiff {
             if let Some(node) = bias_node {
                 let outputs = grad.shape().dims::<2>()[1];
                 grads.register::<B>(node.id, B::float_reshape(B::float_sum_dim(grad, 0), Shape::new([outputs])));
+            }
+        }
+    }
+
+    /// The gradient `grad` of an activation's `output`, taken back to its input.
+    fn through_activation<B: Backend>(
+        activation: Activation,
+        output: FloatTensor<B>,
+        grad: FloatTensor<B>,
+    ) -> FloatTensor<B> {
+        match activation {
+            Activation::Identity => grad,
+            Activation::Relu => B::relu_backward(output, grad),
+            Activation::Sigmoid => B::sigmoid_backward(output, grad),
+            Activation::Tanh => {
+                let slope = B::float_add_scalar(B::float_neg(B::float_mul(output.clone(), output)), 1.0.into());
+                B::float_mul(grad, slope)
             }
         }
     }
@@ -361,8 +408,8 @@ mod autodiff {
                     let x_state = weight_tracked.then(|| prep.checkpoint(&x));
                     let weight_state = x_tracked.then(|| prep.checkpoint(&weight));
                     let output = forward([x, weight, bias]);
-                    let relu_output = (activation == Activation::Relu).then(|| output.clone());
-                    prep.finish((x_state, weight_state, relu_output), output)
+                    let activated = (activation != Activation::Identity).then(|| (activation, output.clone()));
+                    prep.finish((x_state, weight_state, activated), output)
                 }
                 OpsKind::UnTracked(prep) => prep.finish(forward([x, weight, bias])),
             }
@@ -373,7 +420,7 @@ mod autodiff {
 #[cfg(all(test, feature = "training"))]
 pub mod tests {
     use super::{Activation, dense, product};
-    use burn::tensor::activation::relu;
+    use burn::tensor::activation::{relu, sigmoid, tanh};
     use burn::tensor::{Device, Distribution, Tensor, TensorData, Tolerance};
 
     /// `x · w` and the gradients of a loss that weighs its outputs unequally (so that a wrong
@@ -430,15 +477,15 @@ pub mod tests {
         [y.detach().into_data(), gradient(&x), gradient(&w), bias_gradient]
     }
 
-    /// [`dense`] on `device`, with and without ReLU, against Burn's product, bias add and ReLU
-    /// on Flex: the output and the gradients of the input, the weight and the bias.
+    /// [`dense`] on `device`, with each activation, against Burn's product, bias add and
+    /// activation on Flex: the output and the gradients of the input, the weight and the bias.
     fn assert_gives_burns_dense_layer(device: &Device, [m, k, n]: [usize; 3]) {
         let flex = Device::flex();
         let normal = |dims: [usize; 2]| Tensor::<2>::random(dims, Distribution::Normal(0.0, 1.0), &flex);
         let on_device = |tensor: &Tensor<2>| Tensor::<2>::from_data(tensor.to_data(), device);
         let (x, w, weights) = (normal([m, k]), normal([k, n]), normal([m, n]));
         let b = Tensor::<1>::random([n], Distribution::Normal(0.0, 1.0), &flex);
-        for activation in [Activation::Identity, Activation::Relu] {
+        for activation in Activation::ALL {
             let ours = dense_and_gradients(
                 |x, w, b| dense(x, w, b, activation),
                 [&x, &w, &weights].map(on_device).each_ref(),
@@ -447,7 +494,12 @@ pub mod tests {
             let burns = dense_and_gradients(
                 |x, w, b| {
                     let y = x.matmul(w) + b.unsqueeze();
-                    if activation == Activation::Relu { relu(y) } else { y }
+                    match activation {
+                        Activation::Identity => y,
+                        Activation::Relu => relu(y),
+                        Activation::Sigmoid => sigmoid(y),
+                        Activation::Tanh => tanh(y),
+                    }
                 },
                 [&x, &w, &weights],
                 &b,
@@ -498,7 +550,7 @@ pub mod tests {
         }
     }
 
-    /// The same kernel with the bias and the ReLU added as it writes, on [`software_adapter`]:
+    /// The same kernel with the bias and the activation applied as it writes, on [`software_adapter`]:
     /// ragged blocks, one row, and a layer's own shape.
     #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
     #[test]

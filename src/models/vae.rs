@@ -92,13 +92,18 @@ impl Vae {
 
     /// Latent codes to logits of the pixels.
     pub fn decode_logits(&self, z: Tensor<2>) -> Tensor<2> {
-        let copies = &self.packed;
-        linear(&self.fc4, copies, linear(&self.fc3, copies, z, Activation::Relu), Activation::Identity)
+        self.decode_with(z, Activation::Identity)
     }
 
-    /// Latent codes to pixels in [0, 1].
+    /// Latent codes to pixels in [0, 1]: the sigmoid in the last layer's operation (on WebGPU's
+    /// software adapter, in its kernel).
     pub fn decode(&self, z: Tensor<2>) -> Tensor<2> {
-        sigmoid(self.decode_logits(z))
+        self.decode_with(z, Activation::Sigmoid)
+    }
+
+    fn decode_with(&self, z: Tensor<2>, output: Activation) -> Tensor<2> {
+        let copies = &self.packed;
+        linear(&self.fc4, copies, linear(&self.fc3, copies, z, Activation::Relu), output)
     }
 
     /// z = mu + eps * exp(logvar / 2) with eps ~ N(0, 1) drawn on the tensors' device.

@@ -24,6 +24,37 @@ pub struct Dense {
 pub enum Activation {
     Identity,
     Relu,
+    /// `1 / (1 + e^-x)`: the VAE's pixels.
+    Sigmoid,
+    /// The AE's output.
+    Tanh,
+}
+
+impl Activation {
+    /// Every activation there is (for the tests that go through them all).
+    pub const ALL: [Activation; 4] = [Activation::Identity, Activation::Relu, Activation::Sigmoid, Activation::Tanh];
+
+    /// The activation of each value, in place.
+    pub fn apply(self, values: &mut [f32]) {
+        match self {
+            Activation::Identity => {}
+            // A comparison: `f32::max` is a call to libm's `fmaxf` in wasm.
+            Activation::Relu => values.iter_mut().for_each(|value| *value = if *value > 0.0 { *value } else { 0.0 }),
+            Activation::Sigmoid => values.iter_mut().for_each(|value| *value = sigmoid(*value)),
+            Activation::Tanh => values.iter_mut().for_each(|value| *value = value.tanh()),
+        }
+    }
+}
+
+/// The logistic function in the form that does not overflow (`e^-x` only for `x >= 0`), as
+/// Burn's CPU backend computes it.
+fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
 }
 
 /// Outputs per register block: four 4-lane vectors.
@@ -113,10 +144,7 @@ impl Dense {
         }
         for (row, out) in x.chunks_exact(self.inputs).zip(output.chunks_exact_mut(self.outputs)) {
             self.row_rest(row, weights, bias, blocks * BLOCK, out);
-            if activation == Activation::Relu {
-                // A comparison: `f32::max` is a call to libm's `fmaxf` in wasm.
-                out.iter_mut().for_each(|value| *value = if *value > 0.0 { *value } else { 0.0 });
-            }
+            activation.apply(out);
         }
         output
     }
@@ -304,7 +332,12 @@ mod tests {
                 let sum: f32 =
                     (0..shape.inputs).map(|i| x[row * shape.inputs + i] * weight[i * shape.outputs + output]).sum();
                 let value = sum + bias[output];
-                out[row * shape.outputs + output] = if activation == Activation::Relu { value.max(0.0) } else { value };
+                out[row * shape.outputs + output] = match activation {
+                    Activation::Identity => value,
+                    Activation::Relu => value.max(0.0),
+                    Activation::Sigmoid => 1.0 / (1.0 + (-value).exp()),
+                    Activation::Tanh => value.tanh(),
+                };
             }
         }
         out
@@ -323,7 +356,7 @@ mod tests {
         {
             let shape = Dense { rows, inputs, outputs };
             let (x, weight, bias) = (values(rows * inputs, 1), values(inputs * outputs, 2), values(outputs, 3));
-            for activation in [Activation::Identity, Activation::Relu] {
+            for activation in Activation::ALL {
                 let ours = shape.run(&x, &weight, Some(&bias), activation).expect("a supported shape");
                 let plain = reference(shape, &x, &weight, &bias, activation);
                 let worst = ours.iter().zip(&plain).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
@@ -354,7 +387,7 @@ mod tests {
             let shape = Dense { rows, inputs, outputs };
             let (x, weight, bias) = (values(rows * inputs, 1), eight_bit(inputs, outputs), values(outputs, 3));
             let packed = Weights8::exact(&weight, inputs).expect("8-bit rows");
-            for activation in [Activation::Identity, Activation::Relu] {
+            for activation in Activation::ALL {
                 let ours = shape.run_8bit(&x, &packed, Some(&bias), activation).expect("a supported shape");
                 let f32s = shape.run(&x, &weight, Some(&bias), activation).expect("a supported shape");
                 // The same sums in the same order; each product rounds differently (x times
