@@ -28,7 +28,7 @@ mod engine {
     use std::ops::Range;
 
     use burn::module::Module;
-    use burn::tensor::{Device, Tensor, TensorData};
+    use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
     use super::ReadbackError;
     use crate::models::NamedTensors;
@@ -65,15 +65,16 @@ mod engine {
         read_data(Tensor::<1>::zeros([1], device)).await.map(|_| ())
     }
 
-    /// Reads several tensors with one read-back; returns their values in order.
+    /// Reads several tensors with one read-back (Burn's `Transaction`: on WebGPU one submit, a copy
+    /// and a map per tensor, and no kernel to lay them end to end first); returns their values in
+    /// order.
     pub async fn read_all<const D: usize>(tensors: Vec<Tensor<D>>) -> Result<Vec<Vec<f32>>, ReadbackError> {
         if tensors.is_empty() {
             return Ok(Vec::new());
         }
-        let lengths: Vec<usize> = tensors.iter().map(|t| t.shape().num_elements()).collect();
-        let flat: Vec<Tensor<1>> = tensors.into_iter().map(|t| t.flatten::<1>(0, D - 1)).collect();
-        let values = read(Tensor::cat(flat, 0)).await?;
-        Ok(split_by(&values, &lengths))
+        let transaction = tensors.into_iter().fold(Transaction::default(), Transaction::register);
+        let read = transaction.execute_async().await;
+        Ok(read.map_err(|e| from_execution(e.is_device_poisoned(), e.reason()))?.into_iter().map(values).collect())
     }
 
     /// A single number (the mean of a loss, a count).
@@ -101,13 +102,8 @@ mod engine {
     /// Every float tensor of a module by path, with its shape and values, in one read-back.
     pub async fn named_tensors<M: Module>(model: &M) -> Result<NamedTensors, ReadbackError> {
         let collected = TensorCollector::of(model).tensors;
-        let lengths: Vec<usize> = collected.iter().map(|(_, shape, _)| shape.iter().product()).collect();
-        let values = read(Tensor::cat(collected.iter().map(|(_, _, t)| t.clone()).collect(), 0)).await?;
-        Ok(collected
-            .into_iter()
-            .zip(split_by(&values, &lengths))
-            .map(|((path, shape, _), values)| (path, (shape, values)))
-            .collect())
+        let values = read_all(collected.iter().map(|(_, _, t)| t.clone()).collect()).await?;
+        Ok(collected.into_iter().zip(values).map(|((path, shape, _), values)| (path, (shape, values))).collect())
     }
 
     /// Runs an async read to completion on this thread: native code only (the CLI, the tests),

@@ -47,6 +47,8 @@ impl CpuValues {
         self.0.as_slice().expect("checked when made")
     }
 
+    /// The tensor, to be written in place (Adam's step on the CPU).
+    #[cfg(feature = "training")]
     pub(crate) fn into_flex(self) -> FlexTensor {
         self.0
     }
