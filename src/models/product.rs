@@ -12,9 +12,10 @@
 //! (Flex, a hardware adapter) this is exactly Burn's `matmul`.
 //!
 //! A linear layer ([`dense`]: the product, its bias and its activation) is an operation of its
-//! own for the same reason: on a software adapter the bias and the ReLU are added in the product's
-//! kernel as each output is written, where Burn's way is three kernels (two more dispatches and two
-//! more passes over the output per layer, forwards; `README`, "Linear layers in one kernel").
+//! own for the same reason: on a software adapter the bias and the activation are applied in the
+//! product's kernel as each output is written, where Burn's way is three kernels (two more
+//! dispatches and two more passes over the output per layer, forwards; `README`, "Linear layers in
+//! one kernel"), and Burn's sigmoid alone is five.
 
 use burn::backend::backend_extension;
 use burn::backend::ops::FloatTensorOps;
