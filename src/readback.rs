@@ -116,4 +116,40 @@ mod engine {
     pub fn read_now<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
         block_on(read(tensor)).expect("a read-back on the CPU backend")
     }
+
+    /// Several tensors of different lengths, one of them a transposed view, come back whole and in
+    /// order from one read, on the CPU and on the software adapter the browser tests use.
+    #[cfg(all(test, feature = "training"))]
+    mod tests {
+        use super::*;
+
+        fn assert_reads_in_order(device: &Device) {
+            let tensor =
+                |values: Vec<f32>, dims: [usize; 2]| Tensor::<2>::from_data(TensorData::new(values, dims), device);
+            let square: Vec<f32> = (0..6).map(|v| v as f32).collect();
+            let tensors = vec![
+                tensor(vec![1.5], [1, 1]),
+                tensor(square.clone(), [2, 3]).transpose(),
+                tensor((0..784).map(|v| v as f32 / 784.0).collect(), [1, 784]),
+            ];
+            let values = block_on(read_all(tensors)).expect("a read");
+            assert_eq!(values.len(), 3);
+            assert_eq!(values[0], [1.5]);
+            assert_eq!(values[1], [0.0, 3.0, 1.0, 4.0, 2.0, 5.0], "the transposed view, row by row");
+            assert_eq!(values[2].len(), 784);
+            assert_eq!(values[2][783], 783.0 / 784.0);
+            assert!(block_on(read_all::<2>(Vec::new())).expect("nothing to read").is_empty());
+        }
+
+        #[test]
+        fn several_tensors_come_back_in_order() {
+            assert_reads_in_order(&Device::flex());
+        }
+
+        #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
+        #[test]
+        fn on_webgpu_several_tensors_come_back_in_order() {
+            assert_reads_in_order(&crate::models::product::tests::software_adapter());
+        }
+    }
 }

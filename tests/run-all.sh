@@ -19,13 +19,14 @@ cargo fmt --check
 echo "== native tests"
 cargo test --release --workspace
 
-# The WebGPU kernels we write ourselves (models::product, models::conv_pool, train::adam_step), natively through wgpu on SwiftShader's
-# Vulkan driver: the software adapter Chromium ships and the browser tests run WebGPU on.
+# The WebGPU kernels we write ourselves (models::product, models::conv_pool, train::adam_step) and
+# reading several tensors at once (readback), natively through wgpu on SwiftShader's Vulkan
+# driver: the software adapter Chromium ships and the browser tests run WebGPU on.
 echo "== native tests of our WebGPU kernels (wgpu on Chromium's SwiftShader)"
 chromium_lib=/usr/lib/chromium   # Debian's chromium package (.ci/install)
 [ -f "$chromium_lib/vk_swiftshader_icd.json" ] || { echo "no SwiftShader in $chromium_lib" >&2; exit 1; }
 VK_ICD_FILENAMES="$chromium_lib/vk_swiftshader_icd.json" LD_LIBRARY_PATH="$chromium_lib" \
-  cargo test --release --lib --features webgpu -- models::product models::conv_pool train::adam_step
+  cargo test --release --lib --features webgpu -- models::product models::conv_pool train::adam_step readback::
 
 echo "== lint: clippy (native, and with WebGPU; wasm32: everything, the page's module, the CPU inference worker's)"
 cargo clippy --release --workspace --all-targets -- -D warnings

@@ -146,8 +146,9 @@ impl PackedCopies {
 }
 
 /// `layer` applied to `x` `[rows, inputs]`, then `activation`. On the CPU, for the few rows of
-/// the live analysis, [`Dense`] where it is the faster way (in wasm): product, bias and activation in
-/// one pass over the weights, read from the layer's 8-bit copy in `copies` if it has one.
+/// the live analysis, [`Dense`] where it is the faster way (in wasm): product, bias and
+/// activation in one pass over the weights, read from the layer's 8-bit copy in `copies` if it has
+/// one.
 pub fn linear(layer: &Linear, copies: &PackedCopies, x: Tensor<2>, activation: Activation) -> Tensor<2> {
     let preferred = dense_shape(layer, &x).preferred();
     linear_choosing(layer, copies, x, activation, preferred)

@@ -153,9 +153,9 @@ mod cube {
     /// of the blocks tried on SwiftShader (1x4 to 16x16; `time_products_on_this_adapter` below).
     const BLOCK: usize = 8;
 
-    /// `activation(lhs · rhs + bias)` (the bias where there is one) with each invocation computing a block of
-    /// the output in registers, reading both operands through their strides (a transposed view
-    /// needs no copy).
+    /// `activation(lhs · rhs + bias)` (the bias where there is one) with each invocation
+    /// computing a block of the output in registers, reading both operands through their strides
+    /// (a transposed view needs no copy).
     ///
     /// Why not one of cubek's kernels: on a software adapter an invocation's loads cost far more
     /// than its multiply-adds, and a block of `r x c` outputs loads `r + c` values per step of
@@ -204,8 +204,8 @@ mod cube {
     /// One invocation: the `block_rows x block_cols` block of `out` at its position, summed over
     /// the inner dimension in registers, each sum written with its column's bias added and the
     /// activation applied (`activation`: an [`Activation`] as a number, which a comptime argument
-    /// can be). Rows and columns past the end of `out` read the last row or column
-    /// (so the loop has no branch) and are not written.
+    /// can be). Rows and columns past the end of `out` read the last row or column (so the loop
+    /// has no branch) and are not written.
     #[cube(launch_unchecked)]
     fn blocked_product_kernel<E: Float>(
         lhs: &Tensor<E>,
