@@ -126,10 +126,9 @@ mod engine {
         fn assert_reads_in_order(device: &Device) {
             let tensor =
                 |values: Vec<f32>, dims: [usize; 2]| Tensor::<2>::from_data(TensorData::new(values, dims), device);
-            let square: Vec<f32> = (0..6).map(|v| v as f32).collect();
             let tensors = vec![
                 tensor(vec![1.5], [1, 1]),
-                tensor(square.clone(), [2, 3]).transpose(),
+                tensor((0..6).map(|v| v as f32).collect(), [2, 3]).transpose(),
                 tensor((0..784).map(|v| v as f32 / 784.0).collect(), [1, 784]),
             ];
             let values = block_on(read_all(tensors)).expect("a read");

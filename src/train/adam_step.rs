@@ -114,13 +114,6 @@ mod cube {
     use cubecl::calculate_cube_count_elemwise;
     use cubecl::prelude::*;
 
-    /// `tensor` laid out contiguously, in `like`'s dtype (the kernel reads every operand as one;
-    /// training casts nothing, so neither does this).
-    fn contiguous_like(tensor: CubeTensor, like: &CubeTensor) -> CubeTensor {
-        assert_eq!(tensor.dtype, like.dtype, "Adam's operands share one dtype");
-        into_contiguous(tensor)
-    }
-
     impl AdamArithmetic for Cube {
         fn adam_step(gradient: CubeTensor, moments: CubeTensor, rule: AdamRule) -> (CubeTensor, CubeTensor) {
             step(gradient, None, moments, rule)
@@ -142,9 +135,11 @@ mod cube {
         moments: CubeTensor,
         rule: AdamRule,
     ) -> (CubeTensor, CubeTensor) {
-        let gradient = into_contiguous(gradient);
-        let weights = weights.map(|weights| contiguous_like(weights, &gradient));
-        let moments = contiguous_like(moments, &gradient);
+        // The kernel reads every operand in one dtype (training casts nothing, so neither does this).
+        let same_dtype = moments.dtype == gradient.dtype && weights.as_ref().is_none_or(|w| w.dtype == gradient.dtype);
+        assert!(same_dtype, "Adam's operands share one dtype");
+        let (gradient, moments) = (into_contiguous(gradient), into_contiguous(moments));
+        let weights = weights.map(into_contiguous);
         let units = gradient.meta.num_elements();
         assert_eq!(moments.meta.num_elements(), 2 * units, "Adam's moments are two per value");
         assert!(weights.as_ref().is_none_or(|weights| weights.meta.num_elements() == units), "a weight per value");
