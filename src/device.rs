@@ -127,7 +127,7 @@ mod engine {
             Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU is not available here ({e:?})"))?;
         let adapter = crate::web::gpu::webgpu_adapter().await.unwrap_or(Adapter::Hardware);
         // A software adapter gets the layers' products from another kernel (models::product).
-        crate::models::product::set_software_adapter(adapter == Adapter::Software);
+        crate::models::product::use_own_kernels(adapter == Adapter::Software);
         Ok((device, adapter))
     }
 
@@ -135,6 +135,23 @@ mod engine {
     #[cfg(all(target_arch = "wasm32", not(feature = "webgpu")))]
     pub async fn webgpu() -> Result<(Device, Adapter), String> {
         Err("this module computes on the CPU only".into())
+    }
+
+    /// Burn's WebGPU backend natively (wgpu on the machine's Vulkan, Metal or DX12 driver, the
+    /// shaders still WGSL as in the browser), for the CLI's benchmark on a machine without a
+    /// browser: the device, its adapter's kind (a CPU adapter, such as SwiftShader, is a software
+    /// one, with our kernels as in the page) and the adapter's name.
+    #[cfg(all(not(target_arch = "wasm32"), feature = "webgpu"))]
+    pub fn webgpu_native() -> Result<(Device, Adapter, String), String> {
+        use burn::tensor::wgpu::wgpu::DeviceType;
+        let (device, setup) =
+            Device::wgpu_options().init_with_setup().map_err(|e| format!("no WebGPU adapter here ({e})"))?;
+        let info = setup.adapter.get_info();
+        let adapter = if info.device_type == DeviceType::Cpu { Adapter::Software } else { Adapter::Hardware };
+        crate::models::product::use_own_kernels(adapter == Adapter::Software);
+        let driver = format!("{} {}", info.driver, info.driver_info);
+        let name = format!("{} ({:?}, {:?}, {})", info.name, info.device_type, info.backend, driver.trim());
+        Ok((device, adapter, name))
     }
 }
 

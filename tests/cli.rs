@@ -228,6 +228,23 @@ fn bad_input_gets_a_clear_error_and_no_panic() {
 }
 
 #[test]
+fn bench_times_the_models_asked_for_and_the_live_analysis() {
+    let output = run(&["bench", "--models", "ae,vae", "--steps", "2", "--warmup", "1"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let rows: Vec<&str> = stdout.lines().filter_map(|line| line.split_whitespace().next()).collect();
+    assert!(rows.contains(&"ae") && rows.contains(&"vae"), "{stdout}");
+    assert!(!rows.contains(&"gan") && !rows.contains(&"vae2d"), "only the models asked for: {stdout}");
+    let whole = stdout.lines().find(|line| line.starts_with("whole analysis")).expect("the live analysis's row");
+    let ms: f64 = whole.split_whitespace().last().unwrap().parse().expect("a time");
+    assert!(ms > 0.0, "{whole}");
+
+    assert_clean_failure(&run(&["bench", "--backend", "gpu"]), "unknown backend \"gpu\": use cpu or webgpu");
+    #[cfg(not(feature = "webgpu"))]
+    assert_clean_failure(&run(&["bench", "--backend", "webgpu"]), "this build has no WebGPU");
+}
+
+#[test]
 fn export_writes_the_shipped_models_for_pytorch_and_says_what_cannot_be() {
     let pth = scratch("exported-vae.pth");
     let output = run(&["export", "--model", "vae", "--format", "pth", "--out", pth.to_str().unwrap()]);

@@ -28,6 +28,14 @@ chromium_lib=/usr/lib/chromium   # Debian's chromium package (.ci/install)
 VK_ICD_FILENAMES="$chromium_lib/vk_swiftshader_icd.json" LD_LIBRARY_PATH="$chromium_lib" \
   cargo test --release --lib --features webgpu -- models::product models::conv_pool train::adam_step readback::
 
+# The benchmark a lent GPU machine runs (it has no browser): packed as the device tool takes it
+# (its size checked against what the tool sends), then run once here on SwiftShader, where it
+# fails if our kernels' outputs differ from the CPU's (tests/gpu-native-bench.sh).
+echo "== the GPU machine's benchmark, packed, then run once on SwiftShader"
+bash tests/gpu-native-bench.sh pack
+LATENT_LAB_GPU_STEPS=1 LATENT_LAB_GPU_WARMUP=1 VK_ICD_FILENAMES="$chromium_lib/vk_swiftshader_icd.json" \
+  bash tests/gpu-native-bench.sh run --models ae
+
 echo "== lint: clippy (native, and with WebGPU; wasm32: everything, the page's module, the CPU inference worker's)"
 cargo clippy --release --workspace --all-targets -- -D warnings
 cargo clippy --release --lib --tests --features webgpu -- -D warnings

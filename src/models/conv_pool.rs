@@ -7,16 +7,18 @@
 //! kernel computes four neighbouring pixels (one pooling window) for eight output channels per
 //! invocation, so each input value it loads serves eight channels and each weight four pixels,
 //! and writes only the pooled maximum: 2.4-2.8 and 5.1-5.7 ms in the same runs. Like
-//! [`super::product`] it serves a software adapter only (a real GPU keeps Burn's kernels), and
+//! [`super::product`] it serves a software adapter only (a real GPU keeps Burn's kernels;
+//! `product::use_own_kernels`), and
 //! only where nothing is differentiated: training keeps Burn's convolution, whose backward pass
 //! autodiff knows.
 
 use burn::nn::conv::Conv2d;
 use burn::tensor::Tensor;
 
-/// `relu(max_pool_2x2(conv(x)))` in one kernel where `x` is on a software WebGPU adapter and not
-/// differentiated, and `conv` is a stride-1 "same" convolution of even-sized maps; `None`
-/// elsewhere, for the caller to compute Burn's way (or the CPU's).
+/// `relu(max_pool_2x2(conv(x)))` in one kernel where `x` is on WebGPU with our kernels (a
+/// software adapter: `product::use_own_kernels`) and not differentiated, and `conv` is a stride-1
+/// "same" convolution of even-sized maps; `None` elsewhere, for the caller to compute Burn's way
+/// (or the CPU's).
 pub fn same_conv_pool_relu(conv: &Conv2d, x: &Tensor<4>) -> Option<Tensor<4>> {
     #[cfg(feature = "webgpu")]
     {
@@ -32,7 +34,7 @@ pub fn same_conv_pool_relu(conv: &Conv2d, x: &Tensor<4>) -> Option<Tensor<4>> {
 #[cfg(feature = "webgpu")]
 mod cube {
     use crate::models::layers::same_conv_shape;
-    use crate::models::product::on_software_adapter;
+    use crate::models::product::own_kernels;
     use burn::backend::Cube;
     use burn::backend::cubecl::dtype_to_storage_type;
     use burn::nn::conv::Conv2d;
@@ -52,7 +54,7 @@ mod cube {
         // The kernel pads by half an odd kernel on each side and pools whole 2x2 windows.
         let shape = same_conv_shape(conv, x.dims())?;
         let fits = shape.kernel % 2 == 1 && shape.height % 2 == 0 && shape.width % 2 == 0;
-        if !fits || x.device().is_autodiff() || !on_software_adapter() {
+        if !fits || x.device().is_autodiff() || !own_kernels() {
             return None;
         }
         let on_gpu = |tensor: Map| tensor.try_into_primitive::<Cube>().ok();

@@ -8,8 +8,9 @@
 //! register-blocked kernel took 1/6 of the time of cubek's naive one, and that 1/2 of Burn's, on
 //! the 784x400 products of a VAE training step. On a real GPU the tiled kernel is the one to
 //! keep, so ours is chosen only where the adapter says it is a fallback (software) adapter
-//! ([`set_software_adapter`], set from the same reading as `device::Adapter`). Everywhere else
-//! (Flex, a hardware adapter) this is exactly Burn's `matmul`.
+//! ([`use_own_kernels`], set from the same reading as `device::Adapter`; the CLI's benchmark
+//! sets it either way to time both on one adapter). Everywhere else (Flex, a hardware adapter)
+//! this is exactly Burn's `matmul`.
 //!
 //! A linear layer ([`dense`]: the product, its bias and its activation) is an operation of its
 //! own for the same reason: on a software adapter the bias and the activation are applied in the
@@ -96,7 +97,7 @@ impl Product for burn::backend::Flex {
 }
 
 #[cfg(feature = "webgpu")]
-pub use cube::{on_software_adapter, set_software_adapter};
+pub use cube::{own_kernels, use_own_kernels};
 
 #[cfg(feature = "webgpu")]
 mod cube {
@@ -111,25 +112,25 @@ mod cube {
     use cubecl::prelude::*;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    /// Whether this worker's WebGPU adapter is a software one (set once, when the device is made).
-    static SOFTWARE_ADAPTER: AtomicBool = AtomicBool::new(false);
+    /// Whether WebGPU work takes our kernels (set when the device is made: on a software adapter).
+    static OWN_KERNELS: AtomicBool = AtomicBool::new(false);
 
-    /// Says whether the adapter the WebGPU device was made on is a software (fallback) one, on
-    /// which [`Product`] takes [`blocked_product`] (the module's doc says why).
-    pub fn set_software_adapter(software: bool) {
-        SOFTWARE_ADAPTER.store(software, Ordering::Relaxed);
+    /// Says whether [`Product`] takes [`blocked_product`] (and `conv_pool` its kernel) on WebGPU
+    /// from now on: where the device's adapter is a software (fallback) one (the module's doc says
+    /// why), or either way in the CLI's benchmark.
+    pub fn use_own_kernels(own: bool) {
+        OWN_KERNELS.store(own, Ordering::Relaxed);
     }
 
-    /// Whether [`set_software_adapter`] said the adapter is a software one: our kernels
-    /// (this one, `conv_pool`'s) serve it.
-    pub fn on_software_adapter() -> bool {
-        SOFTWARE_ADAPTER.load(Ordering::Relaxed)
+    /// Whether [`use_own_kernels`] last said to take our kernels.
+    pub fn own_kernels() -> bool {
+        OWN_KERNELS.load(Ordering::Relaxed)
     }
 
     impl Product for Cube {
         fn product(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
             let plain = lhs.qparams.is_none() && rhs.qparams.is_none();
-            if plain && on_software_adapter() {
+            if plain && own_kernels() {
                 return blocked_product(lhs, rhs, None, Activation::Identity);
             }
             Self::float_matmul(lhs, rhs)
@@ -142,7 +143,7 @@ mod cube {
             activation: Activation,
         ) -> FloatTensor<Self> {
             let plain = [&x, &weight, &bias].iter().all(|tensor| tensor.qparams.is_none());
-            if plain && on_software_adapter() {
+            if plain && own_kernels() {
                 return blocked_product(x, weight, Some(bias), activation);
             }
             dense_by_parts::<Self>(x, weight, bias, activation)
@@ -536,7 +537,7 @@ pub mod tests {
         let device = DEVICE.get_or_init(|| {
             Device::wgpu_options().init().expect("a wgpu adapter (tests/run-all.sh names SwiftShader's)")
         });
-        super::set_software_adapter(true);
+        super::use_own_kernels(true);
         device.clone()
     }
 
@@ -593,8 +594,8 @@ pub mod tests {
             let lhs = normal(if lhs_transposed { [k, m] } else { [m, k] });
             let rhs = normal(if rhs_transposed { [n, k] } else { [k, n] });
             let mut line = format!("{name:22}");
-            for (kernel, software) in [("Burn's", false), ("ours", true)] {
-                super::set_software_adapter(software);
+            for (kernel, own) in [("Burn's", false), ("ours", true)] {
+                super::use_own_kernels(own);
                 let run = || product(orient(&lhs, lhs_transposed), orient(&rhs, rhs_transposed));
                 // The first run compiles the kernel.
                 run().into_data();

@@ -13,11 +13,11 @@ use latent_lab::data::first_view::{AeCodes, CLOUD_POINTS, Examples, ae_codes_pat
 use latent_lab::data::idx::{self, IdxImages};
 use latent_lab::data::images_tensor;
 use latent_lab::data::{Dataset, DatasetKind, EpochBatches, IMAGE_PIXELS, IMAGE_SIDE, Split};
-use latent_lab::device;
+use latent_lab::device::{self, Backend};
 use latent_lab::infer::{self, Models};
 use latent_lab::models::gan::gan_noise;
 use latent_lab::models::{Model, ModelKind, ModelOptions};
-use latent_lab::readback::{self, ReadbackError, block_on, read_now};
+use latent_lab::readback::{self, ReadbackError, block_on, read, read_now};
 use latent_lab::train::eval::{self, EVAL_SEED, Judge};
 use latent_lab::train::frechet::Gaussian;
 use latent_lab::train::{AnyTrainer, Trainer};
@@ -153,14 +153,25 @@ enum Command {
         #[arg(long)]
         weights: Option<PathBuf>,
     },
-    /// Milliseconds per training step (batch 128) for each model on the CPU backend, then per
-    /// live analysis of a drawing (the shipped models) and per part of it.
+    /// Milliseconds per training step (batch 128) for each model, then per live analysis of a
+    /// drawing (the shipped models) and per part of it: on the CPU backend, or on the machine's
+    /// GPU through wgpu (`--backend webgpu`, a build with `--features webgpu`), there each timing
+    /// taken with Burn's kernels and with latent-lab's, and the live analysis on the CPU beside.
     Bench {
         #[arg(long, default_value_t = 30)]
         steps: usize,
+        /// Untimed steps (and analyses) before the timed ones: the first compile a GPU's kernels.
+        #[arg(long, default_value_t = 5)]
+        warmup: usize,
         /// Only the live analysis.
         #[arg(long)]
         live: bool,
+        /// cpu, or webgpu.
+        #[arg(long, default_value = "cpu", value_parser = parse_backend)]
+        backend: Backend,
+        /// Only these models' training steps, by name, separated by commas (default: all).
+        #[arg(long, value_parser = parse_model, value_delimiter = ',')]
+        models: Vec<ModelKind>,
     },
 }
 
@@ -175,6 +186,14 @@ fn parse_precision(name: &str) -> Result<Precision, String> {
 
 fn parse_format(name: &str) -> Result<TorchFormat, String> {
     TorchFormat::parse(name).ok_or_else(|| format!("unknown format {name:?}: use pth or safetensors"))
+}
+
+fn parse_backend(name: &str) -> Result<Backend, String> {
+    match name {
+        "cpu" => Ok(Backend::Cpu),
+        "webgpu" => Ok(Backend::WebGpu),
+        _ => Err(format!("unknown backend {name:?}: use cpu or webgpu")),
+    }
 }
 
 fn parse_dataset(name: &str) -> Result<DatasetKind, String> {
@@ -204,8 +223,13 @@ pub fn main() -> ExitCode {
         Command::Samples { model, count, seed, digit, ref out, ref png, ref weights } => {
             samples(&cli, model, count, seed, digit, out, png.as_deref(), weights.as_deref())
         }
-        Command::Bench { steps, live } => {
-            if live { Ok(()) } else { bench_training(&cli, steps) }.and_then(|()| bench_live(&cli, steps))
+        Command::Bench { steps, warmup, live, backend, ref models } => {
+            let runs = Runs { timed: steps, warmup };
+            let models = if models.is_empty() { ModelKind::ALL.to_vec() } else { models.clone() };
+            bench_setups(backend).and_then(|setups| {
+                if live { Ok(()) } else { bench_training(&cli, runs, &models, &setups) }
+                    .and_then(|()| bench_live(&cli, runs, &setups))
+            })
         }
         Command::Import { model, ref file, ref out } => import(&cli, model, file, out),
         Command::Export { model, format, ref weights, ref out } => export_command(&cli, model, format, weights, out),
@@ -721,79 +745,200 @@ fn write_png_grid(path: &Path, pixels: &[f32], columns: usize) -> CliResult<()> 
     Ok(())
 }
 
-fn bench_training(cli: &Cli, steps: usize) -> CliResult<()> {
-    let device = device::cpu(1);
-    let train = load_split(cli, cli.dataset, Split::Train)?;
-    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all cores".into());
-    println!("CPU backend (Flex), batch 128, {steps} timed steps after 5 warm-up steps, threads: {threads}");
-    println!("{:12} {:>10} {:>10}", "model", "median ms", "mean ms");
-    for kind in ModelKind::ALL {
-        let mut trainer =
-            AnyTrainer::new(Model::fresh(kind, &ModelOptions::default(), &device).map_err(|e| e.to_string())?, &device);
-        let mut batches = EpochBatches::new(train.len(), 128, 1);
-        let mut times = Vec::with_capacity(steps);
-        for step in 0..steps + 5 {
-            let batch = train.batch(&batches.next_indices(), &device);
-            let started = Instant::now();
-            read_now(trainer.step(&batch));
-            if step >= 5 {
-                times.push(started.elapsed().as_secs_f64() * 1e3);
-            }
+/// How many runs a benchmark times, after how many untimed ones.
+#[derive(Clone, Copy)]
+struct Runs {
+    timed: usize,
+    warmup: usize,
+}
+
+/// One column of the benchmark: a device and, on WebGPU, whose kernels it takes.
+struct Setup {
+    label: &'static str,
+    device: Device,
+    /// On WebGPU: whether with latent-lab's kernels (`models::product::use_own_kernels`).
+    own_kernels: Option<bool>,
+}
+
+impl Setup {
+    fn cpu() -> Self {
+        Self { label: "CPU (Flex)", device: device::cpu(1), own_kernels: None }
+    }
+
+    /// Makes WebGPU work take this setup's kernels from now on.
+    fn select(&self) {
+        #[cfg(feature = "webgpu")]
+        if let Some(own) = self.own_kernels {
+            latent_lab::models::product::use_own_kernels(own);
         }
-        println!("{:12} {:>10.2} {:>10.2}", kind.name(), median(&times), mean(&times));
+    }
+}
+
+/// The columns `--backend` asks for: the CPU, or WebGPU with Burn's kernels and with ours.
+fn bench_setups(backend: Backend) -> CliResult<Vec<Setup>> {
+    match backend {
+        Backend::Cpu => {
+            let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all cores".into());
+            println!("CPU backend (Flex), threads: {threads}");
+            Ok(vec![Setup::cpu()])
+        }
+        Backend::WebGpu => webgpu_setups(),
+    }
+}
+
+#[cfg(feature = "webgpu")]
+fn webgpu_setups() -> CliResult<Vec<Setup>> {
+    let (gpu, adapter, name) = device::webgpu_native()?;
+    gpu.seed(1);
+    let default = if adapter == device::Adapter::Software { "latent-lab's" } else { "Burn's" };
+    println!("WebGPU through wgpu on {name}; the page would take {default} kernels on it");
+    let on_gpu = |label, own| Setup { label, device: gpu.clone(), own_kernels: Some(own) };
+    Ok(vec![on_gpu("WebGPU, Burn's kernels", false), on_gpu("WebGPU, latent-lab's", true)])
+}
+
+#[cfg(not(feature = "webgpu"))]
+fn webgpu_setups() -> CliResult<Vec<Setup>> {
+    Err("this build has no WebGPU: build the CLI with --features webgpu".into())
+}
+
+/// A table's header: the first column's name, then a column per setup.
+fn print_header<'a>(first: &str, setups: impl IntoIterator<Item = &'a Setup>) {
+    let columns: Vec<String> = setups.into_iter().map(|setup| format!("{:>24}", setup.label)).collect();
+    println!("{first:40}{}", columns.join(""));
+}
+
+/// Median milliseconds per training step (batch 128) of each model in each setup.
+fn bench_training(cli: &Cli, runs: Runs, models: &[ModelKind], setups: &[Setup]) -> CliResult<()> {
+    let train = load_split(cli, cli.dataset, Split::Train)?;
+    println!(
+        "\ntraining, batch 128, {} timed steps after {} warm-up steps, median ms per step",
+        runs.timed, runs.warmup
+    );
+    print_header("model", setups);
+    for &kind in models {
+        let mut line = format!("{:40}", kind.name());
+        for setup in setups {
+            setup.select();
+            line += &format!("{:>24.2}", median(&time_training(kind, &train, runs, &setup.device)?));
+        }
+        println!("{line}");
     }
     Ok(())
 }
 
-/// The page's live analysis of one drawing with the shipped models (what the inference worker
-/// runs per frame: `infer::analyse_drawing`), and the classifier's share of it, on test images.
-fn bench_live(cli: &Cli, runs: usize) -> CliResult<()> {
-    let device = device::cpu(1);
-    let test = load_split(cli, cli.dataset, Split::Test)?;
-    let mut models = Models::default();
-    for kind in [ModelKind::Classifier, ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d] {
-        models.insert(load_model(cli, kind, None, &device)?);
-    }
-    let classifier = models.classifier().ok_or("no classifier")?;
-    let drawings: Vec<Vec<f32>> = (0..runs + 5).map(|i| test.pixels_unit(&[i % test.len()])).collect();
-    let classify = |n: usize| {
-        timed_runs(&drawings, |pixels| {
-            read_now(classifier.forward(images_tensor(pixels.repeat(n), &device)));
-        })
-    };
-    println!("\nlive analysis of a drawing (shipped models), {runs} timed runs after 5");
-    println!("{:40} {:>10} {:>10}", "", "median ms", "mean ms");
-    let lines = [
-        (
-            "whole analysis (AE, VAE, 2-D VAE, labels)",
-            timed_runs(&drawings, |pixels| {
-                block_on(infer::analyse_drawing(&models, pixels, &device)).expect("the CPU backend answers");
-            }),
-        ),
-        ("classifier, one image", classify(1)),
-        ("classifier, three images in one batch", classify(3)),
-    ];
-    for (what, times) in lines {
-        println!("{what:40} {:>10.3} {:>10.3}", median(&times), mean(&times));
-    }
-    Ok(())
-}
-
-/// Milliseconds of `run` on each input after the first five (warm-up).
-fn timed_runs(inputs: &[Vec<f32>], run: impl Fn(&[f32])) -> Vec<f64> {
-    let mut times = Vec::with_capacity(inputs.len());
-    for (i, input) in inputs.iter().enumerate() {
+/// Milliseconds per training step of a fresh `kind`, after the warm-up steps.
+fn time_training(kind: ModelKind, train: &Dataset, runs: Runs, device: &Device) -> CliResult<Vec<f64>> {
+    let model = Model::fresh(kind, &ModelOptions::default(), device).map_err(|e| e.to_string())?;
+    let mut trainer = AnyTrainer::new(model, device);
+    let mut batches = EpochBatches::new(train.len(), 128, 1);
+    let mut times = Vec::with_capacity(runs.timed);
+    for step in 0..runs.timed + runs.warmup {
+        let batch = train.batch(&batches.next_indices(), device);
         let started = Instant::now();
-        run(input);
-        if i >= 5 {
+        measured(block_on(read(trainer.step(&batch))))?;
+        if step >= runs.warmup {
             times.push(started.elapsed().as_secs_f64() * 1e3);
         }
     }
-    times
+    Ok(times)
 }
 
-fn mean(times: &[f64]) -> f64 {
-    times.iter().sum::<f64>() / times.len() as f64
+/// The page's live analysis of one drawing with the shipped models (what the inference worker
+/// runs per frame: `infer::analyse_drawing`), and the classifier's share of it, on test images,
+/// in each setup; on WebGPU the CPU's beside it (Auto's choice for live work is between the two).
+fn bench_live(cli: &Cli, runs: Runs, setups: &[Setup]) -> CliResult<()> {
+    let test = load_split(cli, cli.dataset, Split::Test)?;
+    let drawings: Vec<Vec<f32>> = (0..runs.timed + runs.warmup).map(|i| test.pixels_unit(&[i % test.len()])).collect();
+    let cpu_beside = setups.iter().any(|setup| setup.own_kernels.is_some()).then(Setup::cpu);
+    let setups: Vec<&Setup> = setups.iter().chain(&cpu_beside).collect();
+    let mut columns = Vec::new();
+    for setup in &setups {
+        setup.select();
+        columns.push(time_live(cli, &drawings, runs.warmup, &setup.device)?);
+    }
+    println!(
+        "\nlive analysis of a drawing (shipped models), {} timed runs after {}, median ms",
+        runs.timed, runs.warmup
+    );
+    print_header("", setups.iter().copied());
+    for (row, what) in LIVE_PARTS.iter().enumerate() {
+        let cells: Vec<String> = columns.iter().map(|live| format!("{:>24.3}", median(&live.times[row]))).collect();
+        println!("{what:40}{}", cells.join(""));
+    }
+    if let (Some(cpu), true) = (columns.last(), cpu_beside.is_some()) {
+        // The kernels are tested against Burn's on SwiftShader; this checks them on this adapter.
+        let differences: Vec<f32> =
+            columns.iter().map(|live| largest_difference(&live.outputs, &cpu.outputs)).collect();
+        let cells: Vec<String> = differences.iter().map(|d| format!("{d:>24.1e}")).collect();
+        println!("{:40}{}", "outputs: largest difference from the CPU", cells.join(""));
+        if differences.iter().any(|d| *d > AGREEMENT) {
+            return Err(format!("on this adapter the outputs differ from the CPU's by more than {AGREEMENT}"));
+        }
+    }
+    Ok(())
+}
+
+/// How far a live analysis's reconstructions and codes on WebGPU may be from the CPU's (which
+/// computes with the weights' 8-bit rows, exactly the values the GPU gets as f32): rounding
+/// alone, about 2e-6 on SwiftShader.
+const AGREEMENT: f32 = 1e-3;
+
+/// The largest absolute difference between two runs of values, infinite where their lengths
+/// differ or a value is not a number.
+fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() {
+        return f32::INFINITY;
+    }
+    let difference = |(x, y): (&f32, &f32)| if (x - y).is_nan() { f32::INFINITY } else { (x - y).abs() };
+    a.iter().zip(b).map(difference).fold(0.0, f32::max)
+}
+
+/// A setup's times for each of [`LIVE_PARTS`], and the first drawing's reconstructions and codes.
+struct LiveTimes {
+    times: [Vec<f64>; 3],
+    outputs: Vec<f32>,
+}
+
+/// The rows of the live analysis's table, in [`time_live`]'s order.
+const LIVE_PARTS: [&str; 3] =
+    ["whole analysis (AE, VAE, 2-D VAE, labels)", "classifier, one image", "classifier, three images in one batch"];
+
+/// Milliseconds of the whole live analysis, then of the classifier on one and on three images,
+/// with the shipped models on `device`.
+fn time_live(cli: &Cli, drawings: &[Vec<f32>], warmup: usize, device: &Device) -> CliResult<LiveTimes> {
+    let mut models = Models::default();
+    for kind in [ModelKind::Classifier, ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d] {
+        models.insert(load_model(cli, kind, None, device)?);
+    }
+    let classifier = models.classifier().ok_or("no classifier")?;
+    let classify = |n: usize| {
+        timed_runs(drawings, warmup, |pixels| {
+            measured(block_on(read(classifier.forward(images_tensor(pixels.repeat(n), device))))).map(drop)
+        })
+    };
+    let analyse = |pixels: &[f32]| measured(block_on(infer::analyse_drawing(&models, pixels, device)));
+    let whole = timed_runs(drawings, warmup, |pixels| analyse(pixels).map(drop))?;
+    let first = analyse(&drawings[0])?;
+    let outputs =
+        [first.ae_reconstruction.map(|f| f.0), first.vae_reconstruction.map(|f| f.0), first.ae_code, first.vae_mean]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect();
+    Ok(LiveTimes { times: [whole, classify(1)?, classify(3)?], outputs })
+}
+
+/// Milliseconds of `run` on each input after the first `warmup`.
+fn timed_runs(inputs: &[Vec<f32>], warmup: usize, run: impl Fn(&[f32]) -> CliResult<()>) -> CliResult<Vec<f64>> {
+    let mut times = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        let started = Instant::now();
+        run(input)?;
+        if i >= warmup {
+            times.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    Ok(times)
 }
 
 fn median(times: &[f64]) -> f64 {
