@@ -25,8 +25,14 @@ pack() {
   strip -o "$pack/latent-lab" "$CARGO_TARGET_DIR/release/latent-lab"
   python3 -c 'import lzma, sys; data = open(sys.argv[1], "rb").read(); open(sys.argv[1] + ".xz", "wb").write(lzma.compress(data, preset=9))' "$pack/latent-lab"
   rm "$pack/latent-lab"
-  # Vulkan's loader: the GPU machines have the driver but may lack it.
-  (cd "$pack" && apt-get download libvulkan1 2>/dev/null) || { echo "could not download libvulkan1 (apt-get download)" >&2; exit 1; }
+  # Vulkan's loader: the GPU machines have the driver but may lack it. A machine whose package
+  # lists were never fetched (Chromium came with it) updates them first.
+  if ! (cd "$pack" && apt-get download libvulkan1 2>/dev/null); then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update
+    (cd "$pack" && apt-get download libvulkan1) || { echo "could not download libvulkan1 (apt-get download)" >&2; exit 1; }
+  fi
   local tree packed
   tree=$(git ls-files -z --cached --others --exclude-standard | xargs -0 stat -c %s | awk '{ sum += $1 } END { print sum }')
   packed=$(du -cb "$pack" | tail -1 | cut -f1)
