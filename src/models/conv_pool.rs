@@ -200,6 +200,7 @@ mod cube {
 #[cfg(all(test, feature = "webgpu", not(target_arch = "wasm32")))]
 mod tests {
     use super::same_conv_pool_relu;
+    use crate::models::product::tests::{software_adapter, with_kernels};
     use burn::module::Module;
     use burn::nn::PaddingConfig2d;
     use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -213,7 +214,12 @@ mod tests {
 
     #[test]
     fn on_a_software_adapter_gives_burns_convolution_pooling_and_relu() {
-        let gpu = crate::models::product::tests::software_adapter();
+        let gpu = software_adapter();
+        with_kernels(true, || assert_gives_burns_way(&gpu));
+    }
+
+    /// Our kernel on `gpu` against Burn's way on the CPU.
+    fn assert_gives_burns_way(gpu: &Device) {
         let flex = Device::flex();
         // [images, channels in, height, width], channels out, kernel, with a bias: the
         // classifier's two, then a ragged channel count, a non-square map and no bias.
@@ -227,8 +233,8 @@ mod tests {
                 .init(&flex);
             let x = Tensor::<4>::random([n, c, h, w], Distribution::Normal(0.0, 1.0), &flex);
             let expected = burns_way(&conv, x.clone());
-            let conv_on_gpu = conv.clone().to_device(&gpu);
-            let ours = same_conv_pool_relu(&conv_on_gpu, &x.to_device(&gpu)).expect("the kernel takes it");
+            let conv_on_gpu = conv.clone().to_device(gpu);
+            let ours = same_conv_pool_relu(&conv_on_gpu, &x.to_device(gpu)).expect("the kernel takes it");
             ours.into_data().assert_approx_eq::<f32>(&expected.into_data(), Tolerance::absolute(1e-4));
         }
     }

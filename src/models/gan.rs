@@ -119,7 +119,9 @@ impl Generator {
         let x = self.project.forward(input).reshape([n, G_CHANNELS[0], 7, 7]);
         let x = relu(self.norm0.forward(x));
         let x = relu(self.norm1.forward(self.up1.forward(x)));
-        tanh(self.up2.forward(x)).reshape([n, 784])
+        // WGSL's tanh is NaN for large magnitudes on some drivers (product.rs, `activate`); past
+        // ±9 tanh is ±1 in f32 and its slope 0, so the clamp changes no value or gradient.
+        tanh(self.up2.forward(x).clamp(-9.0, 9.0)).reshape([n, 784])
     }
 }
 

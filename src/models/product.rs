@@ -16,7 +16,9 @@
 //! own for the same reason: on a software adapter the bias and the activation are applied in the
 //! product's kernel as each output is written, where Burn's way is three kernels (two more
 //! dispatches and two more passes over the output per layer, forwards; `README`, "Linear layers in
-//! one kernel"), and Burn's sigmoid alone is five.
+//! one kernel"), and Burn's sigmoid alone is five. On a hardware adapter Burn's product is
+//! followed by one element-wise kernel of ours for the bias and the activation: one pass over the
+//! output, whatever the GPU, where Burn's way is two, or six for a sigmoid.
 
 use burn::backend::backend_extension;
 use burn::backend::ops::FloatTensorOps;
@@ -107,6 +109,7 @@ mod cube {
     use burn::backend::ops::FloatTensorOps;
     use burn::backend::tensor::FloatTensor;
     use burn_cubecl::kernel::matmul::init_matmul_output;
+    use burn_cubecl::ops::numeric::empty_device_dtype;
     use burn_cubecl::tensor::CubeTensor;
     use cubecl::calculate_cube_count_elemwise;
     use cubecl::prelude::*;
@@ -143,11 +146,60 @@ mod cube {
             activation: Activation,
         ) -> FloatTensor<Self> {
             let plain = [&x, &weight, &bias].iter().all(|tensor| tensor.qparams.is_none());
-            if plain && own_kernels() {
-                return blocked_product(x, weight, Some(bias), activation);
+            match (plain, own_kernels()) {
+                (true, true) => blocked_product(x, weight, Some(bias), activation),
+                // Burn's product, made for a real GPU, then the bias and the activation in one
+                // pass over its output where Burn's way is two (ReLU) or six (sigmoid).
+                (true, false) => add_bias_and_activate(Self::float_matmul(x, weight), bias, activation),
+                (false, _) => dense_by_parts::<Self>(x, weight, bias, activation),
             }
-            dense_by_parts::<Self>(x, weight, bias, activation)
         }
+    }
+
+    /// `activation(y + bias)`, the bias added to every row of `y` (`[m, n]`, a bias of `n`), in
+    /// one element-wise kernel.
+    fn add_bias_and_activate(y: CubeTensor, bias: CubeTensor, activation: Activation) -> CubeTensor {
+        let out = empty_device_dtype(y.client.clone(), y.device.clone(), y.meta.shape().clone(), y.dtype);
+        let units = out.meta.shape().num_elements();
+        let client = out.client.clone();
+        let cube_dim = CubeDim::new(&client, units);
+        let cube_count = calculate_cube_count_elemwise(&client, units, cube_dim);
+        let dtype = dtype_to_storage_type(out.dtype);
+        // SAFETY: invocations past the last value end before reading; every other one reads `y`
+        // and `bias` at its own row and column through their strides and writes inside `out`.
+        unsafe {
+            bias_activation_kernel::launch_unchecked(
+                &client,
+                cube_count,
+                cube_dim,
+                y.into_tensor_arg(),
+                bias.into_tensor_arg(),
+                out.clone().into_tensor_arg(),
+                activation as u32,
+                dtype,
+            );
+        }
+        out
+    }
+
+    /// One invocation: one value of `out`, `activate(y + bias)` at its row and column (`y` read
+    /// through its strides).
+    #[cube(launch_unchecked)]
+    fn bias_activation_kernel<E: Float>(
+        y: &Tensor<E>,
+        bias: &Tensor<E>,
+        out: &mut Tensor<E>,
+        #[comptime] activation: u32,
+        #[define(E)] _dtype: ElemType,
+    ) {
+        let cols = out.shape(1);
+        if ABSOLUTE_POS >= out.shape(0) * cols {
+            terminate!();
+        }
+        let (row, col) = (ABSOLUTE_POS / cols, ABSOLUTE_POS % cols);
+        let value = y[row * y.stride(0) + col * y.stride(1)] + bias[col * bias.stride(0)];
+        // `out` is made contiguous (add_bias_and_activate): a value's position is its index.
+        out[ABSOLUTE_POS] = activate::<E>(value, activation);
     }
 
     /// The most rows and columns of the output one invocation computes. 8 x 8 was the fastest
@@ -284,7 +336,10 @@ mod cube {
         } else if comptime!(activation == Activation::Sigmoid as u32) {
             E::new(1.0) / (E::new(1.0) + E::exp(-value))
         } else if comptime!(activation == Activation::Tanh as u32) {
-            E::tanh(value)
+            // WGSL's tanh is NaN for large magnitudes on some drivers (SwiftShader's for inputs
+            // below about -89, a test found; cubecl guards inputs above 43 on macOS only). Past
+            // ±9, tanh rounds to ±1 in f32, so clamping there changes no value.
+            E::tanh(clamp(value, E::new(-9.0), E::new(9.0)))
         } else {
             value
         }
@@ -528,38 +583,87 @@ pub mod tests {
     }
 
     /// This machine's wgpu adapter, initialised once for every test that needs it (a second
-    /// initialisation fails), treated as a software one: tests/run-all.sh points wgpu at
-    /// SwiftShader's Vulkan driver, the one Chromium ships, the software adapter the browser
-    /// tests run WebGPU on.
+    /// initialisation fails): tests/run-all.sh points wgpu at SwiftShader's Vulkan driver, the
+    /// one Chromium ships, the software adapter the browser tests run WebGPU on.
     #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
     pub fn software_adapter() -> Device {
         static DEVICE: std::sync::OnceLock<Device> = std::sync::OnceLock::new();
         let device = DEVICE.get_or_init(|| {
             Device::wgpu_options().init().expect("a wgpu adapter (tests/run-all.sh names SwiftShader's)")
         });
-        super::use_own_kernels(true);
         device.clone()
     }
 
-    /// The blocked kernel a software adapter gets, on [`software_adapter`]. Shapes: whole blocks, ragged edges in every
-    /// dimension, a single drawing's row, and the layers' own.
+    /// Runs `run` with WebGPU taking our kernels (`own`, as on a software adapter) or Burn's (as
+    /// on a hardware one). The choice is one switch for the process and tests run in parallel, so
+    /// every test that depends on it holds this lock while it runs.
+    #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
+    pub fn with_kernels<T>(own: bool, run: impl FnOnce() -> T) -> T {
+        static CHOICE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _held = CHOICE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        super::use_own_kernels(own);
+        run()
+    }
+
+    /// The blocked kernel a software adapter gets, on [`software_adapter`]. Shapes: whole blocks,
+    /// ragged edges in every dimension, a single drawing's row, and the layers' own.
     #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
     #[test]
     fn on_a_software_adapter_gives_burns_product_and_gradients() {
         let device = software_adapter();
-        for shape in [[16, 8, 16], [13, 37, 11], [1, 784, 400], [3, 5, 2], [128, 784, 128], [128, 20, 400]] {
-            assert_gives_burns_product_and_gradients(&device, shape);
-        }
+        with_kernels(true, || {
+            for shape in [[16, 8, 16], [13, 37, 11], [1, 784, 400], [3, 5, 2], [128, 784, 128], [128, 20, 400]] {
+                assert_gives_burns_product_and_gradients(&device, shape);
+            }
+        });
     }
 
-    /// The same kernel with the bias and the activation applied as it writes, on [`software_adapter`]:
-    /// ragged blocks, one row, and a layer's own shape.
+    /// The same kernel with the bias and the activation applied as it writes, on
+    /// [`software_adapter`]: ragged blocks, one row, and a layer's own shape.
     #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
     #[test]
     fn on_a_software_adapter_gives_burns_dense_layer_and_gradients() {
         let device = software_adapter();
-        for shape in [[13, 37, 11], [1, 784, 400], [128, 400, 20]] {
-            assert_gives_burns_dense_layer(&device, shape);
+        with_kernels(true, || {
+            for shape in [[13, 37, 11], [1, 784, 400], [128, 400, 20]] {
+                assert_gives_burns_dense_layer(&device, shape);
+            }
+        });
+    }
+
+    /// A hardware adapter's linear layer (Burn's product, then our kernel for the bias and the
+    /// activation), run on [`software_adapter`] with Burn's kernels chosen: one row, a ragged
+    /// shape and a layer's own.
+    #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
+    #[test]
+    fn with_burns_product_gives_burns_dense_layer_and_gradients() {
+        let device = software_adapter();
+        with_kernels(false, || {
+            for shape in [[1, 784, 400], [13, 37, 11], [128, 400, 20]] {
+                assert_gives_burns_dense_layer(&device, shape);
+            }
+        });
+    }
+
+    /// Activations of large magnitudes saturate as on the CPU (WGSL's tanh alone gives NaN below
+    /// about -89 on SwiftShader), with our kernels and with Burn's product.
+    #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
+    #[test]
+    fn on_webgpu_large_inputs_saturate() {
+        let device = software_adapter();
+        let extremes = [-1000.0, -100.0, -50.0, -9.5, 0.0, 9.5, 50.0, 100.0, 1000.0];
+        let layer = |device: &Device, activation| {
+            let x = Tensor::<2>::ones([1, 1], device);
+            let weight = Tensor::<2>::from_floats([extremes], device);
+            dense(x, weight, Tensor::zeros([extremes.len()], device), activation).into_data()
+        };
+        for own in [true, false] {
+            with_kernels(own, || {
+                for activation in Activation::ALL {
+                    let (gpu, cpu) = (layer(&device, activation), layer(&Device::flex(), activation));
+                    gpu.assert_approx_eq::<f32>(&cpu, Tolerance::absolute(1e-6));
+                }
+            });
         }
     }
 
@@ -595,15 +699,16 @@ pub mod tests {
             let rhs = normal(if rhs_transposed { [n, k] } else { [k, n] });
             let mut line = format!("{name:22}");
             for (kernel, own) in [("Burn's", false), ("ours", true)] {
-                super::use_own_kernels(own);
-                let run = || product(orient(&lhs, lhs_transposed), orient(&rhs, rhs_transposed));
-                // The first run compiles the kernel.
-                run().into_data();
-                let start = std::time::Instant::now();
-                let outputs: Vec<_> = (0..repeats).map(|_| run()).collect();
-                device.sync().expect("the products ran");
-                let ms = start.elapsed().as_secs_f64() * 1e3 / repeats as f64;
-                drop(outputs);
+                let ms = with_kernels(own, || {
+                    let run = || product(orient(&lhs, lhs_transposed), orient(&rhs, rhs_transposed));
+                    // The first run compiles the kernel.
+                    run().into_data();
+                    let start = std::time::Instant::now();
+                    // Held until the device has run them all.
+                    let _outputs: Vec<_> = (0..repeats).map(|_| run()).collect();
+                    device.sync().expect("the products ran");
+                    start.elapsed().as_secs_f64() * 1e3 / repeats as f64
+                });
                 line += &format!("  {kernel} {ms:6.1} ms");
             }
             println!("{line}");
