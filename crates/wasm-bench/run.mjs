@@ -5,7 +5,9 @@
 //   node run.mjs <package directory> [rounds, default 500] [case]
 // Runs are back to back, so the weights stay in the CPU's caches. As the page runs them (one
 // analysis per frame drawn, other work in between) they are not: WASM_BENCH_EVICT_MB=32 writes
-// that many megabytes before each timed run, WASM_BENCH_IDLE_MS=100 waits that long.
+// that many megabytes before each timed run, WASM_BENCH_IDLE_MS=100 waits that long (the thread
+// sleeps), WASM_BENCH_SPIN_MS=100 waits that long busy (the core stays awake, the caches mostly
+// warm): the last two tell a core's wake-up from cold caches.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -29,9 +31,11 @@ const cases = {
 };
 const evict = new Uint8Array(Number(process.env.WASM_BENCH_EVICT_MB || 0) << 20);
 const idleMs = Number(process.env.WASM_BENCH_IDLE_MS || 0);
+const spinMs = Number(process.env.WASM_BENCH_SPIN_MS || 0);
 const between = async () => {
   if (evict.length) evict.fill(Math.random() * 255);
   if (idleMs) await new Promise((resolve) => setTimeout(resolve, idleMs));
+  for (const until = performance.now() + spinMs; performance.now() < until;);
 };
 for (const [name, run] of Object.entries(cases)) {
   if (only && !name.startsWith(only)) continue;

@@ -8,9 +8,8 @@
 //! invocation, so each input value it loads serves eight channels and each weight four pixels,
 //! and writes only the pooled maximum: 2.4-2.8 and 5.1-5.7 ms in the same runs. Like
 //! [`super::product`] it serves a software adapter only (a real GPU keeps Burn's kernels;
-//! `product::use_own_kernels`), and
-//! only where nothing is differentiated: training keeps Burn's convolution, whose backward pass
-//! autodiff knows.
+//! `product::use_own_kernels`), and only where nothing is differentiated: training keeps Burn's
+//! convolution, whose backward pass autodiff knows.
 
 use burn::nn::conv::Conv2d;
 use burn::tensor::Tensor;
