@@ -24,6 +24,7 @@ use burn::nn::{
 use burn::tensor::activation::{leaky_relu, relu, softplus, tanh};
 use burn::tensor::{Device, Int, Tensor};
 
+use super::layers::{Activation, PackedCopies, linear};
 use crate::data::NUM_CLASSES;
 use crate::data::rng::SplitMix64;
 
@@ -116,7 +117,7 @@ impl Generator {
     pub fn forward_mixed(&self, noise: Tensor<2>, class_weights: Tensor<2>) -> Tensor<2> {
         let [n, _] = noise.dims();
         let input = Tensor::cat(vec![noise, class_weights], 1);
-        let x = self.project.forward(input).reshape([n, G_CHANNELS[0], 7, 7]);
+        let x = affine(&self.project, input).reshape([n, G_CHANNELS[0], 7, 7]);
         let x = relu(self.norm0.forward(x));
         let x = relu(self.norm1.forward(self.up1.forward(x)));
         // WGSL's tanh is NaN for large magnitudes on some drivers (product.rs, `activate`); past
@@ -143,9 +144,16 @@ impl Discriminator {
         let h = leaky_relu(self.down2.forward(x), LEAK).reshape([n, D_FEATURES]);
         let embedded = self.class_embedding.forward(labels.reshape([n, 1])).reshape([n, D_FEATURES]);
         let projection = (embedded * h.clone()).sum_dim(1);
-        let realness = (self.score.forward(h.clone()) + projection).reshape([n]);
-        Judgement { realness, class_logits: self.classes.forward(h) }
+        let realness = (affine(&self.score, h.clone()) + projection).reshape([n]);
+        Judgement { realness, class_logits: affine(&self.classes, h) }
     }
+}
+
+/// `x · weight + bias` through the models' linear layer (`layers::linear`: on WebGPU the
+/// product's kernels and the bias in one pass, on a software adapter one kernel in all), without
+/// packed copies: the GAN is not part of the live analysis.
+fn affine(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
+    linear(layer, &PackedCopies::default(), x, Activation::Identity)
 }
 
 impl Gan {
