@@ -605,44 +605,25 @@ pub mod tests {
         run()
     }
 
-    /// The blocked kernel a software adapter gets, on [`software_adapter`]. Shapes: whole blocks,
-    /// ragged edges in every dimension, a single drawing's row, and the layers' own.
+    /// The products and linear layers on [`software_adapter`] with each kernel choice: ours (the
+    /// blocked kernel, a linear layer's bias and activation applied as it writes) and Burn's (as on
+    /// a hardware adapter: Burn's product, then our kernel for the bias and the activation).
+    /// Shapes: whole blocks, ragged edges in every dimension, a single drawing's row, and the
+    /// layers' own.
     #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
     #[test]
-    fn on_a_software_adapter_gives_burns_product_and_gradients() {
+    fn on_webgpu_gives_burns_products_and_dense_layers_with_gradients() {
         let device = software_adapter();
-        with_kernels(true, || {
-            for shape in [[16, 8, 16], [13, 37, 11], [1, 784, 400], [3, 5, 2], [128, 784, 128], [128, 20, 400]] {
-                assert_gives_burns_product_and_gradients(&device, shape);
-            }
-        });
-    }
-
-    /// The same kernel with the bias and the activation applied as it writes, on
-    /// [`software_adapter`]: ragged blocks, one row, and a layer's own shape.
-    #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
-    #[test]
-    fn on_a_software_adapter_gives_burns_dense_layer_and_gradients() {
-        let device = software_adapter();
-        with_kernels(true, || {
-            for shape in [[13, 37, 11], [1, 784, 400], [128, 400, 20]] {
-                assert_gives_burns_dense_layer(&device, shape);
-            }
-        });
-    }
-
-    /// A hardware adapter's linear layer (Burn's product, then our kernel for the bias and the
-    /// activation), run on [`software_adapter`] with Burn's kernels chosen: one row, a ragged
-    /// shape and a layer's own.
-    #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
-    #[test]
-    fn with_burns_product_gives_burns_dense_layer_and_gradients() {
-        let device = software_adapter();
-        with_kernels(false, || {
-            for shape in [[1, 784, 400], [13, 37, 11], [128, 400, 20]] {
-                assert_gives_burns_dense_layer(&device, shape);
-            }
-        });
+        for own in [true, false] {
+            with_kernels(own, || {
+                for shape in [[16, 8, 16], [13, 37, 11], [1, 784, 400], [3, 5, 2], [128, 784, 128], [128, 20, 400]] {
+                    assert_gives_burns_product_and_gradients(&device, shape);
+                }
+                for shape in [[13, 37, 11], [1, 784, 400], [128, 400, 20]] {
+                    assert_gives_burns_dense_layer(&device, shape);
+                }
+            });
+        }
     }
 
     /// Activations of large magnitudes saturate as on the CPU (WGSL's tanh alone gives NaN below
