@@ -12,7 +12,7 @@ use latent_lab::models::ae::mse_loss;
 use latent_lab::models::classifier::cross_entropy_loss;
 use latent_lab::models::gan::{discriminator_loss, generator_loss};
 use latent_lab::models::vae::{ReconstructionLoss, VaeOutput, bce_with_logits_per_image, kl_per_image, vae_loss};
-use latent_lab::models::{Autoencoder, Classifier, Gan, Model, ModelKind, ModelOptions, Vae};
+use latent_lab::models::{Autoencoder, Classifier, Gan, Model, ModelKind, ModelOptions, NamedTensors, Vae};
 use latent_lab::readback::{block_on, named_tensors, read_now as read_values};
 use latent_lab::train::{AnyTrainer, Trainer};
 
@@ -163,6 +163,37 @@ fn gan_steps_run_and_report_finite_values() {
         assert_eq!(values.len(), 4);
         assert!(values.iter().all(|v| v.is_finite()), "{values:?}");
         assert!((0.0..=1.0).contains(&values[2]) && (0.0..=1.0).contains(&values[3]), "{values:?}");
+    }
+}
+
+/// Every tensor of every model, values by path.
+fn parameters(model: &Model) -> NamedTensors {
+    let read = match model {
+        Model::Ae(ae) => block_on(named_tensors(ae)),
+        Model::Vae(vae) | Model::Vae2d(vae) => block_on(named_tensors(vae)),
+        Model::Gan(gan) => block_on(named_tensors(gan)),
+        Model::Classifier(classifier) => block_on(named_tensors(classifier)),
+    };
+    read.expect("a read on the CPU")
+}
+
+/// One training step moves every weight tensor of every model: each layer's gradient reaches
+/// the optimizer, whichever way its layers compute (the GAN's linear layers went from Burn's
+/// `Linear` to the models' own, whose backward pass is ours).
+#[test]
+fn one_step_moves_every_tensor_of_every_model() {
+    let device = device::cpu(6);
+    let train = mnist(Split::Train);
+    for kind in ModelKind::ALL {
+        let mut trainer = fresh_trainer(kind, &device);
+        let before = parameters(&trainer.model());
+        let mut batches = EpochBatches::new(train.len(), 128, 6);
+        read_values(trainer.step(&train.batch(&batches.next_indices(), &device)));
+        let after = parameters(&trainer.model());
+        assert_eq!(before.len(), after.len());
+        for (path, (_, values)) in &before {
+            assert_ne!(&after[path].1, values, "{}: {path} did not move", kind.name());
+        }
     }
 }
 
