@@ -281,7 +281,8 @@ fn measured<T>(result: Result<T, ReadbackError>) -> CliResult<T> {
     result.map_err(|e| e.to_string())
 }
 
-/// Blocks on an async measurement (`train::eval`): the CPU backend answers at once.
+/// Blocks on an async measurement (`train::eval`, the benchmark): the CPU backend answers at
+/// once, wgpu natively once the device has run the work.
 fn measure<T>(future: impl std::future::Future<Output = Result<T, ReadbackError>>) -> CliResult<T> {
     measured(block_on(future))
 }
@@ -835,7 +836,7 @@ fn time_training(kind: ModelKind, train: &Dataset, runs: Runs, device: &Device) 
     for step in 0..runs.timed + runs.warmup {
         let batch = train.batch(&batches.next_indices(), device);
         let started = Instant::now();
-        measured(block_on(read(trainer.step(&batch))))?;
+        measure(read(trainer.step(&batch)))?;
         if step >= runs.warmup {
             times.push(started.elapsed().as_secs_f64() * 1e3);
         }
@@ -913,10 +914,10 @@ fn time_live(cli: &Cli, drawings: &[Vec<f32>], warmup: usize, device: &Device) -
     let classifier = models.classifier().ok_or("no classifier")?;
     let classify = |n: usize| {
         timed_runs(drawings, warmup, |pixels| {
-            measured(block_on(read(classifier.forward(images_tensor(pixels.repeat(n), device))))).map(drop)
+            measure(read(classifier.forward(images_tensor(pixels.repeat(n), device)))).map(drop)
         })
     };
-    let analyse = |pixels: &[f32]| measured(block_on(infer::analyse_drawing(&models, pixels, device)));
+    let analyse = |pixels: &[f32]| measure(infer::analyse_drawing(&models, pixels, device));
     let whole = timed_runs(drawings, warmup, |pixels| analyse(pixels).map(drop))?;
     let first = analyse(&drawings[0])?;
     let outputs =
