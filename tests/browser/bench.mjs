@@ -39,7 +39,8 @@
 //   of 30 single analyses each after 300 ms idle (as ours are timed, one per drawing: caches
 //   cold, which a back-to-back loop hides); and, what a person feels,
 //   the time from request to reply of every analysis while three strokes are drawn with a 60 Hz
-//   pointer (median, 90th percentile, max). Each is run `rounds` times
+//   pointer (median, 90th percentile, max), and those analyses' own time inside the worker
+//   (median: a drawing's pace, not one analysis per digit). Each is run `rounds` times
 //   (LATENT_LAB_LIVE_ROUNDS, default 2), alternated, the machine's drift being as large as the
 //   differences.
 // training: the Train panel's own step ("Step one batch", the time the page measures around the
@@ -56,10 +57,14 @@ import {
 const RESULTS = join(ROOT, 'tests/browser/bench-results.json');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // LATENT_LAB_AUTO=1: the WebGPU browser only, the page opened with Auto (what a visitor gets).
-const MODES = process.env.LATENT_LAB_AUTO
+// LATENT_LAB_BACKENDS=cpu (or webgpu) and LATENT_LAB_MODELS=gan,ae narrow a run to what a
+// comparison of two builds needs; LATENT_LAB_BASELINE=0 leaves TF.js out of `training`.
+const listed = (name, all) => process.env[name] ? all.filter((x) => process.env[name].split(',').includes(x)) : all;
+const MODES = (process.env.LATENT_LAB_AUTO
   ? [{ name: 'webgpu', webgpu: true, auto: true }]
-  : [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: false }];
-const TRAINED = ['ae', 'vae', 'vae2d', 'gan'];
+  : [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: false }]).filter((m) => listed('LATENT_LAB_BACKENDS', ['webgpu', 'cpu']).includes(m.name));
+const TRAINED = listed('LATENT_LAB_MODELS', ['ae', 'vae', 'vae2d', 'gan']);
+const BASELINE = process.env.LATENT_LAB_BASELINE !== '0';
 /// Untimed and timed steps per model: SwiftShader runs the convolutions of the GAN very slowly.
 const STEPS = { cpu: { warmup: 5, timed: 20, ganTimed: 10 }, webgpu: { warmup: 2, timed: 10, ganTimed: 2 } };
 
@@ -176,9 +181,14 @@ async function latentLabLive(mode, replace) {
 async function repliesWhileDrawing(page) {
   await page.evaluate(() => {
     window.__replies = [];
+    window.__computes = [];
     const badge = document.querySelector('[data-testid=backend-badge]');
-    new MutationObserver(() => window.__replies.push(Number(badge.dataset.lastMs)))
-      .observe(badge, { attributes: true, attributeFilter: ['data-last-ms'] });
+    new MutationObserver((records) => {
+      for (const { attributeName } of records) {
+        if (attributeName === 'data-last-ms') window.__replies.push(Number(badge.dataset.lastMs));
+        else window.__computes.push(Number(badge.dataset.lastComputeMs));
+      }
+    }).observe(badge, { attributes: true, attributeFilter: ['data-last-ms', 'data-last-compute-ms'] });
   });
   const pad = page.getByTestId('draw-pad');
   for (let stroke = 0; stroke < 3; stroke++) {
@@ -196,11 +206,15 @@ async function repliesWhileDrawing(page) {
     await waitForAnalysis(page);
   }
   const replies = (await page.evaluate(() => window.__replies)).sort((a, b) => a - b);
+  const computes = await page.evaluate(() => window.__computes);
   return {
     while_drawing_replies: replies.length,
     while_drawing_ms_median: median(replies),
     while_drawing_ms_p90: replies[Math.floor(replies.length * 0.9)],
     while_drawing_ms_max: replies.at(-1),
+    // The analysis alone, inside the worker, at a drawing's pace (the analyses a frame or two
+    // apart: the caches warmer and the core awake, unlike one analysis per drawn digit).
+    while_drawing_compute_ms_median: median(computes),
   };
 }
 
@@ -225,7 +239,8 @@ async function liveBench(mode) {
       await browser.close();
       console.log(`live ${part}, round ${round + 1}: latent-lab ${ours.median_ms.toFixed(2)} ms (mean ${ours.mean_ms.toFixed(2)}), TF.js wasm ${tfjs.ms_median.toFixed(2)} ms`
         + ` back to back, ${tfjs.spaced.ms_median.toFixed(2)} ms one at a time;`
-        + ` while drawing, request to reply: median ${ours.while_drawing_ms_median.toFixed(1)}, p90 ${ours.while_drawing_ms_p90.toFixed(1)}, max ${ours.while_drawing_ms_max.toFixed(1)} ms (${ours.while_drawing_replies} replies)`);
+        + ` while drawing, request to reply: median ${ours.while_drawing_ms_median.toFixed(1)}, p90 ${ours.while_drawing_ms_p90.toFixed(1)}, max ${ours.while_drawing_ms_max.toFixed(1)} ms (${ours.while_drawing_replies} replies),`
+        + ` inside the worker: median ${ours.while_drawing_compute_ms_median.toFixed(2)} ms`);
     }
   }
   await baselineSite.close();
@@ -256,10 +271,10 @@ async function trainingBench(mode) {
   }
   // TF.js's wasm backend has no Conv2DBackpropFilter kernel, so it cannot train the GAN: that
   // failure is recorded, and the GAN is also timed on TF.js's plain JavaScript CPU backend.
-  const tfBackends = mode.webgpu ? ['webgpu'] : ['wasm', 'cpu'];
+  const tfBackends = !BASELINE ? [] : mode.webgpu ? ['webgpu'] : ['wasm', 'cpu'];
   for (const tfBackend of tfBackends) {
     result.tfjs[tfBackend] = {};
-    for (const model of tfBackend === 'cpu' ? ['gan'] : TRAINED) {
+    for (const model of tfBackend === 'cpu' ? TRAINED.filter((m) => m === 'gan') : TRAINED) {
       const timed = model === 'gan' ? counts.ganTimed : counts.timed;
       try {
         const run = await baseline.evaluate(([b, m, w, t]) => window.benchTfjs(b, m, w, t), [tfBackend, model, counts.warmup, timed]);
@@ -522,12 +537,12 @@ if (results.page?.cpu) {
 }
 if (results.training?.cpu) {
   const { cpu, webgpu } = results.training;
-  const ms = (v) => (typeof v === 'number' ? `${v.toFixed(1)} ms` : 'cannot train it');
+  const ms = (v) => (typeof v === 'number' ? `${v.toFixed(1)} ms` : v === undefined ? '-' : 'cannot train it');
   const ratio = (tf, ours) => (typeof tf === 'number' ? `${(tf / ours).toFixed(2)}x` : '-');
   console.log('| model | latent-lab CPU (wasm) | TF.js wasm | TF.js wasm / latent-lab | latent-lab WebGPU | TF.js WebGPU | TF.js WebGPU / latent-lab |');
   console.log('|---|---|---|---|---|---|---|');
   for (const model of TRAINED) {
-    const [a, b, c, d] = [cpu.latent_lab[model], cpu.tfjs.wasm[model], webgpu.latent_lab[model], webgpu.tfjs.webgpu[model]];
+    const [a, b, c, d] = [cpu.latent_lab[model], cpu.tfjs.wasm?.[model], webgpu?.latent_lab[model], webgpu?.tfjs.webgpu?.[model]];
     console.log(`| ${model} | ${ms(a)} | ${ms(b)} | ${ratio(b, a)} | ${ms(c)} | ${ms(d)} | ${ratio(d, c)} |`);
   }
   if (cpu.tfjs.cpu?.gan) console.log(`TF.js plain-JS CPU backend, GAN: ${ms(cpu.tfjs.cpu.gan)}`);
