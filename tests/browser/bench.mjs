@@ -59,11 +59,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // LATENT_LAB_AUTO=1: the WebGPU browser only, the page opened with Auto (what a visitor gets).
 // LATENT_LAB_BACKENDS=cpu (or webgpu) and LATENT_LAB_MODELS=gan,ae narrow a run to what a
 // comparison of two builds needs; LATENT_LAB_BASELINE=0 leaves TF.js out of `training`.
-const listed = (name, all) => process.env[name] ? all.filter((x) => process.env[name].split(',').includes(x)) : all;
+const asked = (variable) => (name) => !process.env[variable] || process.env[variable].split(',').includes(name);
 const MODES = (process.env.LATENT_LAB_AUTO
   ? [{ name: 'webgpu', webgpu: true, auto: true }]
-  : [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: false }]).filter((m) => listed('LATENT_LAB_BACKENDS', ['webgpu', 'cpu']).includes(m.name));
-const TRAINED = listed('LATENT_LAB_MODELS', ['ae', 'vae', 'vae2d', 'gan']);
+  : [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: false }]).filter((m) => asked('LATENT_LAB_BACKENDS')(m.name));
+const TRAINED = ['ae', 'vae', 'vae2d', 'gan'].filter(asked('LATENT_LAB_MODELS'));
 const BASELINE = process.env.LATENT_LAB_BASELINE !== '0';
 /// Untimed and timed steps per model: SwiftShader runs the convolutions of the GAN very slowly.
 const STEPS = { cpu: { warmup: 5, timed: 20, ganTimed: 10 }, webgpu: { warmup: 2, timed: 10, ganTimed: 2 } };
@@ -212,8 +212,8 @@ async function repliesWhileDrawing(page) {
     while_drawing_ms_median: median(replies),
     while_drawing_ms_p90: replies[Math.floor(replies.length * 0.9)],
     while_drawing_ms_max: replies.at(-1),
-    // The analysis alone, inside the worker, at a drawing's pace (the analyses a frame or two
-    // apart: the caches warmer and the core awake, unlike one analysis per drawn digit).
+    // The analysis alone, inside the worker, at a drawing's pace (a frame or two apart, while
+    // the page paints the strokes), beside one analysis per drawn digit.
     while_drawing_compute_ms_median: median(computes),
   };
 }
