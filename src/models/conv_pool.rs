@@ -33,14 +33,12 @@ pub fn same_conv_pool_relu(conv: &Conv2d, x: &Tensor<4>) -> Option<Tensor<4>> {
 #[cfg(feature = "webgpu")]
 mod cube {
     use crate::models::layers::same_conv_shape;
-    use crate::models::product::own_kernels;
+    use crate::models::product::{launch_grid, own_kernels};
     use burn::backend::Cube;
-    use burn::backend::cubecl::dtype_to_storage_type;
     use burn::nn::conv::Conv2d;
     use burn::tensor::Shape;
     use burn_cubecl::ops::numeric::empty_device_dtype;
     use burn_cubecl::tensor::CubeTensor;
-    use cubecl::calculate_cube_count_elemwise;
     use cubecl::prelude::*;
 
     /// The output channels one invocation computes.
@@ -73,9 +71,7 @@ mod cube {
         let out = empty_device_dtype(input.client.clone(), input.device.clone(), shape, input.dtype);
         let units = images * (height / 2) * (width / 2) * channels_out.div_ceil(CHANNELS);
         let client = out.client.clone();
-        let cube_dim = CubeDim::new(&client, units);
-        let cube_count = calculate_cube_count_elemwise(&client, units, cube_dim);
-        let dtype = dtype_to_storage_type(out.dtype);
+        let (cube_count, cube_dim, dtype) = launch_grid(&client, units, out.dtype);
         // SAFETY: the kernel reads the input only at in-bounds positions (the padding's zeros are
         // selected, not read), clamps the channels past the last to it, and writes only inside
         // `out`; `bias`, when absent, is not read.

@@ -99,7 +99,7 @@ impl Product for burn::backend::Flex {
 }
 
 #[cfg(feature = "webgpu")]
-pub use cube::{own_kernels, use_own_kernels};
+pub use cube::{launch_grid, own_kernels, use_own_kernels};
 
 #[cfg(feature = "webgpu")]
 mod cube {
@@ -108,10 +108,12 @@ mod cube {
     use burn::backend::cubecl::dtype_to_storage_type;
     use burn::backend::ops::FloatTensorOps;
     use burn::backend::tensor::FloatTensor;
+    use burn::tensor::DType;
     use burn_cubecl::kernel::matmul::init_matmul_output;
     use burn_cubecl::ops::numeric::empty_device_dtype;
     use burn_cubecl::tensor::CubeTensor;
     use cubecl::calculate_cube_count_elemwise;
+    use cubecl::client::Client;
     use cubecl::prelude::*;
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -128,6 +130,14 @@ mod cube {
     /// Whether [`use_own_kernels`] last said to take our kernels.
     pub fn own_kernels() -> bool {
         OWN_KERNELS.load(Ordering::Relaxed)
+    }
+
+    /// What launching one of our kernels takes besides its operands: cubecl's grid for one
+    /// invocation per unit of work, and `dtype` as the kernel's element type (its `define`).
+    /// Every kernel of ours (here, `conv_pool`'s, Adam's step) launches through it.
+    pub fn launch_grid(client: &Client, units: usize, dtype: DType) -> (CubeCount, CubeDim, ElemType) {
+        let cube_dim = CubeDim::new(client, units);
+        (calculate_cube_count_elemwise(client, units, cube_dim), cube_dim, dtype_to_storage_type(dtype))
     }
 
     impl Product for Cube {
@@ -162,9 +172,7 @@ mod cube {
         let out = empty_device_dtype(y.client.clone(), y.device.clone(), y.meta.shape().clone(), y.dtype);
         let units = out.meta.shape().num_elements();
         let client = out.client.clone();
-        let cube_dim = CubeDim::new(&client, units);
-        let cube_count = calculate_cube_count_elemwise(&client, units, cube_dim);
-        let dtype = dtype_to_storage_type(out.dtype);
+        let (cube_count, cube_dim, dtype) = launch_grid(&client, units, out.dtype);
         // SAFETY: invocations past the last value end before reading; every other one reads `y`
         // and `bias` at its own row and column through their strides and writes inside `out`.
         unsafe {
@@ -230,9 +238,7 @@ mod cube {
         let block_cols = cols.next_power_of_two().min(BLOCK);
         let units = rows.div_ceil(block_rows) * cols.div_ceil(block_cols);
         let client = out.client.clone();
-        let cube_dim = CubeDim::new(&client, units);
-        let cube_count = calculate_cube_count_elemwise(&client, units, cube_dim);
-        let dtype = dtype_to_storage_type(out.dtype);
+        let (cube_count, cube_dim, dtype) = launch_grid(&client, units, out.dtype);
         // SAFETY: every index the kernel reads is clamped into its operand (rows and columns to
         // the last one, the inner dimension to its length), the bias is read only at the columns
         // written, and every write is bounds-checked.

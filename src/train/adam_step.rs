@@ -106,12 +106,11 @@ mod flex {
 #[cfg(feature = "webgpu")]
 mod cube {
     use super::{AdamArithmetic, AdamRule};
+    use crate::models::product::launch_grid;
     use burn::backend::Cube;
-    use burn::backend::cubecl::dtype_to_storage_type;
     use burn_cubecl::kernel::into_contiguous;
     use burn_cubecl::ops::numeric::empty_device_dtype;
     use burn_cubecl::tensor::CubeTensor;
-    use cubecl::calculate_cube_count_elemwise;
     use cubecl::prelude::*;
 
     impl AdamArithmetic for Cube {
@@ -146,9 +145,7 @@ mod cube {
         let (client, device, dtype) = (gradient.client.clone(), gradient.device.clone(), gradient.dtype);
         let next = empty_device_dtype(client.clone(), device.clone(), moments.meta.shape().clone(), dtype);
         let delta = empty_device_dtype(client.clone(), device, gradient.meta.shape().clone(), dtype);
-        let cube_dim = CubeDim::new(&client, units);
-        let cube_count = calculate_cube_count_elemwise(&client, units, cube_dim);
-        let storage = dtype_to_storage_type(dtype);
+        let (cube_count, cube_dim, storage) = launch_grid(&client, units, dtype);
         let scalar = |value: f32| InputScalar::new(value, storage);
         // SAFETY: each invocation reads and writes only its own value's positions, after
         // checking it is within the gradient; the weights are its length and the moments twice
