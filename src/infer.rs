@@ -23,10 +23,11 @@ impl Models {
         self.0.get(&kind)
     }
 
-    /// Puts `model` in its kind's place, replacing any model there, with the 8-bit copies of its
-    /// weights that the live analysis reads on the CPU (where they are 8-bit already).
+    /// Puts `model` in its kind's place, replacing any model there, made for inference
+    /// ([`Model::for_inference`]: the 8-bit copies of its weights that the live analysis reads on
+    /// the CPU, the AE's layers folded to read and write pixels).
     pub fn insert(&mut self, model: Model) {
-        self.0.insert(model.kind(), model.with_packed_copies());
+        self.0.insert(model.kind(), model.for_inference());
     }
 
     /// Takes the model of `kind` away (its shipped weights for another dataset failed to load:
@@ -89,8 +90,8 @@ pub async fn analyse_drawing(
     let mut to_classify = Gather::default();
     to_classify.push(x.clone());
     let ae = models.ae().map(|ae| {
-        let code = ae.encode(Autoencoder::to_model_range(x.clone()));
-        let recon = Autoencoder::to_pixels(ae.decode(code.clone()));
+        let code = ae.encode_pixels(x.clone());
+        let recon = ae.decode_pixels(code.clone());
         (to_classify.push(recon.clone()), gather.push(recon), gather.push(code))
     });
     let vae = models.vae().map(|vae| {
@@ -201,12 +202,12 @@ pub async fn decode_latents(vae: &Vae, latents: Vec<f32>, device: &Device) -> Re
 /// Decodes AE codes (`[n, 3]`) as pixels in [0, 1].
 pub async fn decode_codes(ae: &Autoencoder, codes: Vec<f32>, device: &Device) -> Result<Vec<f32>, ReadbackError> {
     let n = codes.len() / 3;
-    read(Autoencoder::to_pixels(ae.decode(Tensor::from_data(TensorData::new(codes, [n, 3]), device)))).await
+    read(ae.decode_pixels(Tensor::from_data(TensorData::new(codes, [n, 3]), device))).await
 }
 
 /// The AE's 3-D codes of some images (pixels in [0, 1], `[n, 784]`).
 pub async fn encode_codes(ae: &Autoencoder, pixels: Vec<f32>, device: &Device) -> Result<Vec<f32>, ReadbackError> {
-    read(ae.encode(Autoencoder::to_model_range(images_tensor(pixels, device)))).await
+    read(ae.encode_pixels(images_tensor(pixels, device))).await
 }
 
 #[cfg(test)]

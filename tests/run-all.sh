@@ -26,7 +26,7 @@ echo "== native tests of our WebGPU kernels (wgpu on Chromium's SwiftShader)"
 chromium_lib=/usr/lib/chromium   # Debian's chromium package (.ci/install)
 [ -f "$chromium_lib/vk_swiftshader_icd.json" ] || { echo "no SwiftShader in $chromium_lib" >&2; exit 1; }
 VK_ICD_FILENAMES="$chromium_lib/vk_swiftshader_icd.json" LD_LIBRARY_PATH="$chromium_lib" \
-  cargo test --release --lib --features webgpu -- models::product models::conv_pool train::adam_step readback::
+  cargo test --release --lib --features webgpu -- models::product models::conv_pool models::ae train::adam_step readback::
 
 # The benchmark a lent GPU machine runs (it has no browser): packed as the device tool takes it
 # (its size checked against what the tool sends), then run once here on SwiftShader, where it

@@ -25,7 +25,7 @@ pub struct Classifier {
     pub fc1: Linear,
     pub dropout: Dropout,
     pub fc2: Linear,
-    /// The layers' weights packed for the CPU's kernels ([`Classifier::with_packed_copies`]).
+    /// The layers' weights packed for the CPU's kernels ([`Classifier::for_inference`]).
     #[module(skip)]
     pub packed: PackedCopies,
 }
@@ -51,7 +51,7 @@ impl Classifier {
     /// The model with its layers' weights also packed for the CPU's kernels ([`PackedCopies`]):
     /// for inference on the CPU (not for the evaluation's features: the convolution's copy
     /// rounds).
-    pub fn with_packed_copies(self) -> Self {
+    pub fn for_inference(self) -> Self {
         let packed = PackedCopies::of(&[&self.fc1, &self.fc2], &[&self.conv1, &self.conv2]);
         Self { packed, ..self }
     }

@@ -66,14 +66,15 @@ impl Model {
         }
     }
 
-    /// The model with its layers' weights also packed for the CPU's kernels, for inference on
-    /// the CPU (`layers::PackedCopies`; the GAN's layers take none of those kernels).
-    pub fn with_packed_copies(self) -> Self {
+    /// The model made for inference: its layers' weights also packed for the CPU's kernels
+    /// (`layers::PackedCopies`; the GAN's layers take none of those kernels), and the AE's outer
+    /// layers folded to read and write pixels (`ae::PixelEnds`).
+    pub fn for_inference(self) -> Self {
         match self {
-            Model::Ae(ae) => Model::Ae(ae.with_packed_copies()),
-            Model::Vae(vae) => Model::Vae(vae.with_packed_copies()),
-            Model::Vae2d(vae) => Model::Vae2d(vae.with_packed_copies()),
-            Model::Classifier(classifier) => Model::Classifier(classifier.with_packed_copies()),
+            Model::Ae(ae) => Model::Ae(ae.for_inference()),
+            Model::Vae(vae) => Model::Vae(vae.for_inference()),
+            Model::Vae2d(vae) => Model::Vae2d(vae.for_inference()),
+            Model::Classifier(classifier) => Model::Classifier(classifier.for_inference()),
             gan @ Model::Gan(_) => gan,
         }
     }

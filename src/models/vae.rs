@@ -34,7 +34,7 @@ pub struct Vae {
     pub fc22: Linear,
     pub fc3: Linear,
     pub fc4: Linear,
-    /// The layers' weights packed for the CPU's kernels ([`Vae::with_packed_copies`]).
+    /// The layers' weights packed for the CPU's kernels ([`Vae::for_inference`]).
     #[module(skip)]
     pub packed: PackedCopies,
 }
@@ -61,7 +61,7 @@ impl Vae {
 
     /// The model with its layers' weights also packed for the CPU's kernels ([`PackedCopies`]):
     /// for inference on the CPU.
-    pub fn with_packed_copies(self) -> Self {
+    pub fn for_inference(self) -> Self {
         let packed = PackedCopies::of(&[&self.fc1, &self.fc21, &self.fc22, &self.fc3, &self.fc4], &[]);
         Self { packed, ..self }
     }

@@ -16,7 +16,7 @@ use crate::data::rng::SplitMix64;
 use crate::data::{Dataset, EpochBatches};
 use crate::device::Backend;
 use crate::models::gan::gan_noise;
-use crate::models::{Autoencoder, Model, ModelError, ModelKind, NamedTensors};
+use crate::models::{Model, ModelError, ModelKind, NamedTensors};
 use crate::readback::{self, ReadbackError, read};
 use crate::weights::{self, Precision, Provenance};
 
@@ -254,12 +254,7 @@ impl Session {
         let mut pixels = inputs.clone();
         match &model {
             Model::Ae(ae) => {
-                pixels.extend(
-                    read(Autoencoder::to_pixels(
-                        ae.forward(Autoencoder::to_model_range(images_tensor(inputs, device))),
-                    ))
-                    .await?,
-                );
+                pixels.extend(read(ae.reconstruct_pixels(images_tensor(inputs, device))).await?);
             }
             Model::Vae(vae) | Model::Vae2d(vae) => {
                 pixels.extend(read(vae.reconstruct_mean(images_tensor(inputs, device))).await?);
