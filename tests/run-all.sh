@@ -19,9 +19,10 @@ cargo fmt --check
 echo "== native tests"
 cargo test --release --workspace
 
-# The WebGPU kernels we write ourselves (models::product, models::conv_pool, train::adam_step) and
-# reading several tensors at once (readback), natively through wgpu on SwiftShader's Vulkan
-# driver: the software adapter Chromium ships and the browser tests run WebGPU on.
+# The WebGPU kernels we write ourselves (models::product, models::conv_pool, train::adam_step), the
+# AE's folded outer layers through them (models::ae) and reading several tensors at once
+# (readback), natively through wgpu on SwiftShader's Vulkan driver: the software adapter Chromium
+# ships and the browser tests run WebGPU on.
 echo "== native tests of our WebGPU kernels (wgpu on Chromium's SwiftShader)"
 chromium_lib=/usr/lib/chromium   # Debian's chromium package (.ci/install)
 [ -f "$chromium_lib/vk_swiftshader_icd.json" ] || { echo "no SwiftShader in $chromium_lib" >&2; exit 1; }
