@@ -10,13 +10,12 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::{Device, Int, Tensor};
 
-use super::layers::{Activation, PackedCopies, convolve_pool_relu, linear};
+use super::layers::{Activation, PackedCopies, Standardise, convolve_pool_relu, linear};
 
 pub const ARCHITECTURE: &str = "CNN conv5x5(16)-pool-conv5x5(32)-pool-fc128-fc10 (ReLU, dropout 0.3); features = fc128";
 pub const FEATURES: usize = 128;
 /// MNIST's pixel mean and standard deviation (data/README), to standardise inputs.
-const PIXEL_MEAN: f32 = 0.1307;
-const PIXEL_STD: f32 = 0.3081;
+const PIXELS: Standardise = Standardise { mean: 0.1307, std: 0.3081 };
 
 #[derive(Module, Debug)]
 pub struct Classifier {
@@ -59,9 +58,8 @@ impl Classifier {
     /// Pixels `[n, 784]` in [0, 1] to the 128 penultimate features `[n, 128]`.
     pub fn features(&self, pixels: Tensor<2>) -> Tensor<2> {
         let [n, _] = pixels.dims();
-        let x = ((pixels - PIXEL_MEAN) / PIXEL_STD).reshape([n, 1, 28, 28]);
-        let x = convolve_pool_relu(&self.conv1, &self.packed, x);
-        let x = convolve_pool_relu(&self.conv2, &self.packed, x);
+        let x = convolve_pool_relu(&self.conv1, &self.packed, pixels.reshape([n, 1, 28, 28]), Some(PIXELS));
+        let x = convolve_pool_relu(&self.conv2, &self.packed, x, None);
         linear(&self.fc1, &self.packed, x.reshape([n, 32 * 7 * 7]), Activation::Relu)
     }
 

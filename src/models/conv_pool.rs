@@ -14,25 +14,32 @@
 use burn::nn::conv::Conv2d;
 use burn::tensor::Tensor;
 
-/// `relu(max_pool_2x2(conv(x)))` in one kernel where `x` is on WebGPU with our kernels (a
-/// software adapter: `product::use_own_kernels`) and not differentiated, and `conv` is a stride-1
-/// "same" convolution of even-sized maps; `None` elsewhere, for the caller to compute Burn's way
-/// (or the CPU's).
-pub fn same_conv_pool_relu(conv: &Conv2d, x: &Tensor<4>) -> Option<Tensor<4>> {
+use super::layers::Standardise;
+
+/// `relu(max_pool_2x2(conv(x)))`, with `x` standardised first where `standardise` says so, in one
+/// kernel where `x` is on WebGPU with our kernels (a software adapter:
+/// `product::use_own_kernels`) and not differentiated, and `conv` is a stride-1 "same"
+/// convolution of even-sized maps; `None` elsewhere, for the caller to compute Burn's way (or the
+/// CPU's).
+///
+/// The kernel standardises each input value as it reads it: the padding stays zero, as it is
+/// around a standardised map (folding the standardisation into the weights and bias instead would
+/// not be exact at the borders, where the padding's zeros would be read as pixels).
+pub fn same_conv_pool_relu(conv: &Conv2d, x: &Tensor<4>, standardise: Option<Standardise>) -> Option<Tensor<4>> {
     #[cfg(feature = "webgpu")]
     {
-        cube::same_conv_pool_relu(conv, x)
+        cube::same_conv_pool_relu(conv, x, standardise)
     }
     #[cfg(not(feature = "webgpu"))]
     {
-        let _ = (conv, x);
+        let _ = (conv, x, standardise);
         None
     }
 }
 
 #[cfg(feature = "webgpu")]
 mod cube {
-    use crate::models::layers::same_conv_shape;
+    use crate::models::layers::{Standardise, same_conv_shape};
     use crate::models::product::{launch_grid, own_kernels};
     use burn::backend::Cube;
     use burn::nn::conv::Conv2d;
@@ -47,7 +54,7 @@ mod cube {
     /// A Burn tensor (this module's `Tensor` is cubecl's, the kernels' argument).
     type Map = burn::tensor::Tensor<4>;
 
-    pub fn same_conv_pool_relu(conv: &Conv2d, x: &Map) -> Option<Map> {
+    pub fn same_conv_pool_relu(conv: &Conv2d, x: &Map, standardise: Option<Standardise>) -> Option<Map> {
         // The kernel pads by half an odd kernel on each side and pools whole 2x2 windows.
         let shape = same_conv_shape(conv, x.dims())?;
         let fits = shape.kernel % 2 == 1 && shape.height % 2 == 0 && shape.width % 2 == 0;
@@ -61,10 +68,15 @@ mod cube {
             Some(bias) => Some(bias.val().try_into_primitive::<Cube>().ok()?),
             None => None,
         };
-        Some(Map::from_primitive::<Cube>(launch(input, weight, bias)))
+        Some(Map::from_primitive::<Cube>(launch(input, weight, bias, standardise)))
     }
 
-    fn launch(input: CubeTensor, weight: CubeTensor, bias: Option<CubeTensor>) -> CubeTensor {
+    fn launch(
+        input: CubeTensor,
+        weight: CubeTensor,
+        bias: Option<CubeTensor>,
+        standardise: Option<Standardise>,
+    ) -> CubeTensor {
         let [images, _, height, width] = input.meta.shape().dims();
         let [channels_out, _, _, _] = weight.meta.shape().dims();
         let shape = Shape::new([images, channels_out, height / 2, width / 2]);
@@ -72,6 +84,7 @@ mod cube {
         let units = images * (height / 2) * (width / 2) * channels_out.div_ceil(CHANNELS);
         let client = out.client.clone();
         let (cube_count, cube_dim, dtype) = launch_grid(&client, units, out.dtype);
+        let (scale, shift) = standardise.map_or((1.0, 0.0), Standardise::scale_and_shift);
         // SAFETY: the kernel reads the input only at in-bounds positions (the padding's zeros are
         // selected, not read), clamps the channels past the last to it, and writes only inside
         // `out`; `bias`, when absent, is not read.
@@ -84,6 +97,9 @@ mod cube {
                 weight.into_tensor_arg(),
                 bias.map(|bias| bias.into_tensor_arg()).into(),
                 out.clone().into_tensor_arg(),
+                InputScalar::new(scale, dtype),
+                InputScalar::new(shift, dtype),
+                standardise.is_some(),
                 dtype,
             );
         }
@@ -91,13 +107,18 @@ mod cube {
     }
 
     /// One invocation: the pooled pixel at its position for `CHANNELS` output channels, from the
-    /// four pixels of its 2x2 window, each summed over every input channel and tap.
+    /// four pixels of its 2x2 window, each summed over every input channel and tap. Where
+    /// `standardised`, each input value read is first taken to `value * scale + shift`.
     #[cube(launch_unchecked)]
+    #[allow(clippy::too_many_arguments)]
     fn conv_pool_relu_kernel<E: Float>(
         input: &Tensor<E>,
         weight: &Tensor<E>,
         bias: ComptimeOption<&Tensor<E>>,
         out: &mut Tensor<E>,
+        scale: InputScalar,
+        shift: InputScalar,
+        #[comptime] standardised: bool,
         #[define(E)] _dtype: ElemType,
     ) {
         let (channels_in, height, width) = (input.shape(1), input.shape(2), input.shape(3));
@@ -152,7 +173,11 @@ mod cube {
                 for channel in 0..channels_in {
                     #[unroll]
                     for p in 0..4 {
-                        values[p] = select(inside[p], input[reads_at[p] + channel * channel_step], E::new(0.0));
+                        let mut value = input[reads_at[p] + channel * channel_step];
+                        if standardised {
+                            value = value * scale.get::<E>() + shift.get::<E>();
+                        }
+                        values[p] = select(inside[p], value, E::new(0.0));
                     }
                     #[unroll]
                     for c in 0..CHANNELS {
@@ -195,6 +220,7 @@ mod cube {
 #[cfg(all(test, feature = "webgpu", not(target_arch = "wasm32")))]
 mod tests {
     use super::same_conv_pool_relu;
+    use crate::models::layers::Standardise;
     use crate::models::product::tests::{software_adapter, with_kernels};
     use burn::module::Module;
     use burn::nn::PaddingConfig2d;
@@ -216,20 +242,26 @@ mod tests {
     /// Our kernel on `gpu` against Burn's way on the CPU.
     fn assert_gives_burns_way(gpu: &Device) {
         let flex = Device::flex();
-        // [images, channels in, height, width], channels out, kernel, with a bias: the
-        // classifier's two, then a ragged channel count, a non-square map and no bias.
-        for ([n, c, h, w], out, kernel, bias) in
-            [([3, 1, 28, 28], 16, 5, true), ([2, 16, 14, 14], 32, 5, true), ([2, 3, 6, 8], 5, 3, false)]
-        {
+        // The input's standardisation, with a mean far from zero: where the kernel took it to
+        // the padding too, the border's sums would be off by about a tap's weight.
+        let standardise = Some(Standardise { mean: 0.5, std: 0.25 });
+        // [images, channels in, height, width], channels out, kernel, with a bias, the input
+        // standardised: the classifier's two, then a ragged channel count, a non-square map, no
+        // bias and standardised.
+        for ([n, c, h, w], out, kernel, bias, standardise) in [
+            ([3, 1, 28, 28], 16, 5, true, standardise),
+            ([2, 16, 14, 14], 32, 5, true, None),
+            ([2, 3, 6, 8], 5, 3, false, standardise),
+        ] {
             let pad = kernel / 2;
             let conv = Conv2dConfig::new([c, out], [kernel, kernel])
                 .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
                 .with_bias(bias)
                 .init(&flex);
             let x = Tensor::<4>::random([n, c, h, w], Distribution::Normal(0.0, 1.0), &flex);
-            let expected = burns_way(&conv, x.clone());
+            let expected = burns_way(&conv, standardise.map_or(x.clone(), |standardise| standardise.apply(x.clone())));
             let conv_on_gpu = conv.clone().to_device(gpu);
-            let ours = same_conv_pool_relu(&conv_on_gpu, &x.to_device(gpu)).expect("the kernel takes it");
+            let ours = same_conv_pool_relu(&conv_on_gpu, &x.to_device(gpu), standardise).expect("the kernel takes it");
             ours.into_data().assert_approx_eq::<f32>(&expected.into_data(), Tolerance::absolute(1e-4));
         }
     }
@@ -239,8 +271,8 @@ mod tests {
         let flex = Device::flex();
         let strided = Conv2dConfig::new([1, 4], [3, 3]).with_stride([2, 2]).init(&flex);
         let x = Tensor::<4>::ones([1, 1, 8, 8], &flex);
-        assert!(same_conv_pool_relu(&strided, &x).is_none());
+        assert!(same_conv_pool_relu(&strided, &x, None).is_none());
         let same = Conv2dConfig::new([1, 4], [3, 3]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(&flex);
-        assert!(same_conv_pool_relu(&same, &x).is_none(), "Flex is not a software adapter");
+        assert!(same_conv_pool_relu(&same, &x, None).is_none(), "Flex is not a software adapter");
     }
 }

@@ -224,11 +224,41 @@ pub(crate) fn same_conv_shape(conv: &Conv2d, [images, channels_in, height, width
     same.then_some(SameConv { images, channels_in, channels_out, height, width, kernel })
 }
 
-/// `relu(max_pool_2x2(conv(x)))`, the classifier's convolution block: in one kernel on a software
-/// WebGPU adapter for inference ([`same_conv_pool_relu`]), otherwise [`convolve`] then
-/// [`max_pool_relu`].
-pub fn convolve_pool_relu(conv: &Conv2d, copies: &PackedCopies, x: Tensor<4>) -> Tensor<4> {
-    same_conv_pool_relu(conv, &x).unwrap_or_else(|| max_pool_relu(convolve(conv, copies, x)))
+/// `(x - mean) / std` of a layer's input: the classifier's standardisation of pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Standardise {
+    pub mean: f32,
+    pub std: f32,
+}
+
+impl Standardise {
+    pub fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        (x - self.mean) / self.std
+    }
+
+    /// The same as `x * scale + shift`.
+    pub(crate) fn scale_and_shift(self) -> (f32, f32) {
+        (1.0 / self.std, -self.mean / self.std)
+    }
+}
+
+/// `relu(max_pool_2x2(conv(x)))`, the classifier's convolution block, of `x` standardised first
+/// where `standardise` says so: in one kernel on a software WebGPU adapter for inference
+/// ([`same_conv_pool_relu`], which standardises each value as it reads it: two element-wise
+/// passes fewer), otherwise [`Standardise::apply`], [`convolve`] then [`max_pool_relu`].
+pub fn convolve_pool_relu(
+    conv: &Conv2d,
+    copies: &PackedCopies,
+    x: Tensor<4>,
+    standardise: Option<Standardise>,
+) -> Tensor<4> {
+    same_conv_pool_relu(conv, &x, standardise).unwrap_or_else(|| {
+        let x = match standardise {
+            Some(standardise) => standardise.apply(x),
+            None => x,
+        };
+        max_pool_relu(convolve(conv, copies, x))
+    })
 }
 
 /// ReLU of 2x2 max pooling with stride 2 of `[n, c, h, w]` (h and w even; the two commute, and
