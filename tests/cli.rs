@@ -21,6 +21,17 @@ fn first_test_images(n: usize) -> PathBuf {
     path
 }
 
+/// `latent-lab reconstruct` of the IDX images at `images` into `out`, with the weights at
+/// `weights` where given (the shipped ones otherwise).
+fn reconstruct(model: &str, images: &Path, out: &Path, weights: Option<&Path>) -> Output {
+    let mut args =
+        vec!["reconstruct", "--model", model, "--images", images.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    if let Some(weights) = weights {
+        args.extend(["--weights", weights.to_str().unwrap()]);
+    }
+    run(&args)
+}
+
 fn read_idx(path: &Path) -> IdxImages {
     idx::decode_images(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -42,15 +53,7 @@ fn reconstruct_writes_one_image_per_input_and_the_vae_is_deterministic() {
     let original = read_idx(&input);
     for model in ["ae", "vae", "vae2d"] {
         let out = scratch(&format!("{model}-recon.idx"));
-        let output = run(&[
-            "reconstruct",
-            "--model",
-            model,
-            "--images",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let output = reconstruct(model, &input, &out, None);
         assert!(output.status.success(), "{}", stderr(&output));
         let recon = read_idx(&out);
         assert_eq!((recon.count, recon.rows, recon.cols), (20, 28, 28));
@@ -64,15 +67,7 @@ fn reconstruct_writes_one_image_per_input_and_the_vae_is_deterministic() {
         assert!(mse < 0.06, "{model} reconstruction mse {mse}");
         if model == "vae" {
             let again = scratch("vae-recon-again.idx");
-            run(&[
-                "reconstruct",
-                "--model",
-                model,
-                "--images",
-                input.to_str().unwrap(),
-                "--out",
-                again.to_str().unwrap(),
-            ]);
+            reconstruct(model, &input, &again, None);
             assert_eq!(read_idx(&again), recon, "decoding the mean is deterministic");
         }
     }
@@ -174,17 +169,7 @@ fn import_converts_the_tutorials_pth_into_our_format() {
     let input = first_test_images(5);
     let (a, b) = (scratch("via-pth.idx"), scratch("via-llw.idx"));
     for (weights, target) in [(&pth, &a), (&out, &b)] {
-        let output = run(&[
-            "reconstruct",
-            "--model",
-            "ae",
-            "--images",
-            input.to_str().unwrap(),
-            "--out",
-            target.to_str().unwrap(),
-            "--weights",
-            weights.to_str().unwrap(),
-        ]);
+        let output = reconstruct("ae", &input, target, Some(weights));
         assert!(output.status.success(), "{}", stderr(&output));
     }
     assert_eq!(read_idx(&a), read_idx(&b), "the imported file holds the same weights");
@@ -195,18 +180,13 @@ fn import_converts_the_tutorials_pth_into_our_format() {
 #[test]
 fn bad_input_gets_a_clear_error_and_no_panic() {
     let images = first_test_images(2);
-    let images = images.to_str().unwrap();
     let out = scratch("never.idx");
-    let out = out.to_str().unwrap();
 
     let labels = repo_path("static/data/mnist/t10k-labels-idx1-ubyte.gz");
-    let output = run(&["reconstruct", "--model", "ae", "--images", labels.to_str().unwrap(), "--out", out]);
-    assert_clean_failure(&output, "IDX label file");
+    assert_clean_failure(&reconstruct("ae", &labels, &out, None), "IDX label file");
 
     // The AE's reconstruction of the test images with the weights at `weights`.
-    let reconstruct_with = |weights: &std::path::Path| {
-        run(&["reconstruct", "--model", "ae", "--images", images, "--out", out, "--weights", weights.to_str().unwrap()])
-    };
+    let reconstruct_with = |weights: &Path| reconstruct("ae", &images, &out, Some(weights));
     assert_clean_failure(&reconstruct_with(&scratch("missing.llw")), "cannot read");
 
     let mut corrupt = std::fs::read(repo_path("pretrained/ae.llw")).unwrap();

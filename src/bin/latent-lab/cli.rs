@@ -452,34 +452,23 @@ const FINE_TUNE: [(ModelKind, usize, f64); 1] = [(ModelKind::Ae, 20, 1e-4)];
 pub const MANIFEST_SUBSET: usize = 1000;
 
 fn train_all(cli: &Cli, seed: u64, shorten: usize) -> CliResult<()> {
+    let plan = |model: ModelKind, epochs: usize| TrainPlan {
+        model,
+        epochs: (epochs / shorten.max(1)).max(1),
+        seed,
+        dataset: cli.dataset,
+        batch_size: 128,
+        from: None,
+        lr: None,
+        latent: None,
+    };
     for (kind, epochs) in PRETRAIN_SCHEDULE {
-        let epochs = (epochs / shorten.max(1)).max(1);
-        let plan = TrainPlan {
-            model: kind,
-            epochs,
-            seed,
-            dataset: cli.dataset,
-            batch_size: 128,
-            from: None,
-            lr: None,
-            latent: None,
-        };
-        train_command(cli, &plan, &pretrained_path(cli, kind))?;
+        train_command(cli, &plan(kind, epochs), &pretrained_path(cli, kind))?;
     }
     for (kind, epochs, lr) in FINE_TUNE {
-        let epochs = (epochs / shorten.max(1)).max(1);
         let path = pretrained_path(cli, kind);
-        let plan = TrainPlan {
-            model: kind,
-            epochs,
-            seed,
-            dataset: cli.dataset,
-            batch_size: 128,
-            from: Some(path.clone()),
-            lr: Some(lr),
-            latent: None,
-        };
-        train_command(cli, &plan, &path)?;
+        let fine_tune = TrainPlan { from: Some(path.clone()), lr: Some(lr), ..plan(kind, epochs) };
+        train_command(cli, &fine_tune, &path)?;
     }
     write_manifest(cli)
 }
