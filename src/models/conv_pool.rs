@@ -84,7 +84,8 @@ mod cube {
         let units = images * (height / 2) * (width / 2) * channels_out.div_ceil(CHANNELS);
         let client = out.client.clone();
         let (cube_count, cube_dim, dtype) = launch_grid(&client, units, out.dtype);
-        let (scale, shift) = standardise.map_or((1.0, 0.0), Standardise::scale_and_shift);
+        // `(x - mean) / std` as `x * scale + shift`.
+        let (scale, shift) = standardise.map_or((1.0, 0.0), |s| (1.0 / s.std, -s.mean / s.std));
         // SAFETY: the kernel reads the input only at in-bounds positions (the padding's zeros are
         // selected, not read), clamps the channels past the last to it, and writes only inside
         // `out`; `bias`, when absent, is not read.

@@ -235,11 +235,6 @@ impl Standardise {
     pub fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
         (x - self.mean) / self.std
     }
-
-    /// The same as `x * scale + shift`.
-    pub(crate) fn scale_and_shift(self) -> (f32, f32) {
-        (1.0 / self.std, -self.mean / self.std)
-    }
 }
 
 /// `relu(max_pool_2x2(conv(x)))`, the classifier's convolution block, of `x` standardised first
