@@ -4,11 +4,11 @@
 //! anything; it must never panic, hang or allocate without bound, and what it accepts must be
 //! whole (the asserts below).
 
-use latent_lab::data::preprocess::{GreyImage, to_mnist};
-use latent_lab::data::{IMAGE_PIXELS, idx};
-use latent_lab::models::{ModelKind, NamedTensors};
-use latent_lab::protocol::{InferenceRequest, Request, TrainingRequest};
-use latent_lab::weights::{self, element_count, pytorch};
+use latent_core::data::preprocess::{GreyImage, to_mnist};
+use latent_core::data::{IMAGE_PIXELS, idx};
+use latent_core::models::{ModelKind, NamedTensors};
+use latent_core::protocol::{InferenceRequest, Request, TrainingRequest};
+use latent_core::weights::{self, element_count, pytorch};
 
 /// Every tensor holds as many values as its shape says, all of them finite.
 fn assert_whole(tensors: &NamedTensors) {
@@ -95,17 +95,17 @@ fn assert_round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &
 
 /// Real requests of each kind, as the page sends them: the message target's seeds.
 pub fn sample_messages() -> Vec<Vec<u8>> {
-    use latent_lab::device::BackendChoice;
-    use latent_lab::grid::{GridSpec, Spacing};
-    use latent_lab::protocol::{Bytes, Floats, Tensors};
-    use latent_lab::train::Settings;
-    use latent_lab::train::plan::{Plan, Start};
+    use latent_core::device::BackendChoice;
+    use latent_core::grid::{GridSpec, Spacing};
+    use latent_core::protocol::{Bytes, Floats, Tensors};
+    use latent_core::train::Settings;
+    use latent_core::train::plan::{Plan, Start};
     let mut tensors = NamedTensors::new();
     tensors.insert("fc.weight".into(), (vec![2, 2], vec![0.5, -1.0, 0.25, 2.0]));
     let plan = |kind: ModelKind| Plan {
         kind,
         options: Default::default(),
-        dataset: latent_lab::data::DatasetKind::Mnist,
+        dataset: latent_core::data::DatasetKind::Mnist,
         batch_size: 128,
         epochs: 1,
         start: Start::Scratch,
@@ -134,7 +134,7 @@ pub fn sample_messages() -> Vec<Vec<u8>> {
         TrainingRequest::Retune { settings: Settings::default_for(ModelKind::Ae) },
         TrainingRequest::Reset,
         TrainingRequest::Export { format: None },
-        TrainingRequest::Export { format: Some(latent_lab::weights::export::TorchFormat::Pth) },
+        TrainingRequest::Export { format: Some(latent_core::weights::export::TorchFormat::Pth) },
         TrainingRequest::Import {
             name: "ae.llw".into(),
             bytes: Bytes::from(b"LLWEIGHT".to_vec()),

@@ -28,7 +28,7 @@ python3 make_seeds.py ..
 cp ../pretrained/ae.llw ../tests/fixtures/seed-pytorch/sim_autoencoder.pth seeds/weights/
 cp ../tests/fixtures/seed-pytorch/sim_autoencoder.pth seeds/pth/
 (cd .. && CARGO_TARGET_DIR="$main_target" LATENT_LAB_FUZZ_SEEDS="$PWD/fuzz/seeds/message" \
-  cargo test --release --test fuzz_regressions -- --quiet the_page_s_requests >/dev/null)
+  cargo test --release -p latent-core --test fuzz_regressions -- --quiet the_page_s_requests >/dev/null)
 
 CARGO_TARGET_DIR="$fuzz_target" cargo +nightly fuzz build -a
 mkdir -p logs

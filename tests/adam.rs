@@ -13,12 +13,12 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::Device;
 use common::mnist;
-use latent_lab::data::{EpochBatches, Split};
-use latent_lab::device;
-use latent_lab::models::ae::mse_loss;
-use latent_lab::models::{Autoencoder, Model, ModelKind, ModelOptions, NamedTensors};
-use latent_lab::readback::{block_on, named_tensors, read_now as read_values};
-use latent_lab::train::{Adam, AnyTrainer, Trainer};
+use latent_engine::data::{Batch, EpochBatches, Split};
+use latent_engine::device;
+use latent_engine::models::ae::mse_loss;
+use latent_engine::models::{Autoencoder, Model, ModelKind, ModelOptions, NamedTensors};
+use latent_engine::readback::{block_on, named_tensors, read_now as read_values};
+use latent_engine::train::{Adam, AnyTrainer, Trainer};
 
 /// Held by each test for its whole run.
 fn one_at_a_time() -> MutexGuard<'static, ()> {
@@ -49,7 +49,7 @@ fn a_trainer_resumes_from_saved_weights_and_optimizer_state() {
         let mut batches = EpochBatches::new(train.len(), 32, 5);
         let mut original = fresh_trainer(kind, &device);
         for _ in 0..3 {
-            read_values(original.step(&train.batch(&batches.next_indices(), &device)));
+            read_values(original.step(&Batch::of(&train, &batches.next_indices(), &device)));
         }
         let weights = block_on(named_tensors(&original.model())).unwrap();
         let saved = block_on(original.save_optimizers()).unwrap();
@@ -63,7 +63,7 @@ fn a_trainer_resumes_from_saved_weights_and_optimizer_state() {
             "{kind:?}"
         );
 
-        let next = train.batch(&batches.next_indices(), &device);
+        let next = Batch::of(&train, &batches.next_indices(), &device);
         let step_from = |mut trainer: AnyTrainer| {
             device.seed(99); // the same noise for every trainer's step (VAE, GAN)
             read_values(trainer.step(&next));
@@ -106,7 +106,7 @@ fn adam_over_all_parameters_at_once_matches_burns_adam() {
         let decay = (weight_decay > 0.0).then(|| WeightDecayConfig::new(weight_decay));
         let mut burn_adam = AdamConfig::new().with_beta_1(beta_1).with_epsilon(1e-8).with_weight_decay(decay).init();
         for step in 1..=4 {
-            let images = Autoencoder::to_model_range(train.batch(&batches.next_indices(), &device).images);
+            let images = Autoencoder::to_model_range(Batch::of(&train, &batches.next_indices(), &device).images);
             let loss = |model: &Autoencoder| mse_loss(model.forward(images.clone()), images.clone());
             let gradients = GradientsParams::from_grads(loss(&ours).backward(), &ours);
             let burns = burn_adam.step(1e-3, ours.clone(), gradients);

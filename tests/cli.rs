@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{mnist, repo_path, scratch};
-use latent_lab::data::Split;
-use latent_lab::data::idx::{self, IdxImages};
+use latent_engine::data::Split;
+use latent_engine::data::idx::{self, IdxImages};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_latent-lab")).args(args).current_dir(repo_path("")).output().expect("the CLI runs")
@@ -220,8 +220,6 @@ fn bench_times_the_models_asked_for_and_the_live_analysis() {
     assert!(ms > 0.0, "{whole}");
 
     assert_clean_failure(&run(&["bench", "--backend", "gpu"]), "unknown backend \"gpu\": use cpu or webgpu");
-    #[cfg(not(feature = "webgpu"))]
-    assert_clean_failure(&run(&["bench", "--backend", "webgpu"]), "this build has no WebGPU");
 }
 
 #[test]
@@ -229,7 +227,7 @@ fn export_writes_the_shipped_models_for_pytorch_and_says_what_cannot_be() {
     let pth = scratch("exported-vae.pth");
     let output = run(&["export", "--model", "vae", "--format", "pth", "--out", pth.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let state = latent_lab::weights::pytorch::read_state_dict(&std::fs::read(&pth).unwrap()).unwrap();
+    let state = latent_engine::weights::pytorch::read_state_dict(&std::fs::read(&pth).unwrap()).unwrap();
     assert_eq!(state["fc21.weight"].0, vec![20, 400]);
 
     // The GAN has no module in the tutorial: safetensors only, and the .pth is refused with why.

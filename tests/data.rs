@@ -3,9 +3,9 @@
 mod common;
 
 use common::{mnist, repo_path};
-use latent_lab::data::idx::{self, IdxError};
-use latent_lab::data::preprocess::{GreyImage, mnist_centre_of_mass, to_mnist};
-use latent_lab::data::{Dataset, DatasetKind, Split};
+use latent_engine::data::idx::{self, IdxError};
+use latent_engine::data::preprocess::{GreyImage, mnist_centre_of_mass, to_mnist};
+use latent_engine::data::{Dataset, DatasetKind, Split};
 
 #[test]
 fn real_mnist_files_load_with_the_published_counts_and_labels() {

@@ -7,10 +7,10 @@ mod common;
 use std::process::Command;
 
 use common::repo_path;
-use latent_lab::models::{ModelKind, NamedTensors};
-use latent_lab::weights::export::{ExportError, TorchFormat, to_torch};
-use latent_lab::weights::pytorch::{StateEntry, read_state_dict};
-use latent_lab::weights::read_file;
+use latent_engine::models::{ModelKind, NamedTensors};
+use latent_engine::weights::export::{ExportError, TorchFormat, to_torch};
+use latent_engine::weights::pytorch::{StateEntry, read_state_dict};
+use latent_engine::weights::read_file;
 
 fn shipped(kind: ModelKind) -> NamedTensors {
     let bytes = std::fs::read(repo_path(&format!("pretrained/{}.llw", kind.name()))).unwrap();

@@ -21,7 +21,7 @@ const TARGETS: [Target; 5] = [
 
 #[test]
 fn every_input_the_fuzzers_found_is_handled() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fuzz-regressions");
     for (target, run) in TARGETS {
         let Ok(entries) = std::fs::read_dir(root.join(target)) else { continue };
         for entry in entries {
@@ -41,7 +41,7 @@ fn every_input_the_fuzzers_found_is_handled() {
 /// LATENT_LAB_FUZZ_SEEDS=folder they are written there (fuzz/run.sh does, for its corpus).
 #[test]
 fn the_page_s_requests_pass_the_workers_checks() {
-    use latent_lab::protocol::{InferenceRequest, Request, TrainingRequest};
+    use latent_core::protocol::{InferenceRequest, Request, TrainingRequest};
     let samples = harness::sample_messages();
     for (index, bytes) in samples.iter().enumerate() {
         harness::message(bytes);

@@ -19,7 +19,7 @@ travel_limit=$((64 * 1024 * 1024))
 
 pack() {
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/latent-lab/target}"
-  cargo build --release --bin latent-lab --features webgpu
+  cargo build --release -p latent-lab
   rm -rf "$pack" && mkdir -p "$pack"
   # The repository takes most of the 64 MiB: stripped and compressed, the CLI fits beside it.
   strip -o "$pack/latent-lab" "$CARGO_TARGET_DIR/release/latent-lab"

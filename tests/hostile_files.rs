@@ -8,9 +8,9 @@
 mod common;
 
 use common::{repo_path, zip};
-use latent_lab::data::{Dataset, idx};
-use latent_lab::models::{ModelKind, NamedTensors};
-use latent_lab::weights::{self, Header, Precision, Provenance, read_file};
+use latent_engine::data::{Dataset, idx};
+use latent_engine::models::{ModelKind, NamedTensors};
+use latent_engine::weights::{self, Header, Precision, Provenance, read_file};
 
 fn provenance() -> Provenance {
     Provenance {

@@ -5,13 +5,13 @@ mod common;
 
 use burn::tensor::activation::softmax;
 use common::{mnist, repo_path};
-use latent_lab::data::{Split, images_tensor};
-use latent_lab::device;
-use latent_lab::infer::{self, Models};
-use latent_lab::models::ModelKind;
-use latent_lab::protocol::{DrawingAnalysis, Label};
-use latent_lab::readback::{block_on, read};
-use latent_lab::weights::load_file;
+use latent_core::protocol::{DrawingAnalysis, Label};
+use latent_engine::data::{Split, images_tensor};
+use latent_engine::device;
+use latent_engine::infer::{self, Models};
+use latent_engine::models::ModelKind;
+use latent_engine::readback::{block_on, read};
+use latent_engine::weights::load_file;
 
 fn shipped(kinds: &[ModelKind], device: &burn::tensor::Device) -> Models {
     let mut models = Models::default();

@@ -3,10 +3,10 @@
 
 mod common;
 
-use latent_lab::data::{DatasetKind, Split};
-use latent_lab::device::BackendChoice;
-use latent_lab::link::{LinkState, Lock, PanelId, TrainLink, decode_drawing, encode_drawing};
-use latent_lab::models::{ModelKind, ReconstructionLoss};
+use latent_core::data::{DatasetKind, Split};
+use latent_core::device::BackendChoice;
+use latent_core::link::{LinkState, Lock, PanelId, TrainLink, decode_drawing, encode_drawing};
+use latent_core::models::{ModelKind, ReconstructionLoss};
 
 fn first_test_digit() -> Vec<f32> {
     common::mnist(Split::Test).pixels_unit(&[0])

@@ -6,15 +6,15 @@ mod common;
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use common::mnist;
-use latent_lab::data::{EpochBatches, Split};
-use latent_lab::device;
-use latent_lab::models::ae::mse_loss;
-use latent_lab::models::classifier::cross_entropy_loss;
-use latent_lab::models::gan::{discriminator_loss, generator_loss};
-use latent_lab::models::vae::{ReconstructionLoss, VaeOutput, bce_with_logits_per_image, kl_per_image, vae_loss};
-use latent_lab::models::{Autoencoder, Classifier, Gan, Model, ModelKind, ModelOptions, NamedTensors, Vae};
-use latent_lab::readback::{block_on, named_tensors, read_now as read_values};
-use latent_lab::train::{AnyTrainer, Trainer};
+use latent_engine::data::{Batch, EpochBatches, Split};
+use latent_engine::device;
+use latent_engine::models::ae::mse_loss;
+use latent_engine::models::classifier::cross_entropy_loss;
+use latent_engine::models::gan::{discriminator_loss, generator_loss};
+use latent_engine::models::vae::{ReconstructionLoss, VaeOutput, bce_with_logits_per_image, kl_per_image, vae_loss};
+use latent_engine::models::{Autoencoder, Classifier, Gan, Model, ModelKind, ModelOptions, NamedTensors, Vae};
+use latent_engine::readback::{block_on, named_tensors, read_now as read_values};
+use latent_engine::train::{AnyTrainer, Trainer};
 
 fn shapes<M: Module>(model: &M) -> Vec<(String, Vec<usize>)> {
     block_on(named_tensors(model)).unwrap().into_iter().map(|(path, (shape, _))| (path, shape)).collect()
@@ -136,8 +136,9 @@ fn loss_before_and_after(kind: ModelKind, steps: usize, window: usize) -> (f32, 
     let train = mnist(Split::Train);
     let mut trainer = fresh_trainer(kind, &device);
     let mut batches = EpochBatches::new(train.len(), 128, 3);
-    let losses: Vec<f32> =
-        (0..steps).map(|_| read_values(trainer.step(&train.batch(&batches.next_indices(), &device)))[0]).collect();
+    let losses: Vec<f32> = (0..steps)
+        .map(|_| read_values(trainer.step(&Batch::of(&train, &batches.next_indices(), &device)))[0])
+        .collect();
     let mean = |xs: &[f32]| xs.iter().sum::<f32>() / xs.len() as f32;
     (mean(&losses[..window]), mean(&losses[steps - window..]))
 }
@@ -159,7 +160,7 @@ fn gan_steps_run_and_report_finite_values() {
     let mut trainer = fresh_trainer(ModelKind::Gan, &device);
     let mut batches = EpochBatches::new(train.len(), 64, 4);
     for _ in 0..3 {
-        let values = read_values(trainer.step(&train.batch(&batches.next_indices(), &device)));
+        let values = read_values(trainer.step(&Batch::of(&train, &batches.next_indices(), &device)));
         assert_eq!(values.len(), 4);
         assert!(values.iter().all(|v| v.is_finite()), "{values:?}");
         assert!((0.0..=1.0).contains(&values[2]) && (0.0..=1.0).contains(&values[3]), "{values:?}");
@@ -188,7 +189,7 @@ fn one_step_moves_every_tensor_of_every_model() {
         let mut trainer = fresh_trainer(kind, &device);
         let before = parameters(&trainer.model());
         let mut batches = EpochBatches::new(train.len(), 128, 6);
-        read_values(trainer.step(&train.batch(&batches.next_indices(), &device)));
+        read_values(trainer.step(&Batch::of(&train, &batches.next_indices(), &device)));
         let after = parameters(&trainer.model());
         assert_eq!(before.len(), after.len());
         for (path, (_, values)) in &before {
@@ -201,7 +202,7 @@ fn one_step_moves_every_tensor_of_every_model() {
 fn gan_one_hot_rows_mark_each_label() {
     let device = device::cpu(1);
     let labels = Tensor::<1, Int>::from_data(TensorData::from([3i64, 0, 9]), &device);
-    let rows = read_values(latent_lab::models::gan::one_hot(labels));
+    let rows = read_values(latent_engine::models::gan::one_hot(labels));
     let mut expected = vec![0.0f32; 30];
     for (row, label) in [3usize, 0, 9].into_iter().enumerate() {
         expected[row * 10 + label] = 1.0;
@@ -235,7 +236,7 @@ fn a_model_of_any_kind_is_built_and_loaded_one_way() {
 
 #[test]
 fn a_trainer_takes_settings_for_its_model_only() {
-    use latent_lab::train::{GanSettings, Settings, VaeSettings};
+    use latent_engine::train::{GanSettings, Settings, VaeSettings};
     let device = device::cpu(7);
     let mut trainer = fresh_trainer(ModelKind::Vae, &device);
     let beta = Settings::Vae(VaeSettings { beta: 4.0, ..VaeSettings::default() });

@@ -4,12 +4,12 @@
 mod common;
 
 use common::{dataset, repo_path};
-use latent_lab::data::{DatasetKind, Split};
-use latent_lab::device;
-use latent_lab::models::ModelKind;
-use latent_lab::readback::block_on;
-use latent_lab::train::eval::{self, EVAL_SEED, Judge};
-use latent_lab::weights::{load_file, sha256_hex};
+use latent_engine::data::{DatasetKind, Split};
+use latent_engine::device;
+use latent_engine::models::ModelKind;
+use latent_engine::readback::block_on;
+use latent_engine::train::eval::{self, EVAL_SEED, Judge};
+use latent_engine::weights::{load_file, sha256_hex};
 
 fn manifest(data: DatasetKind) -> serde_json::Value {
     let path = format!("{}/manifest.json", data.pretrained_folder());

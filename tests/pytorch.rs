@@ -5,11 +5,11 @@ mod common;
 
 use burn::tensor::{Tensor, TensorData};
 use common::zip;
-use latent_lab::device;
-use latent_lab::models::{Model, ModelKind};
-use latent_lab::readback::read_now as read_values;
-use latent_lab::weights::load_file;
-use latent_lab::weights::pytorch::{self, PthError, read_state_dict};
+use latent_engine::device;
+use latent_engine::models::{Model, ModelKind};
+use latent_engine::readback::read_now as read_values;
+use latent_engine::weights::load_file;
+use latent_engine::weights::pytorch::{self, PthError, read_state_dict};
 
 fn load(bytes: &[u8], kind: ModelKind) -> Result<Model, String> {
     load_file(bytes, Some(kind), &device::cpu(0)).map(|loaded| loaded.model).map_err(|e| e.to_string())

@@ -1,15 +1,17 @@
 //! Weight files: a round trip keeps every value; damaged, foreign or mismatched files are
 //! refused with a message that names the problem.
 
-use latent_lab::device;
-use latent_lab::models::{Autoencoder, Model, ModelError, ModelKind, ModelOptions, NamedTensors, Vae};
-use latent_lab::readback::{block_on, named_tensors};
-use latent_lab::weights::{self, LoadError, MAX_FILE_BYTES, Precision, Provenance, WeightError, load_file};
+use latent_engine::device;
+use latent_engine::models::{
+    Autoencoder, Model, ModelError, ModelKind, ModelOptions, NamedTensors, Vae, architecture_of,
+};
+use latent_engine::readback::{block_on, named_tensors};
+use latent_engine::weights::{self, LoadError, MAX_FILE_BYTES, Precision, Provenance, WeightError, load_file};
 
 fn provenance(model: ModelKind) -> Provenance {
     Provenance {
         model,
-        architecture: model.architecture(),
+        architecture: architecture_of(model),
         dataset: "mnist".into(),
         epochs: 1,
         steps: 2,

@@ -8,21 +8,21 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use common::{mnist, repo_path};
-use latent_lab::data::{DatasetKind, Split};
-use latent_lab::device::{BackendChoice, Devices};
-use latent_lab::grid::{GridSpec, Spacing};
-use latent_lab::host::{FetchError, Folder, Host};
-use latent_lab::models::{ModelKind, ModelOptions, NamedTensors};
-use latent_lab::protocol::{
+use latent_core::grid::{GridSpec, Spacing};
+use latent_core::host::{FetchError, Folder, Host};
+use latent_core::protocol::{
     Floats, InferenceError, InferenceEvent, InferenceReply, InferenceRequest, RunState, Tensors, TrainingError,
     TrainingEvent, TrainingReply, TrainingRequest, WeightFailure, WeightState,
 };
-use latent_lab::readback::block_on;
-use latent_lab::train::Settings;
-use latent_lab::train::plan::{PauseReason, Plan, Start};
-use latent_lab::weights::export::TorchFormat;
-use latent_lab::weights::{LoadError, WeightFile, read_file};
-use latent_lab::worker::{InferenceWorker, TrainingWorker};
+use latent_engine::data::{DatasetKind, Split};
+use latent_engine::device::{BackendChoice, Devices};
+use latent_engine::models::{ModelKind, ModelOptions, NamedTensors};
+use latent_engine::readback::block_on;
+use latent_engine::train::Settings;
+use latent_engine::train::plan::{PauseReason, Plan, Start};
+use latent_engine::weights::export::TorchFormat;
+use latent_engine::weights::{LoadError, WeightFile, read_file};
+use latent_workers::{InferenceWorker, TrainingWorker};
 
 /// The repository as the site, with some files replaced.
 struct TestSite {
@@ -431,7 +431,7 @@ fn requests_no_page_sends_are_refused_before_any_work() {
 /// named before anything is downloaded, and a weight out of range is refused.
 #[test]
 fn the_training_worker_trains_on_my_digits_and_measures_them_apart() {
-    use latent_lab::my_digits::MyDigits;
+    use latent_core::my_digits::MyDigits;
     let test = mnist(Split::Test);
     let mut mine = MyDigits::default();
     for index in (0..test.len()).filter(|&i| test.label(i) == 7).take(20) {

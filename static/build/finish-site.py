@@ -23,7 +23,7 @@ SOURCE = Path(os.environ.get("TRUNK_SOURCE_DIR", "."))
 # The datasets (IDX, gzip) are cached when a person first trains, not on install: 20 MB that
 # most visitors never use. static/sw.js knows them by the same ending.
 DATASET_ENDING = "-ubyte.gz"
-# Another dataset's shipped models: fetched when a person switches to it (src/app/dataset_switch.rs),
+# Another dataset's shipped models: fetched when a person switches to it (src/page/src/dataset_switch.rs),
 # then kept by static/sw.js; installing the site does not download them.
 OPTIONAL_FOLDER = "pretrained/fashion/"
 # The files of the inference worker's WebGPU module (gpu-inference-worker.js, _bg.wasm, _loader.js).

@@ -74,7 +74,7 @@ async function historyCsv(page) {
 /// The training loss of each step in a history CSV, by step.
 const lossByStep = (csv, term = 'loss') => new Map(csv.rows.filter((r) => r[term] !== '').map((r) => [Number(r.step), Number(r[term])]));
 
-/// A panel of the page by its id (src/app/mod.rs).
+/// A panel of the page by its id (src/page/src/lib.rs).
 const panel = (page, id) => page.locator(`section[aria-labelledby=${id}-title]`);
 
 /// A 28x28 canvas's gray values.

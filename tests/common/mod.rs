@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use latent_lab::data::{Dataset, DatasetKind, Split};
+use latent_core::data::{Dataset, DatasetKind, Split};
 
 pub fn repo_path(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+    // Each test runs in its crate's folder (src/<crate>); paths are the repository's.
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative)
 }
 
 /// A path for a test's output file, in a folder of this test process's own under the system's

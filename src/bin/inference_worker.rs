@@ -1,6 +1,0 @@
-//! The inference worker on the CPU: the first module the page loads, built with only the feature
-//! `engine` (no training code, no WebGPU), so that the page is usable after a small download.
-
-fn main() {
-    latent_lab::worker_main(latent_lab::protocol::Role::Inference);
-}
