@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::paint::{context_2d, paint_image, put_rgba};
+use crate::codes_3d_preview::Codes3dPreview;
+use crate::paint::{context_2d, put_rgba};
 use crate::use_lab;
-use latent_core::protocol::{InferenceReply, InferenceRequest};
 use latent_core::scatter::{Cloud, PALETTE, SIDE, css_colour, from_screen, rotate, to_screen};
 
 /// The cloud painted in one call (`Cloud::paint` says why), then the drawing's marker over it.
@@ -29,6 +28,17 @@ fn draw(canvas: &web_sys::HtmlCanvasElement, cloud: &Cloud, yaw: f32, pitch: f32
         ctx.set_stroke_style_str("#000");
         ctx.stroke();
     }
+}
+
+/// The cloud in words (its accessible name): `count` codes, and the drawing's code if any.
+fn cloud_in_words(count: usize, marker: Option<Vec<f32>>) -> String {
+    let drawing = marker
+        .filter(|code| code.len() == 3)
+        .map(|c| format!(" Your drawing's code is ({:.1}, {:.1}, {:.1}).", c[0], c[1], c[2]))
+        .unwrap_or_default();
+    format!(
+        "The autoencoder's 3-D codes of {count} test images, coloured by class: images of a class cluster together.{drawing} Drag or use the arrow keys to turn it; click, or press Enter, to decode a point."
+    )
 }
 
 /// How far one arrow key turns the cloud, in radians.
@@ -62,7 +72,6 @@ fn start_spin(yaw: RwSignal<f32>, done: impl Fn() + Clone + 'static) -> Option<I
 pub fn Codes3d() -> impl IntoView {
     let lab = use_lab();
     let canvas = NodeRef::<Canvas>::new();
-    let preview = NodeRef::<Canvas>::new();
     let cloud = RwSignal::new(None::<Cloud>);
     let status = RwSignal::new("Loading the codes…".to_string());
     let yaw = RwSignal::new(0.6f32);
@@ -157,39 +166,15 @@ pub fn Codes3d() -> impl IntoView {
     on_cleanup(stop_spin);
     let described = move || {
         let marker = lab.analysis.with(|a| a.as_ref().and_then(|a| a.ae_code.clone()));
-        let count = cloud.with(|c| c.as_ref().map_or(0, |c| c.points.len()));
-        let drawing = marker
-            .filter(|code| code.len() == 3)
-            .map(|c| format!(" Your drawing's code is ({:.1}, {:.1}, {:.1}).", c[0], c[1], c[2]))
-            .unwrap_or_default();
-        format!(
-            "The autoencoder's 3-D codes of {count} test images, coloured by class: images of a class cluster together.{drawing} Drag or use the arrow keys to turn it; click, or press Enter, to decode a point."
-        )
+        cloud_in_words(cloud.with(|c| c.as_ref().map_or(0, |c| c.points.len())), marker)
     };
-
-    Effect::new(move |_| {
-        let Some(code) = decoded.get() else { return };
-        spawn_local(async move {
-            if let (Ok(InferenceReply::Images(pixels)), Some(canvas)) =
-                (lab.ask(InferenceRequest::DecodeCode { code }).await, preview.get_untracked())
-            {
-                paint_image(&canvas, &pixels.0);
-            }
-        });
-    });
 
     view! {
         <div class="grid-row">
             <canvas node_ref=canvas class="scatter" width=SIDE height=SIDE data-testid="codes-3d"
                 role="img" aria-label=described tabindex="0" on:keydown=on_key
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up></canvas>
-            <figure class="large">
-                <canvas node_ref=preview class="pixelated big" width="28" height="28" data-testid="codes-preview"
-                    role="img" aria-label="The image decoded from the picked code"></canvas>
-                <figcaption aria-live="polite" data-testid="codes-picked">{move || decoded.get()
-                    .map(|c| format!("code ({:.1}, {:.1}, {:.1})", c[0], c[1], c[2]))
-                    .unwrap_or_else(|| "Click in the cloud to decode".into())}</figcaption>
-            </figure>
+            <Codes3dPreview decoded/>
         </div>
         <p class="caption" data-testid="codes-status">{move || status.get()}" · colours: "
             {PALETTE.iter().enumerate().map(|(d, &c)| view! { <span class="swatch" style:color=css_colour(c)>{move || lab.class_name(d)}</span> }).collect_view()}

@@ -13,7 +13,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 
-use crate::cell_cursor::CellCursor;
+use crate::draw_pad_canvas::DrawPadCanvas;
+use crate::draw_pad_tools::DrawPadTools;
 use crate::link_state::use_link;
 use crate::paint::{paint_image, read_often_context_2d};
 use crate::use_lab;
@@ -33,60 +34,24 @@ const PEN_BLUR: f64 = 6.0;
 
 /// A stroke of the pen, or of the eraser (black ink, the keyboard's Delete).
 #[derive(Debug, Clone, PartialEq)]
-struct Stroke {
-    points: Vec<(f64, f64)>,
+pub struct Stroke {
+    pub points: Vec<(f64, f64)>,
     erase: bool,
 }
 
 impl Stroke {
-    fn at(point: (f64, f64), erase: bool) -> Self {
+    pub fn at(point: (f64, f64), erase: bool) -> Self {
         Self { points: vec![point], erase }
     }
 }
 
-/// What a key does to the pad while it has the keyboard's focus.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum PenKey {
-    /// Moves the cursor to a cell; `inking`: the pen is down (Shift), drawing on the way.
-    Move {
-        to: (usize, usize),
-        inking: bool,
-    },
-    Ink,
-    Erase,
-    Undo,
-}
-
-/// The key's meaning for a cursor at `at` (column, row of the 28x28 cells), if it has one.
-fn pen_key(key: &str, shift: bool, ctrl: bool, at: (usize, usize)) -> Option<PenKey> {
-    let last = IMAGE_SIDE - 1;
-    let (x, y) = at;
-    let to = match key {
-        "ArrowLeft" => (x.saturating_sub(1), y),
-        "ArrowRight" => ((x + 1).min(last), y),
-        "ArrowUp" => (x, y.saturating_sub(1)),
-        "ArrowDown" => (x, (y + 1).min(last)),
-        " " | "Enter" => return Some(PenKey::Ink),
-        "Delete" | "Backspace" => return Some(PenKey::Erase),
-        "z" | "Z" if ctrl => return Some(PenKey::Undo),
-        _ => return None,
-    };
-    Some(PenKey::Move { to, inking: shift })
-}
-
-/// The centre of a 28x28 cell in pad pixels.
-fn cell_centre((x, y): (usize, usize)) -> (f64, f64) {
-    let cell = PAD_SIDE as f64 / IMAGE_SIDE as f64;
-    ((x as f64 + 0.5) * cell, (y as f64 + 0.5) * cell)
-}
-
 /// The image the pad starts with (28x28, in [0, 1]) and what the page says it is.
 #[derive(Clone)]
-struct Start {
+pub struct Start {
     pixels: Vec<f32>,
     note: String,
     /// Picked to edit: strokes add to it rather than replace it.
-    editable: bool,
+    pub editable: bool,
     /// The page's own example (not picked, not a link's drawing): another dataset's replaces it.
     example: bool,
 }
@@ -147,7 +112,7 @@ async fn examples(dataset: DatasetKind) -> Vec<Example> {
 
 /// An example digit as the pad's starting image; `chosen`: picked by the person (to edit), not
 /// shown by the page on its own.
-fn start_from(example: &Example, dataset: DatasetKind, chosen: bool) -> Start {
+pub fn start_from(example: &Example, dataset: DatasetKind, chosen: bool) -> Start {
     let class = dataset.class_name(example.label as usize);
     let article = if class.starts_with(['A', 'E', 'I', 'O', 'U', '8']) { "an" } else { "a" };
     let what = format!("{article} {class} from {}'s test set (no. {})", dataset.title(), example.test_index);
@@ -167,13 +132,6 @@ fn ink(canvas: &HtmlCanvasElement) -> Option<GreyImage> {
     Some(GreyImage::new(PAD_SIDE as usize, PAD_SIDE as usize, pixels))
 }
 
-/// Pointer position in pad pixels, whatever size CSS gives the canvas.
-fn pad_point(canvas: &HtmlCanvasElement, ev: &web_sys::PointerEvent) -> (f64, f64) {
-    let rect = canvas.get_bounding_client_rect();
-    let scale = PAD_SIDE as f64 / rect.width().max(1.0);
-    ((ev.client_x() as f64 - rect.left()) * scale, (ev.client_y() as f64 - rect.top()) * scale)
-}
-
 #[component]
 pub fn DrawPad() -> impl IntoView {
     let lab = use_lab();
@@ -184,11 +142,8 @@ pub fn DrawPad() -> impl IntoView {
     let digits = RwSignal::new(Vec::<Example>::new());
     // Set by the first stroke or Clear: an example that arrives later is not shown.
     let touched = RwSignal::new(false);
-    // The keyboard's pen: its cell (column, row), whether the pad has the focus, and whether the
-    // last key extended a stroke (Shift + arrows draw one line).
+    // The keyboard's pen: its cell (column, row).
     let cursor = RwSignal::new((IMAGE_SIDE / 2, IMAGE_SIDE / 2));
-    let focused = RwSignal::new(false);
-    let key_stroke = StoredValue::new(false);
     let frame_requested = Rc::new(Cell::new(false));
 
     // At most one redraw + preprocessing per animation frame, however fast the pointer moves.
@@ -248,119 +203,10 @@ pub fn DrawPad() -> impl IntoView {
         example.set(Some(Start { pixels, note, editable: false, example: false }));
     }
     link.contribute(move |state| state.drawing = lab.drawing.get_untracked());
-    // The first stroke replaces a starting image the page chose; one the person picked stays.
-    let begin_stroke = move |stroke: Stroke| {
-        touched.set(true);
-        if example.with_untracked(|e| e.as_ref().is_some_and(|e| !e.editable)) {
-            example.set(None);
-        }
-        strokes.update(|s| s.push(stroke));
-    };
-
-    let on_down = {
-        let schedule = schedule.clone();
-        move |ev: web_sys::PointerEvent| {
-            let Some(canvas) = pad.get_untracked() else { return };
-            ev.prevent_default();
-            let _ = canvas.set_pointer_capture(ev.pointer_id());
-            lab.pen_down.set(true);
-            begin_stroke(Stroke::at(pad_point(&canvas, &ev), false));
-            schedule();
-        }
-    };
-    let on_move = {
-        let schedule = schedule.clone();
-        move |ev: web_sys::PointerEvent| {
-            if !lab.pen_down.get_untracked() {
-                return;
-            }
-            let Some(canvas) = pad.get_untracked() else { return };
-            let point = pad_point(&canvas, &ev);
-            strokes.update(|s| s.last_mut().into_iter().for_each(|stroke| stroke.points.push(point)));
-            schedule();
-        }
-    };
-    let on_up = move |_ev: web_sys::PointerEvent| lab.pen_down.set(false);
-    let on_key = {
-        let schedule = schedule.clone();
-        move |ev: web_sys::KeyboardEvent| {
-            let at = cursor.get_untracked();
-            let Some(action) = pen_key(&ev.key(), ev.shift_key(), ev.ctrl_key() || ev.meta_key(), at) else { return };
-            ev.prevent_default();
-            let extending = key_stroke.get_value();
-            key_stroke.set_value(matches!(action, PenKey::Move { inking: true, .. }));
-            match action {
-                PenKey::Move { to, inking: true } => {
-                    if !extending {
-                        begin_stroke(Stroke::at(cell_centre(at), false));
-                    }
-                    strokes.update(|s| s.last_mut().into_iter().for_each(|stroke| stroke.points.push(cell_centre(to))));
-                    cursor.set(to);
-                }
-                PenKey::Move { to, inking: false } => cursor.set(to),
-                PenKey::Ink => begin_stroke(Stroke::at(cell_centre(at), false)),
-                PenKey::Erase => begin_stroke(Stroke::at(cell_centre(at), true)),
-                PenKey::Undo => strokes.update(|s| {
-                    s.pop();
-                }),
-            }
-            schedule();
-        }
-    };
-    let undo = {
-        let schedule = schedule.clone();
-        move |_| {
-            strokes.update(|s| {
-                s.pop();
-            });
-            schedule();
-        }
-    };
-    let clear = {
-        let schedule = schedule.clone();
-        move |_| {
-            touched.set(true);
-            example.set(None);
-            strokes.set(Vec::new());
-            schedule();
-        }
-    };
-    let start_from_digit = move |ev: leptos::ev::Event| {
-        let index: Option<usize> = event_target_value(&ev).parse().ok();
-        let dataset = lab.dataset.get_untracked();
-        let Some(start) = index.and_then(|i| digits.with_untracked(|d| d.get(i).map(|e| start_from(e, dataset, true))))
-        else {
-            return;
-        };
-        touched.set(true);
-        strokes.set(Vec::new());
-        example.set(Some(start));
-        schedule();
-    };
 
     view! {
         <div class="draw-row">
-            <div class="pad-wrap">
-                <canvas
-                    node_ref=pad
-                    class="pad"
-                    width=PAD_SIDE
-                    height=PAD_SIDE
-                    tabindex="0"
-                    data-testid="draw-pad"
-                    aria-label="Drawing pad: draw with the mouse, a finger or a pen. With the keyboard: arrow keys move the pen, Space inks, Shift with arrows draws a line, Delete erases, Ctrl+Z undoes."
-                    aria-describedby="pen-position"
-                    on:pointerdown=on_down
-                    on:pointermove=on_move
-                    on:pointerup=on_up
-                    on:pointercancel=on_up
-                    on:keydown=on_key
-                    on:keyup=move |ev: web_sys::KeyboardEvent| if ev.key() == "Shift" { key_stroke.set_value(false) }
-                    on:focus=move |_| focused.set(true)
-                    on:blur=move |_| focused.set(false)
-                ></canvas>
-                <CellCursor cell=cursor.into() cells=Signal::stored(IMAGE_SIDE) shown=focused.into() test_id="pen-cursor"/>
-            </div>
+            <DrawPadCanvas pad strokes example touched cursor schedule=schedule.clone()/>
             <div class="seen">
                 <canvas node_ref=seen class="pixelated small" width="28" height="28" data-testid="model-input"
                     role="img" aria-label=move || format!("What the models see: your drawing as a 28x28 image, {}-style", lab.dataset.get().title())></canvas>
@@ -372,18 +218,7 @@ pub fn DrawPad() -> impl IntoView {
                     let (x, y) = cursor.get();
                     format!("Keyboard pen at column {} of 28, row {} of 28.", x + 1, y + 1)
                 }}</p>
-                <div class="buttons">
-                    <button on:click=undo disabled=move || strokes.with(Vec::is_empty) data-testid="undo">"Undo"</button>
-                    <button on:click=clear data-testid="clear">"Clear"</button>
-                </div>
-                <label class="start-digit">"Start from a test image "
-                    <select data-testid="start-digit" on:change=start_from_digit disabled=move || digits.with(Vec::is_empty)>
-                        <option value="">"choose…"</option>
-                        {move || digits.get().into_iter().enumerate().map(|(i, e)| view! {
-                            <option value=i.to_string()>{format!("{} (test no. {})", lab.class_name(e.label as usize), e.test_index)}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
+                <DrawPadTools strokes example touched digits schedule/>
             </div>
         </div>
     }

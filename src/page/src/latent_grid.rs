@@ -7,8 +7,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::cell_cursor::CellCursor;
+use crate::latent_grid_preview::LatentGridPreview;
+use crate::latent_grid_settings::LatentGridSettings;
 use crate::link_state::use_link;
-use crate::paint::{paint_grid, paint_image};
+use crate::paint::paint_grid;
 use crate::use_lab;
 use latent_core::grid::{GridSpec, Spacing};
 use latent_core::link::Lock;
@@ -34,7 +36,6 @@ pub fn LatentGrid() -> impl IntoView {
     });
     let error = RwSignal::new(None::<String>);
     let grid = NodeRef::<Canvas>::new();
-    let large = NodeRef::<Canvas>::new();
     let spec = move || GridSpec {
         cells: cells.get(),
         range: range.get(),
@@ -58,19 +59,6 @@ pub fn LatentGrid() -> impl IntoView {
                 }
                 Ok(_) => {}
                 Err(e) => error.set(Some(e.to_string())),
-            }
-        });
-    });
-
-    // Decode the picked cell large.
-    Effect::new(move |_| {
-        // A link's point waits for the model.
-        let Some(z) = picked.get().filter(|_| model.get().is_some()) else { return };
-        spawn_local(async move {
-            if let (Ok(InferenceReply::Images(pixels)), Some(canvas)) =
-                (lab.ask(InferenceRequest::DecodeLatent { z }).await, large.get_untracked())
-            {
-                paint_image(&canvas, &pixels.0);
             }
         });
     });
@@ -112,20 +100,7 @@ pub fn LatentGrid() -> impl IntoView {
     };
 
     view! {
-        {(!locked).then(|| view! {
-            <div class="controls">
-                <label>"Cells " <input type="number" min="3" max="30" prop:value=move || cells.get()
-                    on:change=move |ev| cells.set(event_target_value(&ev).parse::<usize>().unwrap_or(12).clamp(3, 30)) data-testid="grid-cells"/></label>
-                <label>"Range ±" <input type="number" min="0.5" max="6" step="0.5" prop:value=move || range.get()
-                    on:change=move |ev| range.set(event_target_value(&ev).parse::<f32>().unwrap_or(3.0).clamp(0.5, 6.0))/></label>
-                <label>"Spacing "
-                    <select on:change=move |ev| quantiles.set(event_target_value(&ev) == "quantiles")>
-                        <option value="linear" selected=move || !quantiles.get()>"linear"</option>
-                        <option value="quantiles" selected=move || quantiles.get()>"normal quantiles"</option>
-                    </select>
-                </label>
-            </div>
-        })}
+        {(!locked).then(|| view! { <LatentGridSettings cells range quantiles/> })}
         <div class="grid-row">
             <div class="grid-wrap">
                 <canvas node_ref=grid class="pixelated grid" data-testid="latent-grid"
@@ -139,14 +114,7 @@ pub fn LatentGrid() -> impl IntoView {
                         title="Where your drawing lands"></div>
                 })}
             </div>
-            <figure class="large">
-                <canvas node_ref=large class="pixelated big" width="28" height="28" data-testid="grid-preview"
-                    role="img" aria-label=move || picked.get().map(|z| format!("The digit decoded at z = ({:.2}, {:.2})", z[0], z[1]))
-                        .unwrap_or_else(|| "The decoded cell appears here".into())></canvas>
-                <figcaption data-testid="grid-picked" aria-live="polite">{move || picked.get()
-                    .map(|z| format!("z = ({:.2}, {:.2})", z[0], z[1]))
-                    .unwrap_or_else(|| "Hover over the grid".into())}</figcaption>
-            </figure>
+            <LatentGridPreview picked model/>
         </div>
         <p class="visually-hidden" aria-live="polite" data-testid="grid-drawing">{move || {
             let mean = lab.analysis.with(|a| a.as_ref().and_then(|a| a.vae2d_mean.clone()))?;

@@ -1,22 +1,33 @@
 //! latent-page: the playground page (Leptos, client-side rendered). It depends on latent-core
 //! and latent-web only, so it carries no Burn: the workers own the models. One component per
-//! file; `lab` holds the shared state and talks to the inference worker, `gpu_module` swaps in
-//! its WebGPU module, `training_client` talks to the training worker, `link_state` reads and
-//! writes the page's link, `my_digits_state` keeps the learner's digits, `paint` draws images.
-//! Everything here is for wasm32: natively the crate is empty.
+//! file (a panel's parts named after it: `train_buttons`, `draw_pad_canvas`); `lab` holds the
+//! shared state and talks to the inference worker, `gpu_module` swaps in its WebGPU module,
+//! `training_client` talks to the training worker, `train_form` holds the Train panel's choices,
+//! `link_state` reads and writes the page's link, `my_digits_state` keeps the learner's digits,
+//! `paint` draws images. Everything here is for wasm32: natively the crate is empty.
 #![cfg(target_arch = "wasm32")]
 
 mod backend_badge;
 mod cell_cursor;
 mod codes_3d;
+mod codes_3d_preview;
 mod dataset_switch;
 mod draw_pad;
+mod draw_pad_canvas;
+mod draw_pad_tools;
 mod epoch_table;
+mod gan_controls;
 mod gan_gallery;
+mod gan_sample_grid;
+mod gan_walk;
 mod gpu_module;
 mod lab;
 mod latent_explorer;
+mod latent_explorer_sliders;
+mod latent_explorer_traversal;
 mod latent_grid;
+mod latent_grid_preview;
+mod latent_grid_settings;
 mod line_chart;
 mod link_state;
 mod loss_chart;
@@ -24,10 +35,18 @@ mod my_digits_panel;
 mod my_digits_state;
 mod paint;
 mod panel;
+mod reconstruction_view;
 mod reconstructions;
 mod run_compare;
 mod share_link;
+mod train_buttons;
+mod train_choices;
+mod train_form;
+mod train_hyperparameters;
 mod train_panel;
+mod train_preview;
+mod train_progress;
+mod train_weight_files;
 mod training_client;
 mod weights_drop;
 mod weights_status;
@@ -61,7 +80,7 @@ pub fn App() -> impl IntoView {
     let lab = Lab::new();
     provide_context(lab);
     provide_context(MyDigitsState::new());
-    let (link, ignored) = link::Link::from_location();
+    let (link, ignored) = link_state::Link::from_location();
     provide_context(link);
     lab.start();
     restore_backend(lab, link, &ignored);
@@ -131,7 +150,7 @@ fn register_offline_once_settled(lab: Lab) {
 
 /// The link's backend, and a word on what the link held that the page could not use; the page's
 /// backend goes into links from now on.
-fn restore_backend(lab: Lab, link: link::Link, ignored: &[String]) {
+fn restore_backend(lab: Lab, link: link_state::Link, ignored: &[String]) {
     if let Some(choice) = link.opened().backend {
         lab.choose_backend(choice);
     }

@@ -1,57 +1,26 @@
 //! The AE's and the VAE's reconstructions of the drawing, side by side, each with what the
 //! classifier says it looks like.
 
-use leptos::html::Canvas;
 use leptos::prelude::*;
 
-use crate::paint::paint_image;
+use crate::reconstruction_view::ReconstructionView;
 use crate::use_lab;
 use latent_core::data::DatasetKind;
 use latent_core::models::ModelKind;
 use latent_core::protocol::{DrawingAnalysis, Label, TRAINED_SOURCE};
 
 /// What the classifier says, in the chosen dataset's class names ("looks like Trouser (97%)").
-fn label_text(label: Option<Label>, dataset: DatasetKind) -> String {
+pub fn label_text(label: Option<Label>, dataset: DatasetKind) -> String {
     label
         .map(|l| format!("looks like {} ({:.0}%)", dataset.class_name(l.class), l.confidence * 100.0))
         .unwrap_or_default()
 }
 
 /// What a reconstruction canvas shows, in words (its label for screen readers).
-fn described(name: &str, label: Option<Label>, dataset: DatasetKind) -> String {
+pub fn described(name: &str, label: Option<Label>, dataset: DatasetKind) -> String {
     match label {
         Some(label) => format!("{name} reconstruction: {}", label_text(Some(label), dataset)),
         None => format!("{name} reconstruction: nothing drawn yet"),
-    }
-}
-
-/// One reconstruction canvas with its caption and label.
-#[component]
-fn ReconstructionView(
-    name: &'static str,
-    test_id: &'static str,
-    pixels: Signal<Option<Vec<f32>>>,
-    label: Signal<Option<Label>>,
-) -> impl IntoView {
-    let canvas = NodeRef::<Canvas>::new();
-    let dataset = use_lab().dataset;
-    Effect::new(move |_| {
-        let image = pixels.get().unwrap_or_else(|| vec![0.0; 784]);
-        if let Some(canvas) = canvas.get() {
-            paint_image(&canvas, &image);
-        }
-    });
-    view! {
-        <figure class="recon">
-            <canvas node_ref=canvas class="pixelated medium" width="28" height="28" data-testid=format!("{test_id}-image")
-                role="img" aria-label=move || described(name, label.get(), dataset.get())></canvas>
-            <figcaption>
-                <strong>{name}</strong>
-                <span class="label" data-testid=format!("{test_id}-label") data-class=move || label.get().map(|l| l.class.to_string())>
-                    {move || label_text(label.get(), dataset.get())}
-                </span>
-            </figcaption>
-        </figure>
     }
 }
 
