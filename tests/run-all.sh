@@ -30,8 +30,24 @@ end_stage() {
   stage_name=""
 }
 
-stage "install what is missing (.ci/install)"
-bash .ci/install
+stage "install what takes seconds (.ci/install quick)"
+bash .ci/install quick
+# The tools cargo compiles (Trunk, wasm-bindgen, wasm-opt, cargo-fuzz: about 20 minutes on a
+# fresh machine, seconds after) build in the background while the native stages, which need
+# none of them, run: their builds leave one core idle much of the time.
+tools_log="$CARGO_TARGET_DIR/install-tools.log"
+bash .ci/install tools >"$tools_log" 2>&1 &
+tools_pid=$!
+tools_ready() {
+  if ! wait "$tools_pid"; then
+    tail -60 "$tools_log" >&2
+    echo "installing the tools failed (.ci/install tools; the log: $tools_log)" >&2
+    exit 1
+  fi
+  tools_pid=""
+}
+# A failing stage ends the background install too (and the cargo it runs).
+trap '[ -z "${tools_pid:-}" ] || { pkill -P "$tools_pid" 2>/dev/null; kill "$tools_pid" 2>/dev/null; } || true' EXIT
 
 stage "lint: rustfmt"
 cargo fmt --all --check
@@ -69,6 +85,9 @@ cargo clippy --release --workspace --all-targets -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown -p latent-page -p latent-web -p latent-workers \
   --all-targets --features latent-workers/training,latent-workers/webgpu -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown -p latent-workers --bin inference-worker -- -D warnings
+
+stage "waiting for the tools (.ci/install tools, started at the beginning)"
+tools_ready
 
 stage "fuzz targets, a few seconds each (bash fuzz/run.sh runs them for 10 minutes)"
 bash fuzz/run.sh 5
