@@ -2,11 +2,9 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::paint::paint_image;
 use crate::use_lab;
-use latent_core::protocol::{InferenceReply, InferenceRequest};
+use latent_core::protocol::InferenceRequest;
 
 #[component]
 pub fn Codes3dPreview(
@@ -17,13 +15,7 @@ pub fn Codes3dPreview(
     let preview = NodeRef::<Canvas>::new();
     Effect::new(move |_| {
         let Some(code) = decoded.get() else { return };
-        spawn_local(async move {
-            if let (Ok(InferenceReply::Images(pixels)), Some(canvas)) =
-                (lab.ask(InferenceRequest::DecodeCode { code }).await, preview.get_untracked())
-            {
-                paint_image(&canvas, &pixels.0);
-            }
-        });
+        lab.paint_answer(InferenceRequest::DecodeCode { code }, preview, 1);
     });
     view! {
         <figure class="large">

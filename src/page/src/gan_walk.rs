@@ -3,12 +3,10 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::gan_gallery::{SAMPLES, Shown};
-use crate::paint::paint_grid;
 use crate::use_lab;
-use latent_core::protocol::{InferenceReply, InferenceRequest};
+use latent_core::protocol::InferenceRequest;
 
 /// Digits in a walk.
 const STEPS: usize = 10;
@@ -23,12 +21,7 @@ pub fn GanWalk(shown: RwSignal<Option<Shown>>, picks: RwSignal<Vec<usize>>) -> i
         let Some(Shown { seed, digit, .. }) = shown.get_untracked() else { return };
         let [from, to] = chosen[..] else { return };
         let request = InferenceRequest::Walk { seed, digit, count: SAMPLES, from, to, steps: STEPS };
-        spawn_local(async move {
-            if let (Ok(InferenceReply::Images(pixels)), Some(canvas)) = (lab.ask(request).await, strip.get_untracked())
-            {
-                paint_grid(&canvas, &pixels.0, STEPS);
-            }
-        });
+        lab.paint_answer(request, strip, STEPS);
     });
     view! {
         <p class="caption" aria-live="polite">{move || match picks.get()[..] {

@@ -2,6 +2,7 @@
 //! inference worker (the CPU module's, then the GPU module's: gpu_module.rs). No Burn here: the
 //! models live in the workers; the page asks and shows.
 
+use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -16,6 +17,7 @@ use latent_core::protocol::{
 use latent_web::client::{RequestError, WorkerClient};
 
 use crate::gpu_module::{GpuModule, wants_gpu_module};
+use crate::paint::paint_grid;
 
 pub type Inference = WorkerClient<InferenceRequest, InferenceReply, InferenceError, InferenceEvent>;
 
@@ -198,6 +200,18 @@ impl Lab {
             self.inference.get_value().ok_or_else(|| RequestError::Stopped("inference worker did not start".into()))?;
         self.remember(&request);
         client.request(request).await
+    }
+
+    /// Asks the inference worker for images (a decode, a walk) and paints them into `canvas`,
+    /// `columns` to a row (one: a panel's large preview); an error leaves the canvas as it was.
+    pub fn paint_answer(self, request: InferenceRequest, canvas: NodeRef<Canvas>, columns: usize) {
+        spawn_local(async move {
+            if let (Ok(InferenceReply::Images(pixels)), Some(canvas)) =
+                (self.ask(request).await, canvas.get_untracked())
+            {
+                paint_grid(&canvas, &pixels.0, columns);
+            }
+        });
     }
 
     /// Tells the inference worker something whose answer does not matter.

@@ -2,11 +2,9 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::paint::paint_image;
 use crate::use_lab;
-use latent_core::protocol::{InferenceReply, InferenceRequest};
+use latent_core::protocol::InferenceRequest;
 
 #[component]
 pub fn LatentGridPreview(
@@ -21,13 +19,7 @@ pub fn LatentGridPreview(
     Effect::new(move |_| {
         // A link's point waits for the model.
         let Some(z) = picked.get().filter(|_| model.get().is_some()) else { return };
-        spawn_local(async move {
-            if let (Ok(InferenceReply::Images(pixels)), Some(canvas)) =
-                (lab.ask(InferenceRequest::DecodeLatent { z }).await, large.get_untracked())
-            {
-                paint_image(&canvas, &pixels.0);
-            }
-        });
+        lab.paint_answer(InferenceRequest::DecodeLatent { z }, large, 1);
     });
     view! {
         <figure class="large">
