@@ -198,8 +198,10 @@ fn bad_input_gets_a_clear_error_and_no_panic() {
 
     assert_clean_failure(&reconstruct_with(&repo_path("pretrained/vae.llw")), "weights for the vae model");
 
+    // A choice that is not one: clap names it and lists the choices.
     let output = run(&["train", "--model", "vae", "--dataset", "cifar"]);
-    assert_clean_failure(&output, "unknown dataset");
+    assert_clean_failure(&output, "invalid value 'cifar' for '--dataset <DATASET>'");
+    assert_clean_failure(&output, "[possible values: mnist, fashion]");
 
     let output = run(&["train", "--model", "ae", "--latent", "5"]);
     assert_clean_failure(&output, "--latent is for --model vae; the ae model's size is fixed");
@@ -219,7 +221,9 @@ fn bench_times_the_models_asked_for_and_the_live_analysis() {
     let ms: f64 = whole.split_whitespace().last().unwrap().parse().expect("a time");
     assert!(ms > 0.0, "{whole}");
 
-    assert_clean_failure(&run(&["bench", "--backend", "gpu"]), "unknown backend \"gpu\": use cpu or webgpu");
+    let output = run(&["bench", "--backend", "gpu"]);
+    assert_clean_failure(&output, "invalid value 'gpu' for '--backend <BACKEND>'");
+    assert_clean_failure(&output, "[possible values: cpu, webgpu]");
 }
 
 #[test]
@@ -253,4 +257,22 @@ fn export_writes_the_shipped_models_for_pytorch_and_says_what_cannot_be() {
     ]);
     assert!(!output.status.success());
     assert!(stderr(&output).contains("sim_autoencoder.pth"), "{}", stderr(&output));
+}
+
+#[test]
+fn help_lists_every_choice() {
+    let help = |args: &[&str]| {
+        let output = run(args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // `--help` lists the formats one a line, each with what it is for.
+    let long = help(&["export", "--help"]);
+    assert!(long.contains("- pth:") && long.contains("- safetensors:"), "{long}");
+    assert!(long.contains("[possible values: ae, vae, vae2d, gan, classifier]"), "{long}");
+    assert!(long.contains("[possible values: mnist, fashion]"), "--dataset is global: {long}");
+    let short = help(&["export", "-h"]);
+    assert!(short.contains("[possible values: pth, safetensors]"), "{short}");
+    assert!(help(&["quantize", "-h"]).contains("[possible values: f16, f32, q8]"));
+    assert!(help(&["bench", "-h"]).contains("[possible values: cpu, webgpu]"));
 }

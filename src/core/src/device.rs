@@ -2,8 +2,11 @@
 //! adapter the browser gives, what the person chose. The devices themselves, and the rule that
 //! picks one for a piece of work, are in `latent_engine::device`.
 
+use strum::{EnumString, IntoStaticStr};
+
 /// Which backend a device runs on, as shown to people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum), value(rename_all = "lowercase"))]
 pub enum Backend {
     Cpu,
     WebGpu,
@@ -30,7 +33,10 @@ pub enum Adapter {
 }
 
 /// Which backend the person asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, IntoStaticStr, EnumString,
+)]
+#[strum(serialize_all = "lowercase")]
 pub enum BackendChoice {
     /// WebGPU where there is a hardware adapter, but live single-image work on whichever backend
     /// measured faster for it; the CPU on a software adapter.
@@ -38,6 +44,13 @@ pub enum BackendChoice {
     Auto,
     Cpu,
     WebGpu,
+}
+
+impl BackendChoice {
+    /// Its name in links ("auto", "cpu", "webgpu").
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// Kinds of work, which Auto may send to different backends.

@@ -55,7 +55,8 @@ pub struct LinkState {
 }
 
 /// The page's panels, by the ids their headings carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub enum PanelId {
     Draw,
     Grid,
@@ -66,23 +67,16 @@ pub enum PanelId {
 }
 
 impl PanelId {
-    pub const ALL: [PanelId; 6] =
-        [PanelId::Draw, PanelId::Grid, PanelId::Codes, PanelId::Dims, PanelId::Gan, PanelId::Train];
+    pub const ALL: [PanelId; 6] = crate::all_variants(<Self as strum::VariantArray>::VARIANTS);
 
     pub fn id(self) -> &'static str {
-        match self {
-            PanelId::Draw => "draw",
-            PanelId::Grid => "grid",
-            PanelId::Codes => "codes",
-            PanelId::Dims => "dims",
-            PanelId::Gan => "gan",
-            PanelId::Train => "train",
-        }
+        self.into()
     }
 }
 
 /// Groups of controls a lesson link can lock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub enum Lock {
     /// The backend switch.
     Backend,
@@ -95,23 +89,18 @@ pub enum Lock {
 }
 
 impl Lock {
-    pub const ALL: [Lock; 4] = [Lock::Backend, Lock::Grid, Lock::Gan, Lock::Train];
+    pub const ALL: [Lock; 4] = crate::all_variants(<Self as strum::VariantArray>::VARIANTS);
 
     pub fn name(self) -> &'static str {
-        match self {
-            Lock::Backend => "backend",
-            Lock::Grid => "grid",
-            Lock::Gan => "gan",
-            Lock::Train => "train",
-        }
+        self.into()
     }
 }
 
-/// A comma-separated list of names, each one of `all`'s; None if any is not.
-fn names_of<T: Copy + PartialEq>(text: &str, all: &[T], name: fn(T) -> &'static str) -> Option<Vec<T>> {
+/// A comma-separated list of names, each one of `T`'s; None if any is not.
+fn names_of<T: PartialEq + std::str::FromStr>(text: &str) -> Option<Vec<T>> {
     let mut out = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let found = all.iter().copied().find(|item| name(*item) == part)?;
+        let found = part.parse().ok()?;
         if !out.contains(&found) {
             out.push(found);
         }
@@ -119,8 +108,8 @@ fn names_of<T: Copy + PartialEq>(text: &str, all: &[T], name: fn(T) -> &'static 
     Some(out).filter(|out| !out.is_empty())
 }
 
-fn names<T: Copy>(items: &[T], name: fn(T) -> &'static str) -> String {
-    items.iter().map(|&item| name(item)).collect::<Vec<_>>().join(",")
+fn names<T: Copy + Into<&'static str>>(items: &[T]) -> String {
+    items.iter().map(|&item| item.into()).collect::<Vec<_>>().join(",")
 }
 
 impl LinkState {
@@ -154,30 +143,11 @@ pub fn decode_drawing(text: &str) -> Option<Vec<f32>> {
     Some(bytes.iter().flat_map(|b| [b >> 4, b & 15]).map(|level| f32::from(level) / 15.0).collect())
 }
 
-fn backend_name(choice: BackendChoice) -> &'static str {
-    match choice {
-        BackendChoice::Auto => "auto",
-        BackendChoice::Cpu => "cpu",
-        BackendChoice::WebGpu => "webgpu",
-    }
-}
-
-fn loss_name(loss: ReconstructionLoss) -> &'static str {
-    match loss {
-        ReconstructionLoss::Bce => "bce",
-        ReconstructionLoss::Mse => "mse",
-    }
-}
-
 /// Puts `value` in `slot`; says whether there was one.
 fn keep<T>(slot: &mut Option<T>, value: Option<T>) -> bool {
     let found = value.is_some();
     *slot = value;
     found
-}
-
-fn parse_backend(name: &str) -> Option<BackendChoice> {
-    [BackendChoice::Auto, BackendChoice::Cpu, BackendChoice::WebGpu].into_iter().find(|b| backend_name(*b) == name)
 }
 
 /// Two numbers, as `a,b`.
@@ -215,7 +185,7 @@ impl LinkState {
     fn set(&mut self, key: &str, value: &str) -> bool {
         let t = &mut self.train;
         match key {
-            "backend" => keep(&mut self.backend, parse_backend(value)),
+            "backend" => keep(&mut self.backend, value.parse().ok()),
             "set" => keep(&mut self.dataset, DatasetKind::parse(value)),
             "draw" => keep(&mut self.drawing, decode_drawing(value)),
             "cells" => keep(&mut self.grid_cells, number_in(value, GRID_CELLS)),
@@ -236,14 +206,11 @@ impl LinkState {
             "batch" => keep(&mut t.batch, number_in(value, 1..=MAX_BATCH)),
             "epochs" => keep(&mut t.epochs, number_in(value, 1..=MAX_EPOCHS)),
             "latent" => keep(&mut t.latent, number_in(value, LATENT_RANGE)),
-            "loss" => keep(
-                &mut t.loss,
-                [ReconstructionLoss::Bce, ReconstructionLoss::Mse].into_iter().find(|l| loss_name(*l) == value),
-            ),
+            "loss" => keep(&mut t.loss, ReconstructionLoss::parse(value)),
             "beta" => keep(&mut t.beta, number_in(value, 0.0..=100.0)),
-            "panels" => keep(&mut self.panels, names_of(value, &PanelId::ALL, PanelId::id)),
+            "panels" => keep(&mut self.panels, names_of(value)),
             "embed" => keep(&mut self.embed, ["0", "1"].iter().position(|v| *v == value).map(|i| i == 1)),
-            "lock" => keep(&mut self.lock, names_of(value, &Lock::ALL, Lock::name)),
+            "lock" => keep(&mut self.lock, names_of(value)),
             _ => false,
         }
     }
@@ -257,7 +224,7 @@ impl LinkState {
                 out.append_pair(key, &value);
             }
         };
-        put("backend", self.backend.map(|b| backend_name(b).to_string()));
+        put("backend", self.backend.map(|b| b.name().to_string()));
         put("set", self.dataset.map(|d| d.name().to_string()));
         put("draw", self.drawing.as_deref().map(encode_drawing));
         put("cells", self.grid_cells.map(|c| c.to_string()));
@@ -273,11 +240,11 @@ impl LinkState {
         put("batch", t.batch.map(|b| b.to_string()));
         put("epochs", t.epochs.map(|e| e.to_string()));
         put("latent", t.latent.map(|l| l.to_string()));
-        put("loss", t.loss.map(|l| loss_name(l).to_string()));
+        put("loss", t.loss.map(|l| l.name().to_string()));
         put("beta", t.beta.map(|b| b.to_string()));
-        put("panels", self.panels.as_deref().map(|p| names(p, PanelId::id)));
+        put("panels", self.panels.as_deref().map(names));
         put("embed", self.embed.map(|e| if e { "1" } else { "0" }.to_string()));
-        put("lock", self.lock.as_deref().map(|l| names(l, Lock::name)));
+        put("lock", self.lock.as_deref().map(names));
         out.finish()
     }
 }

@@ -23,22 +23,20 @@ use crate::weights::{LoadError, MAX_FILE_BYTES, element_count};
 pub type RequestId = u32;
 
 /// Which of the page's workers a browser worker is, by the name the page gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum Role {
     /// The inference worker in the module without WebGPU, which the page starts first.
     Inference,
     /// The inference worker in the module with WebGPU, which replaces it where there is an adapter.
+    #[strum(serialize = "inference-gpu")]
     GpuInference,
     Training,
 }
 
 impl Role {
     pub fn name(self) -> &'static str {
-        match self {
-            Role::Inference => "inference",
-            Role::GpuInference => "inference-gpu",
-            Role::Training => "training",
-        }
+        self.into()
     }
 
     /// The worker loader Trunk writes beside the page for this role's module.

@@ -10,23 +10,24 @@ use super::{IMAGE_PIXELS, IMAGE_SIDE};
 /// Which of the two shipped datasets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum), value(rename_all = "lowercase"))]
 pub enum DatasetKind {
     Mnist,
     Fashion,
 }
 
 impl DatasetKind {
-    pub const ALL: [DatasetKind; 2] = [DatasetKind::Mnist, DatasetKind::Fashion];
+    pub const ALL: [DatasetKind; 2] = crate::all_variants(<Self as strum::VariantArray>::VARIANTS);
 
+    /// Its name on the command line, in links and in weight files' headers ("fashion").
     pub fn name(self) -> &'static str {
-        match self {
-            DatasetKind::Mnist => "mnist",
-            DatasetKind::Fashion => "fashion",
-        }
+        self.into()
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.name() == name)
+        name.parse().ok()
     }
 
     /// Folder under the data root, as the site serves it.

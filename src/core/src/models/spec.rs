@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 /// The models latent-lab trains and ships, as named on the command line and in weight files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum), value(rename_all = "lowercase"))]
 pub enum ModelKind {
     Ae,
     Vae,
@@ -17,17 +20,11 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 5] =
-        [ModelKind::Ae, ModelKind::Vae, ModelKind::Vae2d, ModelKind::Gan, ModelKind::Classifier];
+    pub const ALL: [ModelKind; 5] = crate::all_variants(<Self as strum::VariantArray>::VARIANTS);
 
+    /// Its name on the command line, in links and in weight files ("vae2d").
     pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::Ae => "ae",
-            ModelKind::Vae => "vae",
-            ModelKind::Vae2d => "vae2d",
-            ModelKind::Gan => "gan",
-            ModelKind::Classifier => "classifier",
-        }
+        self.into()
     }
 
     /// The name people see (the Train panel's model list).
@@ -53,7 +50,7 @@ impl ModelKind {
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.name() == name)
+        name.parse().ok()
     }
 
     /// Whether the PyTorch tutorial has a module for this model (its AE, its VAE with any latent
@@ -109,6 +106,8 @@ pub fn check_latent(latent: usize) -> Result<usize, ModelError> {
 /// The reconstruction term of the loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "lowercase")]
 pub enum ReconstructionLoss {
     /// Bernoulli cross-entropy, summed over pixels (PyTorch's reference example).
     #[default]
@@ -118,11 +117,12 @@ pub enum ReconstructionLoss {
 }
 
 impl ReconstructionLoss {
+    /// Its name in links ("bce", "mse").
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
     pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "bce" => Some(Self::Bce),
-            "mse" => Some(Self::Mse),
-            _ => None,
-        }
+        name.parse().ok()
     }
 }

@@ -3,31 +3,33 @@
 //! shapes), and `.safetensors` for every model (`safetensors.torch.load_file`).
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use super::pytorch::{self, PthError, StateEntry};
 use crate::models::{ModelKind, NamedTensors};
 
 /// PyTorch's two formats (latent-lab's own `.llw` is `weights::encode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum), value(rename_all = "lowercase"))]
 pub enum TorchFormat {
     /// `torch.save(model.state_dict())`'s format, for the tutorial's modules.
     Pth,
+    /// The safetensors format, for every model (`safetensors.torch.load_file`).
     Safetensors,
 }
 
 impl TorchFormat {
-    pub const ALL: [TorchFormat; 2] = [TorchFormat::Pth, TorchFormat::Safetensors];
+    pub const ALL: [TorchFormat; 2] = crate::all_variants(Self::VARIANTS);
 
+    /// Its file extension, which is also its name ("pth", "safetensors").
     pub fn extension(self) -> &'static str {
-        match self {
-            TorchFormat::Pth => "pth",
-            TorchFormat::Safetensors => "safetensors",
-        }
+        self.into()
     }
 
     /// By its extension (the CLI's `--format`, the page's choice).
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.extension() == name)
+        name.parse().ok()
     }
 }
 

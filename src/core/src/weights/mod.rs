@@ -31,8 +31,11 @@ const MAX_HEADER_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum), value(rename_all = "lowercase"))]
 pub enum Precision {
+    /// Half precision, 2 bytes a value.
     F16,
+    /// Full precision, 4 bytes a value.
     F32,
     /// Symmetric 8-bit integers with one f32 scale per row (the first dimension; a vector is one
     /// row): the weights' largest magnitude in each row maps to 127.
