@@ -49,7 +49,7 @@ impl Setup {
     /// Makes WebGPU work take this setup's kernels from now on.
     fn select(&self) {
         if let Some(own) = self.own_kernels {
-            latent_engine::models::product::use_own_kernels(own);
+            latent_engine::models::product::use_own_kernels(&self.device, own);
         }
     }
 }

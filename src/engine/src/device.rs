@@ -73,7 +73,7 @@ pub async fn webgpu(adapter_kind: impl Future<Output = Adapter>) -> Result<(Devi
         Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU is not available here ({e:?})"))?;
     let adapter = adapter_kind.await;
     // A software adapter gets the layers' products from another kernel (models::product).
-    crate::models::product::use_own_kernels(adapter == Adapter::Software);
+    crate::models::product::use_own_kernels(&device, adapter == Adapter::Software);
     Ok((device, adapter))
 }
 
@@ -94,7 +94,7 @@ pub fn webgpu_native() -> Result<(Device, Adapter, String), String> {
         Device::wgpu_options().init_with_setup().map_err(|e| format!("no WebGPU adapter here ({e})"))?;
     let info = setup.adapter.get_info();
     let adapter = if info.device_type == DeviceType::Cpu { Adapter::Software } else { Adapter::Hardware };
-    crate::models::product::use_own_kernels(adapter == Adapter::Software);
+    crate::models::product::use_own_kernels(&device, adapter == Adapter::Software);
     let driver = format!("{} {}", info.driver, info.driver_info);
     let name = format!("{} ({:?}, {:?}, {})", info.name, info.device_type, info.backend, driver.trim());
     Ok((device, adapter, name))

@@ -215,9 +215,9 @@ mod tests {
     #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
     #[test]
     fn on_webgpu_folded_ends_give_the_range_maps_values() {
-        use crate::models::product::tests::{software_adapter, with_kernels};
+        use crate::models::product::tests::kernels_on_software_adapter;
         for own in [true, false] {
-            with_kernels(own, || assert_folded_ends_give_the_range_maps_values(&software_adapter()));
+            assert_folded_ends_give_the_range_maps_values(&kernels_on_software_adapter(own));
         }
     }
 }

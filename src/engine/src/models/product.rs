@@ -8,8 +8,8 @@
 //! register-blocked kernel took 1/6 of the time of cubek's naive one, and that 1/2 of Burn's, on
 //! the 784x400 products of a VAE training step. On a real GPU the tiled kernel is the one to
 //! keep, so ours is chosen only where the adapter says it is a fallback (software) adapter
-//! ([`use_own_kernels`], set from the same reading as `device::Adapter`; the CLI's benchmark
-//! sets it either way to time both on one adapter). Everywhere else (Flex, a hardware adapter)
+//! ([`use_own_kernels`], set for the device when it is made, from the same reading as
+//! `device::Adapter`; the CLI's benchmark sets it either way to time both on one adapter). Everywhere else (Flex, a hardware adapter)
 //! this is exactly Burn's `matmul`.
 //!
 //! A linear layer ([`dense`]: the product, its bias and its activation) is an operation of its
@@ -105,31 +105,46 @@ pub use cube::{launch_grid, own_kernels, use_own_kernels};
 mod cube {
     use super::{Activation, Product, dense_by_parts};
     use burn::backend::Cube;
+    use burn::backend::DispatchDevice;
     use burn::backend::cubecl::dtype_to_storage_type;
     use burn::backend::ops::FloatTensorOps;
     use burn::backend::tensor::FloatTensor;
     use burn::tensor::DType;
+    use burn::tensor::Device;
+    use burn_cubecl::CubeDevice;
     use burn_cubecl::kernel::matmul::init_matmul_output;
     use burn_cubecl::ops::numeric::empty_device_dtype;
     use burn_cubecl::tensor::CubeTensor;
     use cubecl::calculate_cube_count_elemwise;
     use cubecl::client::Client;
     use cubecl::prelude::*;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Mutex, MutexGuard, PoisonError};
 
-    /// Whether WebGPU work takes our kernels (set when the device is made: on a software adapter).
-    static OWN_KERNELS: AtomicBool = AtomicBool::new(false);
+    /// The WebGPU devices whose work takes our kernels. The choice belongs to the device: a
+    /// tensor's device says which kernels its products take, so two devices (a test's two, say)
+    /// may choose differently at the same time.
+    static OWN_KERNEL_DEVICES: Mutex<Vec<CubeDevice>> = Mutex::new(Vec::new());
 
-    /// Says whether [`Product`] takes [`blocked_product`] (and `conv_pool` its kernel) on WebGPU
-    /// from now on: where the device's adapter is a software (fallback) one (the module's doc says
-    /// why), or either way in the CLI's benchmark.
-    pub fn use_own_kernels(own: bool) {
-        OWN_KERNELS.store(own, Ordering::Relaxed);
+    fn own_kernel_devices() -> MutexGuard<'static, Vec<CubeDevice>> {
+        OWN_KERNEL_DEVICES.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Whether [`use_own_kernels`] last said to take our kernels.
-    pub fn own_kernels() -> bool {
-        OWN_KERNELS.load(Ordering::Relaxed)
+    /// Says whether [`Product`] takes [`blocked_product`] (and `conv_pool` its kernel) for work on
+    /// `device` from now on: where its adapter is a software (fallback) one (the module's doc says
+    /// why; set when the device is made), or either way in the CLI's benchmark. Nothing for a
+    /// device that is not a WebGPU one.
+    pub fn use_own_kernels(device: &Device, own: bool) {
+        let DispatchDevice::Cube(device) = device.clone().without_autodiff().as_dispatch().clone() else { return };
+        let mut devices = own_kernel_devices();
+        devices.retain(|known| *known != device);
+        if own {
+            devices.push(device);
+        }
+    }
+
+    /// Whether work on `device` takes our kernels ([`use_own_kernels`]).
+    pub fn own_kernels(device: &CubeDevice) -> bool {
+        own_kernel_devices().contains(device)
     }
 
     /// What launching one of our kernels takes besides its operands: cubecl's grid for one
@@ -143,7 +158,7 @@ mod cube {
     impl Product for Cube {
         fn product(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
             let plain = lhs.qparams.is_none() && rhs.qparams.is_none();
-            if plain && own_kernels() {
+            if plain && own_kernels(&lhs.device) {
                 return blocked_product(lhs, rhs, None, Activation::Identity);
             }
             Self::float_matmul(lhs, rhs)
@@ -156,7 +171,7 @@ mod cube {
             activation: Activation,
         ) -> FloatTensor<Self> {
             let plain = [&x, &weight, &bias].iter().all(|tensor| tensor.qparams.is_none());
-            match (plain, own_kernels()) {
+            match (plain, own_kernels(&x.device)) {
                 (true, true) => blocked_product(x, weight, Some(bias), activation),
                 // Burn's product, made for a real GPU, then the bias and the activation in one
                 // pass over its output where Burn's way is two (ReLU) or six (sigmoid).
@@ -588,27 +603,35 @@ pub mod tests {
             .assert_approx_eq::<f32>(&x.matmul(w).into_data(), Tolerance::absolute(1e-5));
     }
 
-    /// This machine's wgpu adapter, initialised once for every test that needs it (a second
-    /// initialisation fails): tests/run-all.sh points wgpu at SwiftShader's Vulkan driver, the
-    /// one Chromium ships, the software adapter the browser tests run WebGPU on.
+    /// This machine's wgpu adapter as the page uses a software one: with our kernels. Initialised
+    /// once for every test that needs it (a second initialisation fails): tests/run-all.sh points
+    /// wgpu at SwiftShader's Vulkan driver, the one Chromium ships, the software adapter the
+    /// browser tests run WebGPU on.
     #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
     pub fn software_adapter() -> Device {
-        static DEVICE: std::sync::OnceLock<Device> = std::sync::OnceLock::new();
-        let device = DEVICE.get_or_init(|| {
-            Device::wgpu_options().init().expect("a wgpu adapter (tests/run-all.sh names SwiftShader's)")
-        });
-        device.clone()
+        kernels_on_software_adapter(true)
     }
 
-    /// Runs `run` with WebGPU taking our kernels (`own`, as on a software adapter) or Burn's (as
-    /// on a hardware one). The choice is one switch for the process and tests run in parallel, so
-    /// every test that depends on it holds this lock while it runs.
+    /// A device on this machine's wgpu adapter whose work takes our kernels (`own`, as on a
+    /// software adapter) or Burn's (as on a hardware one): two devices on the same adapter (wgpu's
+    /// default one and the one of its CPU kind), each initialised once, so tests of either choice
+    /// run side by side.
     #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
-    pub fn with_kernels<T>(own: bool, run: impl FnOnce() -> T) -> T {
-        static CHOICE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _held = CHOICE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        super::use_own_kernels(own);
-        run()
+    pub fn kernels_on_software_adapter(own: bool) -> Device {
+        use burn::tensor::DeviceKind;
+        use std::sync::OnceLock;
+        static OURS: OnceLock<Device> = OnceLock::new();
+        static BURNS: OnceLock<Device> = OnceLock::new();
+        let (cell, kind) = if own { (&OURS, DeviceKind::DefaultDevice) } else { (&BURNS, DeviceKind::Cpu) };
+        let device = cell.get_or_init(|| {
+            let device = Device::wgpu_options()
+                .device_kind(kind)
+                .init()
+                .expect("a wgpu adapter (tests/run-all.sh names SwiftShader's)");
+            super::use_own_kernels(&device, own);
+            device
+        });
+        device.clone()
     }
 
     /// The products and linear layers on [`software_adapter`] with each kernel choice: ours (the
@@ -619,16 +642,14 @@ pub mod tests {
     #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
     #[test]
     fn on_webgpu_gives_burns_products_and_dense_layers_with_gradients() {
-        let device = software_adapter();
         for own in [true, false] {
-            with_kernels(own, || {
-                for shape in [[16, 8, 16], [13, 37, 11], [1, 784, 400], [3, 5, 2], [128, 784, 128], [128, 20, 400]] {
-                    assert_gives_burns_product_and_gradients(&device, shape);
-                }
-                for shape in [[13, 37, 11], [1, 784, 400], [128, 400, 20]] {
-                    assert_gives_burns_dense_layer(&device, shape);
-                }
-            });
+            let device = kernels_on_software_adapter(own);
+            for shape in [[16, 8, 16], [13, 37, 11], [1, 784, 400], [3, 5, 2], [128, 784, 128], [128, 20, 400]] {
+                assert_gives_burns_product_and_gradients(&device, shape);
+            }
+            for shape in [[13, 37, 11], [1, 784, 400], [128, 400, 20]] {
+                assert_gives_burns_dense_layer(&device, shape);
+            }
         }
     }
 
@@ -637,7 +658,6 @@ pub mod tests {
     #[cfg(all(feature = "webgpu", not(target_arch = "wasm32")))]
     #[test]
     fn on_webgpu_large_inputs_saturate() {
-        let device = software_adapter();
         let extremes = [-1000.0, -100.0, -50.0, -9.5, 0.0, 9.5, 50.0, 100.0, 1000.0];
         let layer = |device: &Device, activation| {
             let x = Tensor::<2>::ones([1, 1], device);
@@ -645,12 +665,11 @@ pub mod tests {
             dense(x, weight, Tensor::zeros([extremes.len()], device), activation).into_data()
         };
         for own in [true, false] {
-            with_kernels(own, || {
-                for activation in Activation::ALL {
-                    let (gpu, cpu) = (layer(&device, activation), layer(&Device::flex(), activation));
-                    gpu.assert_approx_eq::<f32>(&cpu, Tolerance::absolute(1e-6));
-                }
-            });
+            let device = kernels_on_software_adapter(own);
+            for activation in Activation::ALL {
+                let (gpu, cpu) = (layer(&device, activation), layer(&Device::flex(), activation));
+                gpu.assert_approx_eq::<f32>(&cpu, Tolerance::absolute(1e-6));
+            }
         }
     }
 
@@ -663,7 +682,6 @@ pub mod tests {
     #[test]
     #[ignore]
     fn time_products_on_this_adapter() {
-        let device = software_adapter();
         // `[m, k] · [k, n]`, and whether the product takes a transposed view of each operand.
         let products = [
             ("x · w, 784 -> 400", [128, 784, 400], false, false),
@@ -677,25 +695,24 @@ pub mod tests {
         ];
         let repeats = 5;
         for (name, [m, k, n], lhs_transposed, rhs_transposed) in products {
-            let normal = |dims: [usize; 2]| Tensor::<2>::random(dims, Distribution::Normal(0.0, 1.0), &device);
             let orient = |tensor: &Tensor<2>, transposed: bool| {
                 if transposed { tensor.clone().transpose() } else { tensor.clone() }
             };
-            // Each operand as stored: a transposed view is of a tensor stored the other way round.
-            let lhs = normal(if lhs_transposed { [k, m] } else { [m, k] });
-            let rhs = normal(if rhs_transposed { [n, k] } else { [k, n] });
             let mut line = format!("{name:22}");
             for (kernel, own) in [("Burn's", false), ("ours", true)] {
-                let ms = with_kernels(own, || {
-                    let run = || product(orient(&lhs, lhs_transposed), orient(&rhs, rhs_transposed));
-                    // The first run compiles the kernel.
-                    run().into_data();
-                    let start = std::time::Instant::now();
-                    // Held until the device has run them all.
-                    let _outputs: Vec<_> = (0..repeats).map(|_| run()).collect();
-                    device.sync().expect("the products ran");
-                    start.elapsed().as_secs_f64() * 1e3 / repeats as f64
-                });
+                let device = kernels_on_software_adapter(own);
+                let normal = |dims: [usize; 2]| Tensor::<2>::random(dims, Distribution::Normal(0.0, 1.0), &device);
+                // Each operand as stored: a transposed view is of a tensor stored the other way round.
+                let lhs = normal(if lhs_transposed { [k, m] } else { [m, k] });
+                let rhs = normal(if rhs_transposed { [n, k] } else { [k, n] });
+                let run = || product(orient(&lhs, lhs_transposed), orient(&rhs, rhs_transposed));
+                // The first run compiles the kernel.
+                run().into_data();
+                let start = std::time::Instant::now();
+                // Held until the device has run them all.
+                let _outputs: Vec<_> = (0..repeats).map(|_| run()).collect();
+                device.sync().expect("the products ran");
+                let ms = start.elapsed().as_secs_f64() * 1e3 / repeats as f64;
                 line += &format!("  {kernel} {ms:6.1} ms");
             }
             println!("{line}");
