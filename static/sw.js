@@ -4,12 +4,9 @@
 // version's cache, so two builds' files are never mixed. Online, files come from the network
 // (a new deploy is seen at once) and the cache answers only when the network does not; the
 // training data is cached the first time it is downloaded and kept across builds; Fashion-MNIST's
-// shipped models the first time the page switches to them, in this build's cache. The inference
-// worker's WebGPU module is kept only when the page asks (it uses it: the browser has WebGPU).
+// shipped models the first time the page switches to them, in this build's cache.
 const VERSION = '__VERSION__';
 const FILES = __FILES__;
-const GPU_MODULE = __GPU_MODULE__;
-const KEEP_GPU_MODULE = 'keep-gpu-module';
 const SITE = `latent-lab-site-${VERSION}`;
 const DATA = 'latent-lab-data';
 // The datasets' files (IDX, gzip), as finish-site.py leaves them out.
@@ -28,10 +25,6 @@ self.addEventListener('activate', (event) => {
     }
     await self.clients.claim();
   })());
-});
-
-self.addEventListener('message', (event) => {
-  if (event.data === KEEP_GPU_MODULE) event.waitUntil(caches.open(SITE).then((cache) => cache.addAll(GPU_MODULE)));
 });
 
 async function fromSite(request) {

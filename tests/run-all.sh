@@ -32,26 +32,60 @@ end_stage() {
 
 stage "install what takes seconds (.ci/install quick)"
 bash .ci/install quick
-# The tools cargo compiles (Trunk, wasm-bindgen, wasm-opt, cargo-fuzz: about 20 minutes on a
-# fresh machine, seconds after) build in the background while the native stages, which need
-# none of them, run: their builds leave one core idle much of the time.
-tools_log="$CARGO_TARGET_DIR/install-tools.log"
-bash .ci/install tools >"$tools_log" 2>&1 &
-tools_pid=$!
-tools_ready() {
-  if ! wait "$tools_pid"; then
-    tail -60 "$tools_log" >&2
-    echo "installing the tools failed (.ci/install tools; the log: $tools_log)" >&2
-    exit 1
-  fi
-  tools_pid=""
-}
-# A failing stage ends the background install too (and the cargo it runs).
-trap '[ -z "${tools_pid:-}" ] || { pkill -P "$tools_pid" 2>/dev/null; kill "$tools_pid" 2>/dev/null; } || true' EXIT
 
 stage "lint: rustfmt"
 cargo fmt --all --check
 ( cd fuzz && cargo fmt --check )
+end_stage
+
+# Two halves run side by side: the wasm32 half (the tools cargo compiles, then wasm32 clippy and
+# the site build) in the background, the native half here. They share no build: cargo locks a
+# target directory per profile, and the wasm32 builds use the `wasm-release` profile, the native
+# ones `release`. The site build spends most of its time linking each module alone (LTO, one
+# codegen unit), and the tools' builds leave a core idle as often, so the native half mostly
+# fills the other core. The wasm32 half's output is printed when it ends (a log beside the
+# target directory meanwhile).
+logs="$CARGO_TARGET_DIR/ci-logs"
+mkdir -p "$logs"
+tools_ready="$logs/tools-ready"
+rm -f "$tools_ready"
+wasm_half() {
+  timings=()
+  stage "install the tools cargo compiles (.ci/install tools: Trunk, wasm-bindgen, wasm-opt, cargo-fuzz)"
+  bash .ci/install tools
+  touch "$tools_ready"
+  # The page, the browser glue and the workers with training and WebGPU in one invocation; then
+  # the CPU inference worker, whose engine has neither.
+  stage "lint: clippy for wasm32 (page and workers, then the CPU inference worker)"
+  cargo clippy --profile wasm-release --target wasm32-unknown-unknown -p latent-page -p latent-web \
+    -p latent-workers --all-targets --features latent-workers/training,latent-workers/webgpu -- -D warnings
+  cargo clippy --profile wasm-release --target wasm32-unknown-unknown -p latent-workers --bin inference-worker \
+    -- -D warnings
+  stage "site build (wasm32, trunk --release)"
+  trunk build --release
+  end_stage
+  printf '%s\n' "${timings[@]}" >"$logs/wasm-half-timings"
+}
+wasm_half >"$logs/wasm-half.log" 2>&1 &
+wasm_pid=$!
+wasm_start=$SECONDS
+# A failing stage ends the wasm32 half too, with the cargo, rustc, trunk or install it runs.
+end_tree() {
+  local child
+  for child in $(pgrep -P "$1"); do end_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+trap '[ -z "${wasm_pid:-}" ] || end_tree "$wasm_pid"' EXIT
+# Waits for the wasm32 half, printing its output; fails with it.
+wasm_half_done() {
+  local status=0
+  wait "$wasm_pid" || status=$?
+  wasm_pid=""
+  echo "== the wasm32 half's output (it ran beside the native stages; it took $((SECONDS - wasm_start)) s)"
+  cat "$logs/wasm-half.log"
+  [ "$status" = 0 ] || { echo "the wasm32 half failed (its output above)" >&2; exit 1; }
+  while IFS= read -r line; do timings+=("$line   (beside the native stages)"); done <"$logs/wasm-half-timings"
+}
 
 # Natively there is one build of Burn for everything: the CLI and its tests enable training and
 # WebGPU, so the workspace's tests, the CLI, the GPU benchmark and clippy share it. Our WebGPU
@@ -78,22 +112,20 @@ bash tests/gpu-native-bench.sh pack
 LATENT_LAB_GPU_STEPS=1 LATENT_LAB_GPU_WARMUP=1 VK_ICD_FILENAMES="$chromium_lib/vk_swiftshader_icd.json" \
   bash tests/gpu-native-bench.sh run --models ae
 
-# wasm32: the page, the browser glue and the workers with training and WebGPU in one
-# invocation; then the CPU inference worker, whose engine has neither.
-stage "lint: clippy (native; wasm32: page and workers, the CPU inference worker)"
+stage "lint: clippy (native)"
 cargo clippy --release --workspace --all-targets -- -D warnings
-cargo clippy --release --target wasm32-unknown-unknown -p latent-page -p latent-web -p latent-workers \
-  --all-targets --features latent-workers/training,latent-workers/webgpu -- -D warnings
-cargo clippy --release --target wasm32-unknown-unknown -p latent-workers --bin inference-worker -- -D warnings
 
-stage "waiting for the tools (.ci/install tools, started at the beginning)"
-tools_ready
+stage "waiting for the tools (the wasm32 half installs them first)"
+until [ -e "$tools_ready" ]; do
+  kill -0 "$wasm_pid" 2>/dev/null || wasm_half_done
+  sleep 2
+done
 
 stage "fuzz targets, a few seconds each (bash fuzz/run.sh runs them for 10 minutes)"
 bash fuzz/run.sh 5
 
-stage "site build (wasm32, trunk --release)"
-trunk build --release
+stage "waiting for the wasm32 half (tools, wasm32 clippy, site build)"
+wasm_half_done
 
 stage "browser tests (headless Chromium)"
 (cd tests/browser && LATENT_LAB_CLI="$CARGO_TARGET_DIR/release/latent-lab" npm test)

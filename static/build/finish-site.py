@@ -26,8 +26,6 @@ DATASET_ENDING = "-ubyte.gz"
 # Another dataset's shipped models: fetched when a person switches to it (src/page/src/dataset_switch.rs),
 # then kept by static/sw.js; installing the site does not download them.
 OPTIONAL_FOLDER = "pretrained/fashion/"
-# The files of the inference worker's WebGPU module (gpu-inference-worker.js, _bg.wasm, _loader.js).
-GPU_MODULE = "gpu-inference-worker"
 
 POLICY = [
     "default-src 'self'",
@@ -65,26 +63,16 @@ def site_files() -> list[str]:
     return files
 
 
-def is_gpu_module(name: str) -> bool:
-    """The inference worker's WebGPU module: the page asks the service worker to keep it only
-    where it uses it (a browser without WebGPU never downloads its 2.3 MB)."""
-    return name.startswith(GPU_MODULE)
-
-
 def write_service_worker() -> None:
     files = site_files()
     version = hashlib.sha256()
     for name in files:
         version.update(name.encode() + b"\0" + (STAGING / name).read_bytes())
     template = (SOURCE / "static" / "sw.js").read_text()
-    listed = ["./"] + ["./" + name for name in files if name != "index.html" and not is_gpu_module(name)]
-    gpu_module = ["./" + name for name in files if is_gpu_module(name)]
-    if not gpu_module:
-        raise SystemExit(f"finish-site: no {GPU_MODULE}* files in the build")
+    listed = ["./"] + ["./" + name for name in files if name != "index.html"]
     worker = (
         template.replace("__VERSION__", version.hexdigest()[:16])
         .replace("__FILES__", json.dumps(listed))
-        .replace("__GPU_MODULE__", json.dumps(gpu_module))
     )
     (STAGING / "sw.js").write_text(worker)
 

@@ -101,8 +101,9 @@ export async function openPage(browser, site, { init, url = site.url, device = {
 }
 
 /// The scripts the workers run (Trunk names them after their binaries, without a hash): the
-/// inference worker's CPU module, its WebGPU module, the training worker's.
-export const WORKER_SCRIPTS = ['inference-worker_loader.js', 'gpu-inference-worker_loader.js', 'training-worker_loader.js'];
+/// inference worker's CPU module, and the WebGPU module (the inference worker swapped in where
+/// there is an adapter, and the training worker).
+export const WORKER_SCRIPTS = ['inference-worker_loader.js', 'webgpu-worker_loader.js'];
 
 /// `prepend` for serveSite that puts `code` before every worker's script.
 export const intoWorkers = (code) => Object.fromEntries(WORKER_SCRIPTS.map((script) => [script, code]));

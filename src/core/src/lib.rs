@@ -57,6 +57,8 @@ mod tests {
         assert_eq!(Lock::ALL.map(Lock::name), ["backend", "grid", "gan", "train"]);
         let roles = [Role::Inference, Role::GpuInference, Role::Training].map(Role::name);
         assert_eq!(roles, ["inference", "inference-gpu", "training"]);
+        assert!(roles.iter().all(|&name| Role::parse(name).map(Role::name) == Some(name)));
+        assert_eq!(Role::parse("gpu"), None);
         let losses = [ReconstructionLoss::Bce, ReconstructionLoss::Mse];
         assert_eq!(losses.map(ReconstructionLoss::name), ["bce", "mse"]);
         assert!(losses.iter().all(|&loss| ReconstructionLoss::parse(loss.name()) == Some(loss)));

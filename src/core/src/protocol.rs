@@ -23,14 +23,15 @@ use crate::weights::{LoadError, MAX_FILE_BYTES, element_count};
 pub type RequestId = u32;
 
 /// Which of the page's workers a browser worker is, by the name the page gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
 #[strum(serialize_all = "lowercase")]
 pub enum Role {
     /// The inference worker in the module without WebGPU, which the page starts first.
     Inference,
-    /// The inference worker in the module with WebGPU, which replaces it where there is an adapter.
+    /// The inference worker in the WebGPU module, which replaces it where there is an adapter.
     #[strum(serialize = "inference-gpu")]
     GpuInference,
+    /// The training worker (the WebGPU module, which has the training code too).
     Training,
 }
 
@@ -39,12 +40,17 @@ impl Role {
         self.into()
     }
 
-    /// The worker loader Trunk writes beside the page for this role's module.
+    /// The role a worker was named for (its `self.name`), None for a name no role has.
+    pub fn parse(name: &str) -> Option<Self> {
+        name.parse().ok()
+    }
+
+    /// The worker loader Trunk writes beside the page for this role's module: the small CPU
+    /// module for the first inference worker, the WebGPU module (with training) for the others.
     pub fn script(self) -> &'static str {
         match self {
             Role::Inference => "./inference-worker_loader.js",
-            Role::GpuInference => "./gpu-inference-worker_loader.js",
-            Role::Training => "./training-worker_loader.js",
+            Role::GpuInference | Role::Training => "./webgpu-worker_loader.js",
         }
     }
 }

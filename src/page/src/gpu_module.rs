@@ -73,14 +73,7 @@ impl Lab {
             return;
         }
         match self.warm_gpu_module(adapter).await {
-            Ok(()) => {
-                self.gpu_module.set(GpuModule::InUse);
-                spawn_local(async {
-                    if let Err(why) = latent_web::offline::keep_gpu_module().await {
-                        web_sys::console::warn_1(&format!("latent-lab: WebGPU works online only: {why}").into());
-                    }
-                });
-            }
+            Ok(()) => self.gpu_module.set(GpuModule::InUse),
             Err(why) => {
                 self.changes.set_value(None);
                 self.gpu.set(GpuStatus::Unavailable(format!("{why}; using the CPU")));

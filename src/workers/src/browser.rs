@@ -1,5 +1,6 @@
-//! A worker's loop. Each role is its own module (src/bin/*worker.rs: the inference worker's first
-//! module has neither training code nor WebGPU). Every worker listens first (requests wait in an
+//! A worker's loop. The inference worker's first module has neither training code nor WebGPU
+//! (src/bin/inference_worker.rs); the WebGPU module serves the GPU inference worker and the
+//! training worker, told apart by the names the page gives them (src/bin/webgpu_worker.rs). Every worker listens first (requests wait in an
 //! inbox while it loads), takes its devices (WebGPU where its module and the browser have it, else
 //! the CPU), then answers requests; the training worker steps its session between them.
 
@@ -28,7 +29,13 @@ fn log_error(message: &str) {
     web_sys::console::error_1(&message.into());
 }
 
-/// Runs the worker of `role` (each role's module calls this with its own).
+/// The role the page named this worker for (`new Worker(script, { name })`).
+pub fn role_by_name() -> Result<Role, String> {
+    let name = scope().name();
+    Role::parse(&name).ok_or_else(|| format!("latent-lab: no worker role is named {name:?}"))
+}
+
+/// Runs the worker of `role` (its module's main says which, or the name the page gave it).
 pub fn start(role: Role) {
     match role {
         Role::Inference | Role::GpuInference => spawn_local(run_inference()),

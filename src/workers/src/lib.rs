@@ -1,8 +1,8 @@
 //! What the page's two workers do, platform-neutral: `inference` answers the panels (live
 //! analysis, grids, codes, GAN samples, weight files), `training` runs the Train panel's session.
 //! Each owns its devices and its models and speaks only in `protocol` messages; `browser`
-//! connects them to the browser (each role's module is a binary in src/bin/), the tests drive
-//! them natively.
+//! connects them to the browser (src/bin/: the CPU inference module, and the WebGPU module that
+//! serves both roles), the tests drive them natively.
 
 #[cfg(target_arch = "wasm32")]
 mod browser;
@@ -55,4 +55,16 @@ pub fn worker_main(role: latent_core::protocol::Role) {
     }
     #[cfg(not(target_arch = "wasm32"))]
     eprintln!("The {} worker runs in the browser, started by the playground page.", role.name());
+}
+
+/// What a module that serves several roles runs (the WebGPU module: inference and training):
+/// in the browser, the worker of the role the page named it for; natively, a word on where it runs.
+pub fn worker_main_by_name() {
+    #[cfg(target_arch = "wasm32")]
+    match browser::role_by_name() {
+        Ok(role) => worker_main(role),
+        Err(why) => web_sys::console::error_1(&why.into()),
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("The WebGPU module's workers run in the browser, started by the playground page.");
 }
