@@ -4,126 +4,17 @@
 // tree as it was); `npm run screenshots` refreshes the tracked ones in tests/browser/screenshots/.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   ROOT, serveSite, launch, openPage, mnistTest, oneDigitPerClass, drawDigit, waitForAnalysis, labelOf, waitForModels,
   workerNamed, intoWorkers, stepTo, pageUrl,
 } from './harness.mjs';
 import { firstCallsOfExports } from './wasm-module.mjs';
-
-const SHOTS = process.env.LATENT_LAB_SCREENSHOTS ? resolve(process.env.LATENT_LAB_SCREENSHOTS) : join(ROOT, 'tests/browser/out/screenshots');
-mkdirSync(SHOTS, { recursive: true });
-const mnist = mnistTest();
-
-/// Serves the site, opens it in a fresh browser (with WebGPU chosen where it has WebGPU, unless
-/// `auto`: Auto computes on the CPU on SwiftShader), waits for the models, runs `body`, closes all.
-async function withPage({ webgpu = false, auto = false, replace, prepend, init } = {}, body) {
-  const site = await serveSite({ replace, prepend });
-  const browser = await launch({ webgpu });
-  try {
-    const opened = await openPage(browser, site, { init, url: pageUrl(site, { webgpu, auto }) });
-    await waitForModels(opened.page);
-    return await body({ ...opened, site });
-  } finally {
-    await browser.close();
-    await site.close();
-  }
-}
-
-const stepOf = async (page) => Number(await page.getByTestId('train-status').getAttribute('data-step'));
-const trainStateIs = (page, state, timeout = 300_000) => page.waitForFunction(
-  (want) => document.querySelector('[data-testid=train-status]').dataset.state === want, state, { timeout });
-const cliPath = () => process.env.LATENT_LAB_CLI || join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'release/latent-lab');
-
-/// Sets a Train panel field the way a person does: type, then leave the field.
-async function setField(page, locator, value) {
-  await locator.fill(String(value));
-  await locator.dispatchEvent('change');
-}
-
-/// Exports the trained weights and evaluates them with the CLI on the MNIST test set (all of it,
-/// unless `args` say otherwise).
-async function exportAndEvaluate(page, args = []) {
-  const { execFileSync } = await import('node:child_process');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('train-export').click()]);
-  const path = await download.path();
-  const out = execFileSync(cliPath(), ['eval', '--json', ...args, '--weights', path], { cwd: ROOT, maxBuffer: 1 << 24 });
-  return { ...JSON.parse(out.toString()), file: path };
-}
-
-/// axe-core's serious and critical violations on the page as it is now (every panel), one line each.
-async function axeViolations(page, selector = 'body') {
-  // Evaluated through the DevTools protocol: the page's Content-Security-Policy would refuse a script tag.
-  await page.evaluate(readFileSync(join(ROOT, 'tests/browser/node_modules/axe-core/axe.min.js'), 'utf8'));
-  const results = await page.evaluate((context) => window.axe.run(context, { resultTypes: ['violations'] }), selector);
-  return results.violations
-    .filter((v) => ['serious', 'critical'].includes(v.impact))
-    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary.split('\n').slice(1).join(' ')}`));
-}
-
-/// The Train panel's history as its "Download CSV" button saves it: rows of {column: text}.
-async function historyCsv(page) {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('chart-csv').click()]);
-  const [header, ...lines] = readFileSync(await file.path(), 'utf8').trimEnd().split('\n');
-  const names = header.split(',');
-  return { name: file.suggestedFilename(), names, rows: lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [names[i], v]))) };
-}
-
-/// The training loss of each step in a history CSV, by step.
-const lossByStep = (csv, term = 'loss') => new Map(csv.rows.filter((r) => r[term] !== '').map((r) => [Number(r.step), Number(r[term])]));
-
-/// A panel of the page by its id (src/page/src/lib.rs).
-const panel = (page, id) => page.locator(`section[aria-labelledby=${id}-title]`);
-
-/// A 28x28 canvas's gray values.
-const pixelsOf = (page, testId) => page.getByTestId(testId).evaluate((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)));
-const meanDiff = (a, b) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length;
-
-/// The names of the page's workers now running, sorted.
-async function workerNames(page) {
-  const names = await Promise.all(page.workers().map((w) => w.evaluate(() => self.name).catch(() => null)));
-  return names.filter((n) => n !== null).sort();
-}
-
-/// The page's workers once they are `want` (a replaced worker ends when its last reply is out),
-/// or after 30 s, whatever they are then.
-async function untilWorkers(page, want) {
-  for (let tries = 0; tries < 300; tries++) {
-    const names = await workerNames(page);
-    if (names.join() === want.join()) return names;
-    await page.waitForTimeout(100);
-  }
-  return workerNames(page);
-}
-
-async function clear(page) {
-  await page.getByTestId('clear').click();
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-}
-
-async function generate(page, { digit, seed }) {
-  await page.waitForFunction(() => !document.querySelector('[data-testid=gan-generate]').disabled, null, { timeout: 60_000 });
-  await page.getByTestId('gan-digit').selectOption(String(digit));
-  const before = await page.getByTestId('gan-summary').getAttribute('data-seed');
-  if (seed === undefined) await page.getByTestId('gan-generate').click();
-  else {
-    await page.getByTestId('gan-seed').fill(String(seed));
-    await page.getByTestId('gan-use-seed').click();
-  }
-  await page.waitForFunction((old) => {
-    const el = document.querySelector('[data-testid=gan-summary]');
-    return el.dataset.labels && (el.dataset.seed !== old || old === null);
-  }, before, { timeout: 120_000 });
-  const summary = page.getByTestId('gan-summary');
-  const grid = await page.getByTestId('gan-grid').evaluate((c) => c.toDataURL());
-  return {
-    seed: await summary.getAttribute('data-seed'),
-    labels: (await summary.getAttribute('data-labels')).split(',').map(Number),
-    grid,
-  };
-}
+import {
+  SHOTS, mnist, withPage, stepOf, trainStateIs, setField, exportAndEvaluate, axeViolations, historyCsv, lossByStep, panel, pixelsOf, meanDiff, untilWorkers, clear, generate,
+} from './page-helpers.mjs';
 
 for (const mode of [{ name: 'webgpu', webgpu: true }, { name: 'cpu', webgpu: false }]) describe(mode.name, () => {
   let browser; let site; let page; let foreign; let errors;
@@ -911,22 +802,6 @@ test('training on WebGPU: a few VAE steps lower the test loss', async () => {
   });
 });
 
-test('CPU path: the VAE trained from scratch for 2 epochs at batch 128 reaches a test loss <= 125', async () => {
-  await withPage({}, async ({ page, errors }) => {
-    await page.getByTestId('train-model').selectOption('vae');
-    await setField(page, page.getByTestId('train-epochs'), 2);
-    await page.getByTestId('train-start').click();
-    await page.getByTestId('train-message').filter({ hasText: 'Training finished' }).waitFor({ timeout: 900_000 });
-    assert.equal(await stepOf(page), 2 * Math.ceil(60000 / 128), 'two epochs of batch 128');
-    const pageLoss = Number(await page.getByTestId('train-test-metrics').getAttribute('data-latest'));
-    const cli = await exportAndEvaluate(page);
-    console.log(`VAE, 2 epochs in the page: test loss ${pageLoss.toFixed(2)} (first 1,000 test digits), ${cli.vae_test_loss.toFixed(2)} (CLI, all 10,000)`);
-    assert.ok(cli.vae_test_loss <= 125, `test loss over the 10,000 test digits: ${cli.vae_test_loss}`);
-    assert.ok(pageLoss <= 125, `test loss the page shows: ${pageLoss}`);
-    assert.deepEqual(errors, []);
-  });
-});
-
 test('CPU path: a VAE with a latent size of 5 trains, drives the panels, and the CLI measures the same test loss', async () => {
   await withPage({}, async ({ page, errors }) => {
     await page.getByTestId('train-model').selectOption('vae');
@@ -962,31 +837,6 @@ test('CPU path: a VAE with a latent size of 5 trains, drives the panels, and the
     await page.getByTestId('train-import').setInputFiles(cli.file);
     await page.getByTestId('train-message').filter({ hasText: 'Imported' }).waitFor();
     assert.match(await page.getByTestId('train-architecture').textContent(), /\(5,5\)/);
-    assert.deepEqual(errors, []);
-  });
-});
-
-test('CPU path: a GAN trained in the page for one epoch draws digits the classifier recognises', async () => {
-  await withPage({}, async ({ page, errors }) => {
-    await page.getByTestId('train-model').selectOption('gan');
-    await setField(page, page.getByTestId('train-epochs'), 1);
-    // The discriminator's own learning rate: a typo is named, and empty means the generator's.
-    await setField(page, page.getByTestId('train-d-lr'), 'abc');
-    assert.match(await page.getByTestId('train-error').textContent(), /learning rate must be a number.*"abc"/);
-    await setField(page, page.getByTestId('train-d-lr'), '');
-    assert.equal(await page.getByTestId('train-error').count(), 0);
-    await page.getByTestId('train-start').click();
-    await page.getByTestId('train-message').filter({ hasText: 'Training finished' }).waitFor({ timeout: 1_200_000 });
-    const status = await page.getByTestId('train-status').textContent();
-    // The GAN panel now draws with the trained generator ("mine"): most of a grid of sevens
-    // are read as sevens.
-    const grid = await generate(page, { digit: 7 });
-    const sevens = grid.labels.filter((l) => l === 7).length;
-    const cli = await exportAndEvaluate(page);
-    console.log(`GAN, one epoch in the page (${status}): ${sevens}/36 sevens; CLI: classifier agrees with the asked digit for ${(cli.gan_conditional_agreement * 100).toFixed(1)} % of 10,000 samples`);
-    assert.ok(sevens >= 18, `${sevens} of 36 read as 7`);
-    assert.ok(cli.gan_conditional_agreement >= 0.5, `agreement ${cli.gan_conditional_agreement}`);
-    await panel(page, 'gan').screenshot({ path: join(SHOTS, 'cpu-gan-trained.png') });
     assert.deepEqual(errors, []);
   });
 });
