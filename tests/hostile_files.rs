@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{repo_path, zip};
+use common::{repo_path, unzip, zip, zip_with};
 use latent_engine::data::{Dataset, idx};
 use latent_engine::models::{ModelKind, NamedTensors};
 use latent_engine::weights::{self, Header, Precision, Provenance, read_file};
@@ -100,6 +100,21 @@ fn a_pth_truncated_at_every_tensor_boundary() {
 }
 
 #[test]
+fn a_pth_whose_bytes_changed() {
+    // One value of the tutorial VAE's first storage changed in place: its CRC no longer matches.
+    let mut vae = tutorial_vae();
+    let storage =
+        entry_offsets(&vae).into_iter().find(|&at| vae[at + 30..].starts_with(b"vae/data/0")).expect("storage 0");
+    let name_len = u16::from_le_bytes([vae[storage + 26], vae[storage + 27]]) as usize;
+    let extra_len = u16::from_le_bytes([vae[storage + 28], vae[storage + 29]]) as usize;
+    let data = storage + 30 + name_len + extra_len;
+    vae[data] ^= 0x40;
+    let said = message(&vae);
+    assert_says("a changed byte", &said, "the .pth archive is damaged or truncated");
+    assert_says("a changed byte", &said, "checksum");
+}
+
+#[test]
 fn headers_that_claim_gigabytes() {
     let huge = with_header(|h| h.tensors[0].shape = vec![1 << 20, 1 << 20]);
     assert_says("a header claiming 4 TB", &message(&huge), "the weight file is truncated: expected 4398046511");
@@ -116,15 +131,12 @@ fn tensors_with_nan_or_infinity() {
         let said = message(&llw(vec![2], vec![1.0, bad]));
         assert_eq!(said, "the weight file's encoder.0.weight holds NaN or infinite values");
     }
-    // The tutorial's VAE with one NaN in its first storage.
-    let mut vae = tutorial_vae();
-    let storage =
-        entry_offsets(&vae).into_iter().find(|&at| vae[at + 30..].starts_with(b"vae/data/0")).expect("storage 0");
-    let name_len = u16::from_le_bytes([vae[storage + 26], vae[storage + 27]]) as usize;
-    let extra_len = u16::from_le_bytes([vae[storage + 28], vae[storage + 29]]) as usize;
-    let data = storage + 30 + name_len + extra_len;
-    vae[data..data + 4].copy_from_slice(&f32::NAN.to_le_bytes());
-    assert_says("a .pth with NaN", &message(&vae), "holds NaN or infinite values");
+    // The tutorial's VAE with one NaN in its first storage (archived again: a valid zip).
+    let mut files = unzip(&tutorial_vae());
+    let (_, storage) = files.iter_mut().find(|(name, _)| name == "vae/data/0").expect("storage 0");
+    storage[..4].copy_from_slice(&f32::NAN.to_le_bytes());
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(name, data)| (name.as_str(), data.as_slice())).collect();
+    assert_says("a .pth with NaN", &message(&zip(&files)), "holds NaN or infinite values");
 }
 
 #[test]
@@ -154,19 +166,22 @@ fn pickles_that_import_or_copy_too_much() {
     assert_says("deep nesting", &message(&zip(&[("x/data.pkl", &nested)])), "values nest more than 32 deep");
 }
 
-/// `archive` (one file) with its central directory listing that file `times` over: every
-/// entry points at the same data.
-fn listed_again(archive: &[u8], times: u16) -> Vec<u8> {
+/// `archive` (one file, whose name ends in a digit) with its central directory listing that file
+/// `times` over under other names (the last digit counting up): every entry points at the same data.
+fn listed_again(archive: &[u8], times: u8) -> Vec<u8> {
     let end = archive.len() - 22;
     let size = u32::from_le_bytes(archive[end + 12..end + 16].try_into().unwrap()) as usize;
     let start = u32::from_le_bytes(archive[end + 16..end + 20].try_into().unwrap()) as usize;
+    let name_len = u16::from_le_bytes([archive[start + 28], archive[start + 29]]) as usize;
     let mut out = archive[..start].to_vec();
-    for _ in 0..times {
-        out.extend_from_slice(&archive[start..start + size]);
+    for copy in 0..times {
+        let mut entry = archive[start..start + size].to_vec();
+        entry[46 + name_len - 1] += copy;
+        out.extend_from_slice(&entry);
     }
     out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
-    out.extend_from_slice(&times.to_le_bytes());
-    out.extend_from_slice(&times.to_le_bytes());
+    out.extend_from_slice(&u16::from(times).to_le_bytes());
+    out.extend_from_slice(&u16::from(times).to_le_bytes());
     out.extend_from_slice(&(size as u32 * u32::from(times)).to_le_bytes());
     out.extend_from_slice(&(start as u32).to_le_bytes());
     out.extend_from_slice(&[0, 0]);
@@ -179,6 +194,14 @@ fn archives_that_unpack_to_gigabytes() {
     let archive = listed_again(&zip(&[("x/data/0", &vec![0u8; 30 << 20])]), 3);
     assert!(archive.len() < 31 << 20);
     assert_says("entries sharing their data", &message(&archive), "its files hold more than 64 MB once unpacked");
+    // A deflated file of 100 MB of zeros: about 100 KB in the archive.
+    let bomb = zip_with(&[("x/data/0", &vec![0u8; 100 << 20])], zip::CompressionMethod::Deflated);
+    assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
+    assert_says("a deflate bomb", &message(&bomb), "its files hold more than 64 MB once unpacked");
+    // Many small files past the limit of entries.
+    let names: Vec<String> = (0..5000).map(|i| format!("x/data/{i}")).collect();
+    let many: Vec<(&str, &[u8])> = names.iter().map(|name| (name.as_str(), &b""[..])).collect();
+    assert_says("5,000 files", &message(&zip(&many)), "it holds 5000 files");
 }
 
 #[test]

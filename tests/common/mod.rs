@@ -28,35 +28,31 @@ pub fn dataset(kind: DatasetKind, split: Split) -> Dataset {
 
 /// A stored (uncompressed) zip of the given files, as torch.save writes them.
 pub fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let (mut out, mut central) = (Vec::new(), Vec::new());
+    zip_with(files, zip::CompressionMethod::Stored)
+}
+
+/// A zip of the given files, each compressed with `method` (written by the zip crate).
+pub fn zip_with(files: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
     for (name, data) in files {
-        let offset = out.len() as u32;
-        let mut local = b"PK\x03\x04".to_vec();
-        local.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        local.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        local.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        local.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        local.extend_from_slice(&[0, 0]);
-        out.extend(local);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(data);
-        let mut entry = b"PK\x01\x02".to_vec();
-        entry.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        entry.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        entry.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        entry.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        entry.extend_from_slice(&[0; 12]);
-        entry.extend_from_slice(&offset.to_le_bytes());
-        entry.extend_from_slice(name.as_bytes());
-        central.extend(entry);
+        writer.start_file(*name, options).unwrap();
+        writer.write_all(data).unwrap();
     }
-    let start = out.len() as u32;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
-    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-    out.extend_from_slice(&start.to_le_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out
+    writer.finish().unwrap().into_inner()
+}
+
+/// The files of a zip, in its order (read by the zip crate).
+pub fn unzip(archive: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(archive)).unwrap();
+    (0..archive.len())
+        .map(|index| {
+            let mut file = archive.by_index(index).unwrap();
+            let mut data = Vec::new();
+            file.read_to_end(&mut data).unwrap();
+            (file.name().to_string(), data)
+        })
+        .collect()
 }

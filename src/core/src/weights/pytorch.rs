@@ -55,69 +55,35 @@ const MAX_UNZIPPED_BYTES: usize = crate::weights::MAX_FILE_BYTES;
 /// value again and again, or pushes millions of empty lists, would fill the memory.
 const MAX_VALUES: usize = 1 << 18;
 
-/// The files of a zip archive by name (stored or deflated entries, as torch.save writes them).
+/// The most files an archive may hold: a state_dict's archive holds its pickle, a few small
+/// records and one file per tensor storage (a few dozen); a directory of thousands of entries
+/// pointing at the same bytes would be read again for each.
+const MAX_ENTRIES: usize = 4096;
+
+/// The files of a zip archive by name (stored or deflated entries, as torch.save writes them),
+/// read with the `zip` crate (which checks the directory's records against each other and against
+/// the file's length, and each entry's CRC), within this reader's limits: at most
+/// [`MAX_ENTRIES`] files and [`MAX_UNZIPPED_BYTES`] unpacked in all, counted as they are read.
 fn unzip(bytes: &[u8]) -> Result<HashMap<String, Vec<u8>>, PthError> {
     if !looks_like_pth(bytes) {
         return Err(PthError::NotAZip);
     }
-    let u16_at = |at: usize| -> Result<usize, PthError> {
-        bytes
-            .get(at..at + 2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
-            .ok_or_else(|| PthError::Zip("cut short".into()))
-    };
-    let u32_at = |at: usize| -> Result<usize, PthError> {
-        bytes
-            .get(at..at + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-            .ok_or_else(|| PthError::Zip("cut short".into()))
-    };
-    // The end-of-central-directory record sits in the last 64 KiB + 22 bytes.
-    let search_from = bytes.len().saturating_sub(22 + 65_535);
-    let end = (search_from..bytes.len().saturating_sub(21))
-        .rev()
-        .find(|&i| bytes[i..].starts_with(b"PK\x05\x06"))
-        .ok_or_else(|| PthError::Zip("no end-of-archive record (the file is truncated)".into()))?;
-    let entries = u16_at(end + 10)?;
-    let mut at = u32_at(end + 16)?;
+    let damaged = |e: zip::result::ZipError| PthError::Zip(e.to_string());
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(damaged)?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(PthError::Zip(format!("it holds {} files (a state_dict's holds a few dozen)", archive.len())));
+    }
     let mut files = HashMap::new();
     let mut budget = MAX_UNZIPPED_BYTES;
-    let too_large = || PthError::Zip(format!("its files hold more than {} MB once unpacked", MAX_UNZIPPED_BYTES >> 20));
-    for _ in 0..entries {
-        if u32_at(at)? != 0x0201_4b50 {
-            return Err(PthError::Zip("bad central directory entry".into()));
-        }
-        let method = u16_at(at + 10)?;
-        let compressed = u32_at(at + 20)?;
-        let name_len = u16_at(at + 28)?;
-        let extra_len = u16_at(at + 30)?;
-        let comment_len = u16_at(at + 32)?;
-        let local = u32_at(at + 42)?;
-        let name = String::from_utf8_lossy(
-            bytes.get(at + 46..at + 46 + name_len).ok_or_else(|| PthError::Zip("cut short".into()))?,
-        )
-        .into_owned();
-        at += 46 + name_len + extra_len + comment_len;
-        if u32_at(local)? != 0x0403_4b50 {
-            return Err(PthError::Zip(format!("bad local header for {name}")));
-        }
-        let start = local + 30 + u16_at(local + 26)? + u16_at(local + 28)?;
-        let data = bytes.get(start..start + compressed).ok_or_else(|| PthError::Zip(format!("{name} is cut short")))?;
-        let data = match method {
-            0 if data.len() <= budget => data.to_vec(),
-            0 => return Err(too_large()),
-            8 => {
-                let mut out = Vec::new();
-                let mut inflate = flate2::read::DeflateDecoder::new(data).take(budget as u64 + 1);
-                inflate.read_to_end(&mut out).map_err(|e| PthError::Zip(format!("{name}: {e}")))?;
-                if out.len() > budget {
-                    return Err(too_large());
-                }
-                out
-            }
-            other => return Err(PthError::Zip(format!("{name} uses compression method {other}"))),
-        };
-        budget -= data.len();
+    for index in 0..archive.len() {
+        let entry = archive.by_index(index).map_err(damaged)?;
+        let name = entry.name().to_string();
+        let mut data = Vec::new();
+        // One byte past the budget tells a file that would exceed it, whatever its header says.
+        entry.take(budget as u64 + 1).read_to_end(&mut data).map_err(|e| PthError::Zip(format!("{name}: {e}")))?;
+        budget = budget.checked_sub(data.len()).ok_or_else(|| {
+            PthError::Zip(format!("its files hold more than {} MB once unpacked", MAX_UNZIPPED_BYTES >> 20))
+        })?;
         files.insert(name, data);
     }
     Ok(files)
