@@ -38,7 +38,7 @@ cargo fmt --all --check
 ( cd fuzz && cargo fmt --check )
 end_stage
 
-# Two halves run side by side: the wasm32 half (the tools cargo compiles, then wasm32 clippy and
+# Two halves run side by side: the wasm32 half (cargo-fuzz, wasm32 clippy, the site's tools,
 # the site build) in the background, the native half here. They share no build: cargo locks a
 # target directory per profile, and the wasm32 builds use the `wasm-release` profile, the native
 # ones `release`. The site build spends most of its time linking each module alone (LTO, one
@@ -47,13 +47,13 @@ end_stage
 # target directory meanwhile).
 logs="$CARGO_TARGET_DIR/ci-logs"
 mkdir -p "$logs"
-tools_ready="$logs/tools-ready"
-rm -f "$tools_ready"
+fuzz_ready="$logs/fuzz-tool-ready"
+rm -f "$fuzz_ready"
 wasm_half() {
   timings=()
-  stage "install the tools cargo compiles (.ci/install tools: Trunk, wasm-bindgen, wasm-opt, cargo-fuzz)"
-  bash .ci/install tools
-  touch "$tools_ready"
+  stage "install cargo-fuzz (.ci/install fuzz; the native half's fuzz stage waits for it)"
+  bash .ci/install fuzz
+  touch "$fuzz_ready"
   # The page, the browser glue and the workers with training and WebGPU in one invocation; then
   # the CPU inference worker, whose engine has neither.
   stage "lint: clippy for wasm32 (page and workers, then the CPU inference worker)"
@@ -61,6 +61,8 @@ wasm_half() {
     -p latent-workers --all-targets --features latent-workers/training,latent-workers/webgpu -- -D warnings
   cargo clippy --profile wasm-release --target wasm32-unknown-unknown -p latent-workers --bin inference-worker \
     -- -D warnings
+  stage "install the site's tools (.ci/install tools: Trunk, wasm-bindgen, wasm-opt)"
+  bash .ci/install tools
   stage "site build (wasm32, trunk --release)"
   trunk build --release
   end_stage
@@ -115,8 +117,8 @@ LATENT_LAB_GPU_STEPS=1 LATENT_LAB_GPU_WARMUP=1 VK_ICD_FILENAMES="$chromium_lib/v
 stage "lint: clippy (native)"
 cargo clippy --release --workspace --all-targets -- -D warnings
 
-stage "waiting for the tools (the wasm32 half installs them first)"
-until [ -e "$tools_ready" ]; do
+stage "waiting for cargo-fuzz (the wasm32 half installs it first)"
+until [ -e "$fuzz_ready" ]; do
   kill -0 "$wasm_pid" 2>/dev/null || wasm_half_done
   sleep 2
 done
@@ -124,7 +126,7 @@ done
 stage "fuzz targets, a few seconds each (bash fuzz/run.sh runs them for 10 minutes)"
 bash fuzz/run.sh 5
 
-stage "waiting for the wasm32 half (tools, wasm32 clippy, site build)"
+stage "waiting for the wasm32 half (wasm32 clippy, the site's tools, site build)"
 wasm_half_done
 
 stage "browser tests (headless Chromium)"
